@@ -1,0 +1,33 @@
+import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
+import { DynamicModule, Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { Config } from './config/config';
+import { AuditModule } from './modules/audit/audit.module';
+import { CredentialsModule } from './modules/credentials/credentials.module';
+import { OrganizationsModule } from './modules/organizations/organizations.module';
+import { ServerInfoResolver } from './platform/graphql/server-info.resolver';
+import { PlatformModule } from './platform/platform.module';
+
+// Feature modules, in the order of the design: directory -> governance -> bundles -> endpoints ->
+// analytics, audit. The same list runs as the API (main.ts) and as a worker (worker.ts).
+export const FEATURE_MODULES = [OrganizationsModule, CredentialsModule, AuditModule];
+
+@Module({})
+export class AppModule {
+  // A worker process has no HTTP server, so no GraphQL.
+  static forRoot(config: Config, options: { http: boolean } = { http: true }): DynamicModule {
+    const graphql = GraphQLModule.forRoot<MercuriusDriverConfig>({
+      driver: MercuriusDriver,
+      path: '/graphql',
+      autoSchemaFile: true,
+      sortSchema: true,
+      graphiql: false,
+      context: (request: unknown, reply: unknown) => ({ request, reply }),
+    });
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRoot(config), ...(options.http ? [graphql] : []), ...FEATURE_MODULES],
+      providers: options.http ? [ServerInfoResolver] : [],
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface ChainedFields {
+  seq: bigint;
+  occurredAt: Date;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  data: unknown;
+}
+
+// JSON with object keys sorted at every depth, so the same record always hashes the same however
+// Postgres's jsonb happened to order its keys.
+export function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+}
+
+export function chainHash(prevHash: string, record: ChainedFields): string {
+  const body = stableJson({
+    seq: record.seq.toString(),
+    occurredAt: record.occurredAt.toISOString(),
+    actorType: record.actorType,
+    actorId: record.actorId,
+    action: record.action,
+    resourceType: record.resourceType,
+    resourceId: record.resourceId,
+    data: record.data,
+  });
+  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}

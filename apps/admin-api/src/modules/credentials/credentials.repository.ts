@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { Credential, CredentialType } from '../../generated/prisma/client';
+import { PrismaService } from '../../platform/database/prisma.service';
+
+@Injectable()
+export class CredentialsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  create(
+    organizationId: string,
+    data: { type: CredentialType; name: string; secretHash: string; hint: string; scopes: string[]; createdBy?: string },
+  ): Promise<Credential> {
+    return this.prisma.forOrganization(organizationId).credential.create({ data: { ...data, organizationId } });
+  }
+
+  list(organizationId: string, type?: CredentialType): Promise<Credential[]> {
+    return this.prisma.forOrganization(organizationId).credential.findMany({
+      where: type ? { type } : {},
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+    });
+  }
+
+  // Organization-less on purpose: a presented secret is how a request learns its organization.
+  findActiveByHash(secretHash: string): Promise<Credential | null> {
+    return this.prisma.credential.findFirst({ where: { secretHash, revokedAt: null } });
+  }
+
+  findById(id: string): Promise<Credential | null> {
+    return this.prisma.credential.findUnique({ where: { id } });
+  }
+
+  revoke(organizationId: string, id: string, at: Date): Promise<Credential> {
+    return this.prisma.forOrganization(organizationId).credential.update({ where: { id }, data: { revokedAt: at } });
+  }
+
+  async touch(id: string, at: Date): Promise<void> {
+    await this.prisma.credential.update({ where: { id }, data: { lastUsedAt: at } });
+  }
+}

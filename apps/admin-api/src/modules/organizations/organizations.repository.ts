@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { Organization, Prisma } from '../../generated/prisma/client';
+import { PrismaService } from '../../platform/database/prisma.service';
+
+@Injectable()
+export class OrganizationsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  count(): Promise<number> {
+    return this.prisma.organization.count();
+  }
+
+  list(): Promise<Organization[]> {
+    return this.prisma.organization.findMany({ orderBy: { createdAt: 'asc' } });
+  }
+
+  findById(id: string): Promise<Organization | null> {
+    return this.prisma.organization.findUnique({ where: { id } });
+  }
+
+  findBySlug(slug: string): Promise<Organization | null> {
+    return this.prisma.organization.findUnique({ where: { slug } });
+  }
+
+  // Slugs that start with `base`, to pick the next free "acme-2".
+  async slugsLike(base: string): Promise<string[]> {
+    const rows = await this.prisma.organization.findMany({
+      where: { slug: { startsWith: base } },
+      select: { slug: true },
+    });
+    return rows.map((row) => row.slug);
+  }
+
+  async create(data: { name: string; slug: string }): Promise<Organization | null> {
+    try {
+      return await this.prisma.organization.create({ data });
+    } catch (error) {
+      // Another process took the slug between our check and insert: the caller picks another.
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return null;
+      throw error;
+    }
+  }
+
+  setBootstrapToken(id: string, tokenHash: string, expiresAt: Date): Promise<Organization> {
+    return this.prisma.organization.update({
+      where: { id },
+      data: { bootstrapTokenHash: tokenHash, bootstrapExpiresAt: expiresAt },
+    });
+  }
+}

@@ -1,0 +1,93 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Organization } from '../../generated/prisma/client';
+import { Config, CONFIG } from '../../config/config';
+import { AuditService, ActorType } from '../audit/audit.service';
+import { hashSecret, newSecret } from '../credentials/secrets';
+import { OrganizationsRepository } from './organizations.repository';
+import { slugify } from './slug';
+
+const BOOTSTRAP_LIFETIME_MS = 24 * 60 * 60 * 1000;
+const FIRST_ORGANIZATION_NAME = 'My organization';
+
+export class OrganizationError extends Error {
+  constructor(
+    readonly code: 'invalid_name' | 'not_found',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+@Injectable()
+export class OrganizationsService {
+  constructor(
+    private readonly organizations: OrganizationsRepository,
+    private readonly audit: AuditService,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {}
+
+  list(): Promise<Organization[]> {
+    return this.organizations.list();
+  }
+
+  findById(id: string): Promise<Organization | null> {
+    return this.organizations.findById(id);
+  }
+
+  findBySlug(slug: string): Promise<Organization | null> {
+    return this.organizations.findBySlug(slug);
+  }
+
+  async get(idOrSlug: string): Promise<Organization> {
+    const organization = /^[0-9a-f-]{36}$/i.test(idOrSlug)
+      ? await this.organizations.findById(idOrSlug)
+      : await this.organizations.findBySlug(idOrSlug);
+    if (!organization) throw new OrganizationError('not_found', `no organization ${idOrSlug}`);
+    return organization;
+  }
+
+  async create(name: string, actor: { type: ActorType; id?: string }): Promise<Organization> {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > 200) {
+      throw new OrganizationError('invalid_name', 'an organization name is 1 to 200 characters');
+    }
+    const base = slugify(trimmed);
+    for (;;) {
+      const taken = new Set(await this.organizations.slugsLike(base));
+      let slug = base;
+      for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`;
+      const organization = await this.organizations.create({ name: trimmed, slug });
+      if (!organization) continue;
+      await this.audit.record(organization.id, {
+        actorType: actor.type,
+        actorId: actor.id,
+        action: 'organization.created',
+        resourceType: 'organization',
+        resourceId: organization.id,
+        data: { name: organization.name, slug },
+      });
+      return organization;
+    }
+  }
+
+  // On an empty database: the first organization, so `npm start` is usable at once.
+  async ensureFirstOrganization(): Promise<{ organization: Organization; created: boolean }> {
+    if ((await this.organizations.count()) > 0) {
+      return { organization: (await this.organizations.list())[0], created: false };
+    }
+    return { organization: await this.create(FIRST_ORGANIZATION_NAME, { type: 'system' }), created: true };
+  }
+
+  // A one-time link that signs in the first owner, until SAML works for the organization. Issuing
+  // a new one invalidates the previous link.
+  async issueBootstrapLink(organization: Organization): Promise<string | null> {
+    if (organization.bootstrapDisabledAt) return null;
+    const token = newSecret('stw_boot_');
+    await this.organizations.setBootstrapToken(
+      organization.id,
+      hashSecret(token),
+      new Date(Date.now() + BOOTSTRAP_LIFETIME_MS),
+    );
+    return `${this.config.PUBLIC_URL}/auth/bootstrap/${organization.slug}?token=${token}`;
+  }
+}

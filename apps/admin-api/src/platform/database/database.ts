@@ -1,0 +1,23 @@
+import { Config } from '../../config/config';
+import { openEmbeddedDatabase } from './embedded';
+import { applyMigrations } from './migrations';
+
+export interface DatabaseHandle {
+  url: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export const DATABASE = Symbol('DatabaseHandle');
+
+// The system of record for this process: the configured Postgres, or the embedded one in the data
+// folder. Either way it is migrated before anything reads it (migrations take an advisory lock,
+// so replicas starting together apply each migration once).
+export async function openDatabase(config: Config): Promise<DatabaseHandle> {
+  if (config.DATABASE_URL) {
+    await applyMigrations(config.DATABASE_URL);
+    return { url: config.DATABASE_URL, embedded: false, close: async () => undefined };
+  }
+  const embedded = await openEmbeddedDatabase(config.STEWARD_DATA_DIR);
+  return { url: embedded.url, embedded: true, close: () => embedded.close() };
+}

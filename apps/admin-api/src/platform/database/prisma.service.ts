@@ -1,0 +1,24 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../../generated/prisma/client';
+import { DATABASE, DatabaseHandle } from './database';
+import { scopeToOrganization, ScopedPrisma } from './org-scope';
+
+// The one Prisma client of a process. Feature repositories take `forOrganization(id)` — a client
+// that adds the organization to every query — and use the raw client only for organization-less
+// lookups (an organization by slug, a credential by its secret's hash).
+@Injectable()
+export class PrismaService extends PrismaClient implements OnModuleDestroy {
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {
+    super({ adapter: new PrismaPg({ connectionString: database.url, max: database.embedded ? 10 : 20 }) });
+  }
+
+  forOrganization(organizationId: string): ScopedPrisma {
+    return scopeToOrganization(this, organizationId);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.$disconnect();
+    await this.database.close();
+  }
+}

@@ -1,0 +1,58 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fs from 'node:fs';
+import { repoPath } from '../repo-path';
+
+const CONSOLE_INDEX = repoPath('apps', 'admin-web', 'dist', 'index.html');
+// Paths that belong to the API: a miss there is a 404, never the console's page.
+const API_PATHS = /^\/(api|scim|graphql|auth|endpoint|healthz|readyz)(\/|$|\?)/;
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  [extension: string]: unknown;
+}
+
+// REST errors as RFC 9457 problem+json. A browser's GET of an unknown console path gets the
+// console (client-side routing); GraphQL errors pass through to the GraphQL driver; modules with a
+// protocol of their own (SCIM) register their own filter on their controllers.
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost) {
+    if (host.getType<string>() === 'graphql') throw exception;
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const status = exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
+
+    if (status === 404 && request.method === 'GET' && !API_PATHS.test(request.url) && fs.existsSync(CONSOLE_INDEX)) {
+      void reply.status(200).type('text/html; charset=utf-8').send(fs.createReadStream(CONSOLE_INDEX));
+      return;
+    }
+    if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+
+    const body = exception instanceof HttpException ? exception.getResponse() : undefined;
+    const problem: Problem = {
+      type: 'about:blank',
+      title: HttpStatus[status]?.toLowerCase().replace(/_/g, ' ') ?? 'error',
+      status,
+      ...(status < 500 ? detailOf(body) : { detail: 'internal error' }),
+    };
+    void reply.status(status).type('application/problem+json').send(problem);
+  }
+}
+
+function detailOf(body: unknown): Partial<Problem> {
+  if (typeof body === 'string') return { detail: body };
+  if (body && typeof body === 'object') {
+    const { message, statusCode: _statusCode, error: _error, ...rest } = body as Record<string, unknown>;
+    void _statusCode;
+    void _error;
+    return { ...(message !== undefined ? { detail: Array.isArray(message) ? message.join('; ') : String(message) } : {}), ...rest };
+  }
+  return {};
+}

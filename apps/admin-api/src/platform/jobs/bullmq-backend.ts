@@ -1,0 +1,71 @@
+import { Logger } from '@nestjs/common';
+import { Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JobBackend } from './job-backend';
+import { JobHandler, JobName, JobOptions } from './job-names';
+
+const QUEUE = 'jobs';
+const DRAIN_POLL_MS = 25;
+
+// Production jobs: one BullMQ queue, dispatched by job name, shared by every API replica and
+// worker process.
+export class BullMqJobBackend implements JobBackend {
+  private readonly logger = new Logger('Jobs');
+  private readonly queue: Queue;
+  private worker?: Worker;
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+    private readonly concurrency = 8,
+  ) {
+    this.queue = new Queue(QUEUE, { connection, prefix });
+  }
+
+  async enqueue(name: JobName, data: Record<string, unknown>, options: JobOptions): Promise<string> {
+    const job = await this.queue.add(name, data, {
+      jobId: options.jobId,
+      delay: options.delayMs,
+      attempts: options.attempts ?? 3,
+      backoff: { type: 'exponential', delay: 200 },
+      removeOnComplete: { age: 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+    return job.id!;
+  }
+
+  async schedule(name: JobName, everyMs: number): Promise<void> {
+    await this.queue.upsertJobScheduler(name, { every: everyMs }, { name, data: {} });
+  }
+
+  async startWorking(dispatch: (name: JobName) => JobHandler): Promise<void> {
+    this.worker = new Worker(
+      QUEUE,
+      (job: Job) =>
+        dispatch(job.name as JobName)(job.data as Record<string, unknown>, {
+          id: job.id!,
+          attempt: job.attemptsMade + 1,
+          reportProgress: (progress) => job.updateProgress(progress),
+        }),
+      // BullMQ blocks a connection per worker; it must be its own (maxRetriesPerRequest null).
+      { connection: this.connection.duplicate({ maxRetriesPerRequest: null }), prefix: this.prefix, concurrency: this.concurrency },
+    );
+    this.worker.on('failed', (job, error) =>
+      this.logger.warn(`job ${job?.name} ${job?.id} attempt ${job?.attemptsMade} failed: ${error.message}`),
+    );
+    await this.worker.waitUntilReady();
+  }
+
+  async drain(): Promise<void> {
+    for (;;) {
+      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+      if (Object.values(counts).every((count) => count === 0)) return;
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,55 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Config, CONFIG } from '../../config/config';
+import { JobBackend } from './job-backend';
+import { JobHandler, JobName, JobOptions } from './job-names';
+
+export const JOB_BACKEND = Symbol('JobBackend');
+
+interface Schedule {
+  name: JobName;
+  everyMs: number;
+}
+
+// Feature modules register their handlers (and repeating schedules) in onModuleInit; once every
+// module has, this checks that each job name has exactly one handler and, in processes that run
+// jobs, starts working.
+@Injectable()
+export class JobsService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly handlers = new Map<JobName, JobHandler>();
+  private readonly schedules: Schedule[] = [];
+
+  constructor(
+    @Inject(JOB_BACKEND) private readonly backend: JobBackend,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {}
+
+  register(name: JobName, handler: JobHandler, schedule?: { everyMs: number }): void {
+    if (this.handlers.has(name)) throw new Error(`job ${name} has two handlers`);
+    this.handlers.set(name, handler);
+    if (schedule) this.schedules.push({ name, everyMs: schedule.everyMs });
+  }
+
+  enqueue(name: JobName, data: Record<string, unknown> = {}, options: JobOptions = {}): Promise<string> {
+    return this.backend.enqueue(name, data, options);
+  }
+
+  drain(): Promise<void> {
+    return this.backend.drain();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const missing = Object.values(JobName).filter((name) => !this.handlers.has(name));
+    if (missing.length) throw new Error(`jobs without a handler: ${missing.join(', ')}`);
+    if (this.config.STEWARD_PROCESS_ROLE === 'api') return;
+    for (const { name, everyMs } of this.schedules) await this.backend.schedule(name, everyMs);
+    await this.backend.startWorking((name) => {
+      const handler = this.handlers.get(name);
+      if (!handler) throw new Error(`no handler for job ${name}`);
+      return handler;
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.backend.close();
+  }
+}

@@ -1,0 +1,62 @@
+import { DynamicModule, Global, Inject, Module, OnModuleDestroy } from '@nestjs/common';
+import { Config, CONFIG } from '../config/config';
+import { DATABASE, openDatabase } from './database/database';
+import { PrismaService } from './database/prisma.service';
+import { HealthController } from './health/health.controller';
+import { BullMqJobBackend } from './jobs/bullmq-backend';
+import { InProcessJobBackend } from './jobs/in-process-backend';
+import { JOB_BACKEND, JobsService } from './jobs/jobs.service';
+import { JobName } from './jobs/job-names';
+import { EVENT_BUS, EventBus, InProcessEventBus, RedisEventBus } from './redis/event-bus';
+import { connectRedis, OptionalRedis, REDIS } from './redis/redis';
+
+class RedisLifecycle implements OnModuleDestroy {
+  constructor(
+    @Inject(REDIS) private readonly redis: OptionalRedis,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+  ) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.bus.close();
+    this.redis?.disconnect();
+  }
+}
+
+// Database, Redis, jobs, fan-out and health: what every feature module may use. It never
+// imports from modules/.
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(config: Config): DynamicModule {
+    return {
+      module: PlatformModule,
+      controllers: [HealthController],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: DATABASE, useFactory: () => openDatabase(config) },
+        PrismaService,
+        { provide: REDIS, useFactory: () => (config.REDIS_URL ? connectRedis(config.REDIS_URL) : null) },
+        {
+          provide: EVENT_BUS,
+          inject: [REDIS],
+          useFactory: (redis: OptionalRedis) =>
+            redis ? new RedisEventBus(redis, config.STEWARD_QUEUE_PREFIX) : new InProcessEventBus(),
+        },
+        {
+          provide: JOB_BACKEND,
+          inject: [REDIS],
+          useFactory: (redis: OptionalRedis) =>
+            redis ? new BullMqJobBackend(redis, config.STEWARD_QUEUE_PREFIX) : new InProcessJobBackend(),
+        },
+        JobsService,
+        RedisLifecycle,
+        {
+          provide: 'PingJobRegistration',
+          inject: [JobsService],
+          useFactory: (jobs: JobsService) => jobs.register(JobName.Ping, async (data) => data),
+        },
+      ],
+      exports: [CONFIG, PrismaService, REDIS, EVENT_BUS, JobsService],
+    };
+  }
+}

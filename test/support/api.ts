@@ -1,0 +1,44 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import { AppModule } from '../../apps/admin-api/src/app.module';
+import { Config, loadConfig } from '../../apps/admin-api/src/config/config';
+import { PrismaService } from '../../apps/admin-api/src/platform/database/prisma.service';
+import { createHttpApp } from '../../apps/admin-api/src/platform/http/http-app';
+import { JobsService } from '../../apps/admin-api/src/platform/jobs/jobs.service';
+
+export interface TestApi {
+  app: NestFastifyApplication;
+  url: string;
+  config: Config;
+  prisma: PrismaService;
+  jobs: JobsService;
+  get<T>(token: new (...args: never[]) => T): T;
+  close(): Promise<void>;
+}
+
+// The real API, in this process, on a free port, against the run's database and Redis (from
+// global-setup), unless the test overrides the environment.
+export async function startTestApi(env: Record<string, string | undefined> = {}): Promise<TestApi> {
+  const config = loadConfig({
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    STEWARD_QUEUE_PREFIX: process.env.STEWARD_QUEUE_PREFIX,
+    STEWARD_SECRET_KEY: 'test-secret-key-0123456789abcdefghijklmnopqrstuv',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...env,
+  });
+  const app = await createHttpApp(AppModule.forRoot(config), config);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    config,
+    prisma: app.get(PrismaService),
+    jobs: app.get(JobsService),
+    get: (token) => app.get(token),
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,13 @@
+import { Redis } from 'ioredis';
+import { dropTestDatabase } from './test-database';
+
+export default async function globalTeardown(): Promise<void> {
+  if (process.env.STEWARD_TEST_DATABASE) await dropTestDatabase(process.env.STEWARD_TEST_DATABASE);
+  const prefix = process.env.STEWARD_QUEUE_PREFIX;
+  if (prefix && process.env.REDIS_URL) {
+    const redis = new Redis(process.env.REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  }
+}
