@@ -1,0 +1,161 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { MigrationPGliteFactory, MigrationPgFactory } from './migration-adapters';
+import {
+  defaultPaths,
+  type EnginePaths,
+  LOCKFILE,
+  NO_FILTER,
+  readMigrations,
+  withEngine,
+} from './schema-engine';
+
+// Committed SQL migrations under prisma/migrations, applied and recorded in `_prisma_migrations`
+// exactly like `prisma migrate deploy` (same table, checksums and advisory lock), but on the
+// WebAssembly schema engine, because the native one cannot be downloaded here.
+
+/** A Postgres connection string, or an open in-process PGlite instance. */
+export type MigrationTarget = string | PGlite;
+
+export type MigrationOptions = Partial<EnginePaths>;
+
+function factoryFor(target: MigrationTarget): SqlMigrationAwareDriverAdapterFactory {
+  return typeof target === 'string'
+    ? new MigrationPgFactory(target)
+    : new MigrationPGliteFactory(target);
+}
+
+function paths(options: MigrationOptions): EnginePaths {
+  return { ...defaultPaths(), ...options };
+}
+
+export class MigrationHistoryError extends Error {
+  override readonly name = 'MigrationHistoryError';
+}
+
+/**
+ * Applies the committed migrations not yet applied to `target`, like `prisma migrate deploy`.
+ * Refuses (without applying anything) when a migration failed earlier or an applied migration
+ * was edited since. Returns the names applied; empty when the database is up to date.
+ */
+export async function applyMigrations(
+  target: MigrationTarget,
+  options: MigrationOptions = {},
+): Promise<string[]> {
+  const { migrationsDir } = paths(options);
+  const migrationsList = await readMigrations(migrationsDir);
+  return withEngine(factoryFor(target), undefined, async (engine) => {
+    // `migrate deploy` alone ignores edited migrations; a control plane should not.
+    const history = await engine.diagnoseMigrationHistory({
+      migrationsList,
+      optInToShadowDatabase: false,
+      filters: NO_FILTER,
+    });
+    if (history.failedMigrationNames.length > 0) {
+      throw new MigrationHistoryError(
+        `Migration(s) ${history.failedMigrationNames.join(', ')} failed earlier on this database. ` +
+          'Fix the database by hand, then mark the migration rolled back (or applied) before retrying.',
+      );
+    }
+    if (history.editedMigrationNames.length > 0) {
+      throw new MigrationHistoryError(
+        `Migration(s) ${history.editedMigrationNames.join(', ')} were changed after they were ` +
+          'applied to this database. Restore the committed migration.sql; put new changes in a new migration.',
+      );
+    }
+    if (history.history === null) return []; // up to date: the common, fast path
+    const { appliedMigrationNames } = await engine.applyMigrations({
+      migrationsList,
+      filters: NO_FILTER,
+    });
+    return appliedMigrationNames;
+  });
+}
+
+export interface SchemaToolOptions extends MigrationOptions {
+  /** Postgres server used to create the throwaway shadow database. Default: in-memory PGlite. */
+  shadowUrl?: string;
+}
+
+// The shadow database replays the migrations to learn what they produce. By default we use an
+// in-memory PGlite (the migrations-only diff never touches it as a "main" database, and it needs
+// no server). `shadowUrl` uses a real Postgres server instead (shadow database created and
+// dropped there), e.g. to diff with the exact production Postgres version.
+async function withShadowEngine<T>(
+  options: SchemaToolOptions,
+  work: Parameters<typeof withEngine<T>>[2],
+): Promise<T> {
+  const { schemaPath } = paths(options);
+  if (options.shadowUrl)
+    return withEngine(new MigrationPgFactory(options.shadowUrl), schemaPath, work);
+  const main = await PGlite.create();
+  try {
+    return await withEngine(new MigrationPGliteFactory(main), schemaPath, work);
+  } finally {
+    await main.close();
+  }
+}
+
+/**
+ * The SQL that would bring the migrations in line with prisma/schema.prisma; '' when in sync.
+ * CI runs it (the drift spec) so a schema change without its migration fails the build.
+ */
+export async function migrationDrift(options: SchemaToolOptions = {}): Promise<string> {
+  const { migrationsDir, schemaPath } = paths(options);
+  const migrationsList = await readMigrations(migrationsDir);
+  const schema = await fs.readFile(schemaPath, 'utf8');
+  return withShadowEngine(options, async (engine) => {
+    const { stdout } = await engine.diff({
+      from: { tag: 'migrations', ...migrationsList },
+      to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: schema }] },
+      script: true,
+      exitCode: true,
+      filters: NO_FILTER,
+    });
+    const sql = (stdout ?? '').trim();
+    // An empty diff is rendered as a comment only.
+    return sql === '' || sql === '-- This is an empty migration.' ? '' : sql + '\n';
+  });
+}
+
+/**
+ * Writes prisma/migrations/<timestamp>_<name>/migration.sql with the changes schema.prisma makes
+ * over the existing migrations. Returns the folder name, or undefined when there is nothing to do.
+ */
+export async function createMigration(
+  name: string,
+  options: SchemaToolOptions = {},
+): Promise<string | undefined> {
+  if (!/^[a-z0-9_]+$/i.test(name)) {
+    throw new Error(
+      `Migration name must be letters, digits and underscores: ${JSON.stringify(name)}`,
+    );
+  }
+  const { migrationsDir, schemaPath } = paths(options);
+  const migrationsList = await readMigrations(migrationsDir);
+  const schema = await fs.readFile(schemaPath, 'utf8');
+  return withShadowEngine(options, async (engine) => {
+    // Engine quirk: createMigration only gets a shadow database once devDiagnostic has run.
+    await engine.devDiagnostic({ migrationsList, filters: NO_FILTER });
+    const out = await engine.createMigration({
+      draft: false,
+      migrationName: name,
+      migrationsList,
+      schema: { files: [{ path: schemaPath, content: schema }] },
+      filters: NO_FILTER,
+    });
+    if (out.migrationScript === null) return undefined;
+    const dir = path.join(migrationsDir, out.generatedMigrationName);
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, `migration.${out.extension}`), out.migrationScript);
+    await fs.writeFile(
+      path.join(migrationsDir, LOCKFILE),
+      '# Please do not edit this file manually\n' +
+        '# It should be added in your version-control system (e.g., Git)\n' +
+        `provider = "${out.connectorType}"\n`,
+    );
+    return out.generatedMigrationName;
+  });
+}
