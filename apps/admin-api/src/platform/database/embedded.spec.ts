@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import {
+  connectEmbeddedDatabase,
+  EmbeddedDatabaseLockedError,
+  openEmbeddedDatabase,
+} from './embedded';
+
+// Goes through the same adapter the app uses, so the URL is proven usable by PrismaPg.
+async function sql<T = Record<string, unknown>>(url: string, query: string): Promise<T[]> {
+  const adapter = await new PrismaPg({ connectionString: url }).connect();
+  try {
+    const result = await adapter.queryRaw({ sql: query, args: [], argTypes: [] });
+    return result.rows.map(
+      (row) => Object.fromEntries(result.columnNames.map((c, i) => [c, row[i]])) as T,
+    );
+  } finally {
+    await adapter.dispose();
+  }
+}
+
+// Creating a PGlite data folder takes a few seconds, so the tests share one, in order.
+jest.setTimeout(60_000);
+
+describe('embedded database', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'steward-embedded-'));
+  });
+  afterAll(async () => {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps committed data across a close and reopen', async () => {
+    const first = await openEmbeddedDatabase(dataDir);
+    const info = JSON.parse(await fs.readFile(path.join(dataDir, 'embedded-db.json'), 'utf8'));
+    expect(info).toEqual({ pid: process.pid, port: Number(new URL(first.url).port) });
+    await sql(
+      first.url,
+      `INSERT INTO "Organization" (id, slug, name) VALUES (gen_random_uuid(), 'acme', 'Acme')`,
+    );
+    await first.close();
+
+    const second = await openEmbeddedDatabase(dataDir);
+    try {
+      expect(await sql(second.url, `SELECT slug FROM "Organization"`)).toEqual([{ slug: 'acme' }]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('lets a second caller reach the running server instead of opening PGlite again', async () => {
+    const owner = await openEmbeddedDatabase(dataDir);
+    try {
+      const client = await connectEmbeddedDatabase(dataDir);
+      expect(client.url).toBe(owner.url);
+      await client.close(); // not the owner: must leave the server running
+      expect(await sql(owner.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      await expect(openEmbeddedDatabase(dataDir)).rejects.toThrow(EmbeddedDatabaseLockedError);
+    } finally {
+      await owner.close();
+    }
+  });
+
+  it('takes over the lock of a dead process', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    await fs.writeFile(path.join(dataDir, 'embedded-db.lock'), `${dead}\n`);
+    await fs.writeFile(
+      path.join(dataDir, 'embedded-db.json'),
+      JSON.stringify({ pid: dead, port: 1 }),
+    );
+    const db = await connectEmbeddedDatabase(dataDir);
+    try {
+      expect(await sql(db.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('says so when a live process holds the lock but does not answer', async () => {
+    // Our parent is alive and serves nothing here.
+    await fs.writeFile(path.join(dataDir, 'embedded-db.lock'), `${process.ppid}\n`);
+    try {
+      await expect(connectEmbeddedDatabase(dataDir, { startupWaitMs: 0 })).rejects.toThrow(
+        `locked by live process ${process.ppid}, which does not answer`,
+      );
+    } finally {
+      await fs.rm(path.join(dataDir, 'embedded-db.lock'));
+    }
+  });
+});
