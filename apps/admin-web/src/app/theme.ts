@@ -1,0 +1,24 @@
+import { createTheme, type CSSVariablesResolver } from '@mantine/core';
+
+export const theme = createTheme({
+  primaryColor: 'blue',
+  // Shade 8 keeps links and filled buttons above 4.5:1 on white; 5 does the same on dark.
+  primaryShade: { light: 8, dark: 5 },
+  defaultRadius: 'md',
+  fontFamily:
+    'Inter, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+  // Visible focus for keyboard users only, in both themes.
+  focusRing: 'auto',
+});
+
+// Mantine's default greys and tints fall under 4.5:1 on white; keep text readable (WCAG AA).
+export const cssVariablesResolver: CSSVariablesResolver = (t) => ({
+  variables: {},
+  light: {
+    '--mantine-color-dimmed': t.colors.gray[7],
+    // Text on "light" variants (active navigation, badges) sits on a tinted background.
+    '--mantine-primary-color-light-color': t.colors.blue[8],
+    '--mantine-color-blue-light-color': t.colors.blue[8],
+  },
+  dark: { '--mantine-color-dimmed': t.colors.dark[1] },
+});
