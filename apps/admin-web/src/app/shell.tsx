@@ -1,4 +1,4 @@
-import { AppShell, Burger, Group, ScrollArea, Text, ThemeIcon } from '@mantine/core';
+import { AppShell, Box, Burger, Group, ScrollArea, Text, ThemeIcon } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Outlet, useRouterState } from '@tanstack/react-router';
 import { IconShieldCheck } from '@tabler/icons-react';
@@ -60,7 +60,9 @@ export function ConsoleShell() {
             </Text>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            <ColorSchemeControl />
+            <Box visibleFrom="sm">
+              <ColorSchemeControl />
+            </Box>
             <SignedInAdmin />
           </Group>
         </Group>
@@ -80,6 +82,10 @@ export function ConsoleShell() {
               />
             ))}
           </nav>
+        </AppShell.Section>
+        {/* On narrow screens the header has no room for the theme switch. */}
+        <AppShell.Section hiddenFrom="sm" p="xs">
+          <ColorSchemeControl />
         </AppShell.Section>
       </AppShell.Navbar>
 

@@ -17,8 +17,8 @@ export const cssVariablesResolver: CSSVariablesResolver = (t) => ({
   light: {
     '--mantine-color-dimmed': t.colors.gray[7],
     // Text on "light" variants (active navigation, badges) sits on a tinted background.
-    '--mantine-primary-color-light-color': t.colors.blue[8],
-    '--mantine-color-blue-light-color': t.colors.blue[8],
+    '--mantine-primary-color-light-color': t.colors.blue[9],
+    '--mantine-color-blue-light-color': t.colors.blue[9],
   },
   dark: { '--mantine-color-dimmed': t.colors.dark[1] },
 });
