@@ -121,17 +121,18 @@ export async function withEngine<T>(
   const log = () => {};
   lastPanic = undefined;
   const tracked = trackAdapters(factory);
-  const engine = await wasm.SchemaEngine.new(
-    { datamodels },
-    log,
-    bindMigrationAwareSqlAdapterFactory(tracked),
-  );
+  let engine: SchemaEngine | undefined;
   try {
+    engine = await wasm.SchemaEngine.new(
+      { datamodels },
+      log,
+      bindMigrationAwareSqlAdapterFactory(tracked),
+    );
     return await work(engine);
   } catch (error) {
     throw engineError(error);
   } finally {
-    engine.free();
+    engine?.free();
     await tracked.disposeAll();
   }
 }
