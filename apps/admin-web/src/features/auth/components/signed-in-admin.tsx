@@ -3,11 +3,12 @@ import { IconLogout } from '@tabler/icons-react';
 import { useSignOut } from '../hooks/use-sign-out';
 import { useViewer } from '../hooks/use-viewer';
 
+// Admin roles as the API names them (owner, admin, auditor, billing).
 const ROLE_LABELS: Record<string, string> = {
-  OWNER: 'Owner',
-  ADMIN: 'Admin',
-  AUDITOR: 'Auditor',
-  BILLING: 'Billing',
+  owner: 'Owner',
+  admin: 'Admin',
+  auditor: 'Auditor (read-only)',
+  billing: 'Billing',
 };
 
 export function SignedInAdmin() {
