@@ -19,7 +19,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       // Apps import libs, never each other; libs never import apps.
       'no-restricted-imports': 'off',
     },
@@ -27,7 +30,10 @@ export default tseslint.config(
   {
     files: ['libs/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/**'], message: 'libs never import apps' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/apps/**'], message: 'libs never import apps' }] },
+      ],
     },
   },
   {
@@ -35,20 +41,40 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/admin-api/**', '**/admin-web/**', '**/generated/prisma/**'], message: 'the runtime never imports another app or Prisma' }] },
+        {
+          patterns: [
+            {
+              group: ['**/admin-api/**', '**/admin-web/**', '**/generated/prisma/**'],
+              message: 'the runtime never imports another app or Prisma',
+            },
+          ],
+        },
       ],
     },
   },
   {
     files: ['apps/admin-api/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/agent-runtime/**', '**/admin-web/**'], message: 'apps never import each other' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/agent-runtime/**', '**/admin-web/**'],
+              message: 'apps never import each other',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['apps/admin-api/src/platform/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/modules/**'], message: 'platform never imports modules' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/modules/**'], message: 'platform never imports modules' }] },
+      ],
     },
   },
   {

@@ -14,16 +14,41 @@ const swc = [
   },
 ];
 
+// Packages that ship ES modules only (NestJS 12 and several of its dependencies): Jest's module
+// system cannot require them, so they are compiled to CommonJS like our own code. Found by their
+// package.json rather than listed by hand, so a dependency bump cannot silently break the suite.
+function esmOnlyPackages() {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const root = path.join(__dirname, 'node_modules');
+  const names = [];
+  for (const entry of fs.readdirSync(root)) {
+    const scoped = entry.startsWith('@');
+    for (const name of scoped
+      ? fs.readdirSync(path.join(root, entry)).map((n) => `${entry}/${n}`)
+      : [entry]) {
+      try {
+        const manifest = JSON.parse(fs.readFileSync(path.join(root, name, 'package.json'), 'utf8'));
+        if (manifest.type === 'module') names.push(name);
+      } catch {
+        // not a package folder (.bin, .package-lock.json)
+      }
+    }
+  }
+  // CommonJS packages that load an ES-module dependency with import(), which Jest only follows
+  // in code it compiled.
+  names.push('@fastify/cookie');
+  return names.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/apps/admin-web/'],
-  // NestJS 12 and some of its dependencies ship ES modules only; Jest's module system needs them
-  // as CommonJS.
-  transform: { '^.+\\.(t|j|mj)sx?$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|load-esm)/)'],
+  transform: { '^.+\\.(t|j|mj|cj)sx?$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages().join('|')})/)`],
   moduleNameMapper: {
     '^@steward/(policy|telemetry|testing)$': '<rootDir>/libs/$1/src/index.ts',
   },

@@ -41,7 +41,10 @@ function unchanged(name, files) {
   const digest = hashFiles(files);
   const stamp = path.join(stamps, name);
   const same = !force && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest;
-  return { same, save: () => fs.mkdirSync(stamps, { recursive: true }) || fs.writeFileSync(stamp, digest) };
+  return {
+    same,
+    save: () => fs.mkdirSync(stamps, { recursive: true }) || fs.writeFileSync(stamp, digest),
+  };
 }
 
 function step(label, fn) {
@@ -55,17 +58,24 @@ step('prisma client', () => {
   const generated = path.join(root, 'apps/admin-api/src/generated/prisma/client.ts');
   const { same, save } = unchanged('prisma', inputs);
   if (same && fs.existsSync(generated)) return false;
-  execFileSync(process.execPath, [path.join(root, 'node_modules/prisma/build/index.js'), 'generate'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules/prisma/build/index.js'), 'generate'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+    },
+  );
   save();
 });
 
 step('typescript', () => {
   const files = TS_ROOTS.flatMap((dir) =>
-    walk(path.join(root, dir), (f) => f.endsWith('.ts') && !f.endsWith('.spec.ts') && !f.endsWith('.d.ts')),
+    walk(
+      path.join(root, dir),
+      (f) => f.endsWith('.ts') && !f.endsWith('.spec.ts') && !f.endsWith('.d.ts'),
+    ),
   );
   const { same, save } = unchanged('typescript', files);
   if (same && fs.existsSync(path.join(dist, 'apps/admin-api/src/main.js'))) return false;
@@ -83,7 +93,11 @@ function compileTypeScript(files) {
       sourceMaps: true,
       jsc: {
         parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+        transform: {
+          legacyDecorator: true,
+          decoratorMetadata: true,
+          useDefineForClassFields: false,
+        },
         target: 'es2023',
         baseUrl: root,
         paths,
@@ -103,9 +117,13 @@ step('console', () => {
   const inputs = walk(web, (f) => !f.includes(`${path.sep}dist${path.sep}`));
   const { same, save } = unchanged('console', inputs);
   if (same && fs.existsSync(path.join(web, 'dist/index.html'))) return false;
-  execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: web,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
+    {
+      cwd: web,
+      stdio: 'inherit',
+    },
+  );
   save();
 });

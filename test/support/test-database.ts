@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
-export const ADMIN_DATABASE_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_DATABASE_URL =
+  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export function databaseUrl(name: string): string {
   const url = new URL(ADMIN_DATABASE_URL);
@@ -20,7 +21,9 @@ async function admin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
 }
 
 // A database of its own for a test run (or a test that needs one), so runs never see each other.
-export async function createTestDatabase(prefix = 'steward_test'): Promise<{ name: string; url: string }> {
+export async function createTestDatabase(
+  prefix = 'steward_test',
+): Promise<{ name: string; url: string }> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   await admin((client) => client.query(`CREATE DATABASE "${name}"`));
   return { name, url: databaseUrl(name) };

@@ -3,14 +3,24 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { Config } from './config/config';
 import { AuditModule } from './modules/audit/audit.module';
+import { AuthModule } from './modules/auth/auth.module';
 import { CredentialsModule } from './modules/credentials/credentials.module';
+import { DirectoryModule } from './modules/directory/directory.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
+import { ScimModule } from './modules/scim/scim.module';
 import { ServerInfoResolver } from './platform/graphql/server-info.resolver';
 import { PlatformModule } from './platform/platform.module';
 
 // Feature modules, in the order of the design: directory -> governance -> bundles -> endpoints ->
 // analytics, audit. The same list runs as the API (main.ts) and as a worker (worker.ts).
-export const FEATURE_MODULES = [OrganizationsModule, CredentialsModule, AuditModule];
+export const FEATURE_MODULES = [
+  OrganizationsModule,
+  CredentialsModule,
+  AuditModule,
+  DirectoryModule,
+  ScimModule,
+  AuthModule,
+];
 
 @Module({})
 export class AppModule {
@@ -26,7 +36,11 @@ export class AppModule {
     });
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(config), ...(options.http ? [graphql] : []), ...FEATURE_MODULES],
+      imports: [
+        PlatformModule.forRoot(config),
+        ...(options.http ? [graphql] : []),
+        ...FEATURE_MODULES,
+      ],
       providers: options.http ? [ServerInfoResolver] : [],
     };
   }

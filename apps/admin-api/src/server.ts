@@ -17,7 +17,8 @@ export async function startServer(config: Config, tracing: Tracing | null): Prom
   // never reissue one behind each other's backs (`steward org bootstrap-link` does, on demand).
   const organizations = app.get(OrganizationsService);
   const { organization, created } = await organizations.ensureFirstOrganization();
-  const link = created || !config.REDIS_URL ? await organizations.issueBootstrapLink(organization) : null;
+  const link =
+    created || !config.REDIS_URL ? await organizations.issueBootstrapLink(organization) : null;
 
   const lines = [
     '',

@@ -12,7 +12,13 @@ export function loadConfigOrExit(): Config {
   }
 }
 
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET']);
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+]);
 
 // What an operator can act on, on one screen: the cause in a sentence, not a stack trace. Programming
 // errors keep their stack.
@@ -24,7 +30,8 @@ export function describeStartupFailure(error: unknown): string {
   if (err?.code && (CONNECTION_ERRORS.has(err.code) || /^(28|3D|08)/.test(err.code))) {
     return `Steward cannot start: the database or Redis is unreachable (${err.code}: ${err.message}).\nCheck DATABASE_URL and REDIS_URL, or unset them to run on the embedded defaults.`;
   }
-  if (error instanceof Error && error.name === 'StartupError') return `Steward cannot start: ${error.message}`;
+  if (error instanceof Error && error.name === 'StartupError')
+    return `Steward cannot start: ${error.message}`;
   return `Steward cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }
 

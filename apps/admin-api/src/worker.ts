@@ -6,13 +6,17 @@ import { startTracing } from './platform/telemetry/tracing';
 async function main(): Promise<void> {
   const config = { ...loadConfigOrExit(), STEWARD_PROCESS_ROLE: 'worker' as const };
   if (!config.REDIS_URL || !config.DATABASE_URL) {
-    process.stderr.write('A separate worker needs DATABASE_URL and REDIS_URL (the API runs jobs itself otherwise).\n');
+    process.stderr.write(
+      'A separate worker needs DATABASE_URL and REDIS_URL (the API runs jobs itself otherwise).\n',
+    );
     process.exit(1);
   }
   const tracing = startTracing(config);
   const { NestFactory } = await import('@nestjs/core');
   const { AppModule } = await import('./app.module');
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { http: false }));
+  const app = await NestFactory.createApplicationContext(
+    AppModule.forRoot(config, { http: false }),
+  );
   app.enableShutdownHooks();
   process.stdout.write('Steward worker is running jobs.\n');
   process.once('SIGTERM', () => void app.close().then(() => tracing?.shutdown()));

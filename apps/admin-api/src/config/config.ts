@@ -15,12 +15,16 @@ const variables = {
   PUBLIC_URL: z
     .url({ error: 'must be an absolute URL such as https://steward.example.com' })
     .optional()
-    .describe('Base URL people and endpoints use to reach Steward (default http://localhost:PORT).'),
+    .describe(
+      'Base URL people and endpoints use to reach Steward (default http://localhost:PORT).',
+    ),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// URL')
     .optional()
-    .describe('Postgres connection string. Unset: an embedded Postgres (PGlite) in STEWARD_DATA_DIR.'),
+    .describe(
+      'Postgres connection string. Unset: an embedded Postgres (PGlite) in STEWARD_DATA_DIR.',
+    ),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\/.+/, 'must be a redis:// or rediss:// URL')
@@ -37,9 +41,14 @@ const variables = {
     .describe('all: HTTP and jobs in one process; api: HTTP only; worker: jobs only.'),
   STEWARD_SECRET_KEY: z
     .string()
-    .regex(/^[A-Za-z0-9+/=_-]{32,}$/, 'must be at least 32 base64 characters (openssl rand -base64 32)')
+    .regex(
+      /^[A-Za-z0-9+/=_-]{32,}$/,
+      'must be at least 32 base64 characters (openssl rand -base64 32)',
+    )
     .optional()
-    .describe('Key that encrypts signing keys at rest. Unset: generated once into STEWARD_DATA_DIR.'),
+    .describe(
+      'Key that encrypts signing keys at rest. Unset: generated once into STEWARD_DATA_DIR.',
+    ),
   STEWARD_QUEUE_PREFIX: z
     .string()
     .min(1)
@@ -68,7 +77,9 @@ export interface Config extends Omit<Parsed, 'PUBLIC_URL' | 'STEWARD_DATA_DIR'> 
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Steward cannot start: the configuration is invalid.\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `Steward cannot start: the configuration is invalid.\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }

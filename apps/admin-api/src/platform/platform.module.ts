@@ -5,10 +5,12 @@ import { PrismaService } from './database/prisma.service';
 import { HealthController } from './health/health.controller';
 import { BullMqJobBackend } from './jobs/bullmq-backend';
 import { InProcessJobBackend } from './jobs/in-process-backend';
-import { JOB_BACKEND, JobsService } from './jobs/jobs.service';
+import { JOB_BACKEND, JOBS_ENABLED, JobsService } from './jobs/jobs.service';
 import { JobName } from './jobs/job-names';
-import { EVENT_BUS, EventBus, InProcessEventBus, RedisEventBus } from './redis/event-bus';
-import { connectRedis, OptionalRedis, REDIS } from './redis/redis';
+import { EVENT_BUS, InProcessEventBus, RedisEventBus } from './redis/event-bus';
+import type { EventBus } from './redis/event-bus';
+import { connectRedis, REDIS } from './redis/redis';
+import type { OptionalRedis } from './redis/redis';
 
 class RedisLifecycle implements OnModuleDestroy {
   constructor(
@@ -27,15 +29,22 @@ class RedisLifecycle implements OnModuleDestroy {
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(config: Config): DynamicModule {
+  // The CLI (`cli: true`) reaches an embedded database through the server that holds it, never opens
+  // Redis and runs no jobs.
+  static forRoot(config: Config, options: { cli?: boolean } = {}): DynamicModule {
+    const cli = options.cli ?? false;
     return {
       module: PlatformModule,
       controllers: [HealthController],
       providers: [
         { provide: CONFIG, useValue: config },
-        { provide: DATABASE, useFactory: () => openDatabase(config) },
+        { provide: DATABASE, useFactory: () => openDatabase(config, cli ? 'client' : 'server') },
+        { provide: JOBS_ENABLED, useValue: !cli },
         PrismaService,
-        { provide: REDIS, useFactory: () => (config.REDIS_URL ? connectRedis(config.REDIS_URL) : null) },
+        {
+          provide: REDIS,
+          useFactory: () => (config.REDIS_URL && !cli ? connectRedis(config.REDIS_URL) : null),
+        },
         {
           provide: EVENT_BUS,
           inject: [REDIS],
@@ -46,7 +55,9 @@ export class PlatformModule {
           provide: JOB_BACKEND,
           inject: [REDIS],
           useFactory: (redis: OptionalRedis) =>
-            redis ? new BullMqJobBackend(redis, config.STEWARD_QUEUE_PREFIX) : new InProcessJobBackend(),
+            redis
+              ? new BullMqJobBackend(redis, config.STEWARD_QUEUE_PREFIX)
+              : new InProcessJobBackend(),
         },
         JobsService,
         RedisLifecycle,

@@ -6,7 +6,8 @@ import path from 'node:path';
 function findRoot(start: string): string {
   for (let dir = start; ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'steward') return dir;
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'steward')
+      return dir;
     if (path.dirname(dir) === dir) throw new Error(`no Steward package.json above ${start}`);
   }
 }

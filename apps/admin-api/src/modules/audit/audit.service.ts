@@ -30,7 +30,8 @@ export class AuditService {
 
   async recordMany(organizationId: string, entries: AuditEntry[], tx?: AuditTx): Promise<void> {
     if (!entries.length) return;
-    if (!tx) return this.prisma.$transaction((inner) => this.append(inner, organizationId, entries));
+    if (!tx)
+      return this.prisma.$transaction((inner) => this.append(inner, organizationId, entries));
     return this.append(tx, organizationId, entries);
   }
 
@@ -57,7 +58,13 @@ export class AuditService {
         data: entry.data ?? {},
       };
       const hash = chainHash(prevHash, fields);
-      const row = { organizationId, ...fields, data: fields.data as Prisma.InputJsonValue, prevHash, hash };
+      const row = {
+        organizationId,
+        ...fields,
+        data: fields.data as Prisma.InputJsonValue,
+        prevHash,
+        hash,
+      };
       prevHash = hash;
       return row;
     });

@@ -8,9 +8,18 @@ export class CredentialsRepository {
 
   create(
     organizationId: string,
-    data: { type: CredentialType; name: string; secretHash: string; hint: string; scopes: string[]; createdBy?: string },
+    data: {
+      type: CredentialType;
+      name: string;
+      secretHash: string;
+      hint: string;
+      scopes: string[];
+      createdBy?: string;
+    },
   ): Promise<Credential> {
-    return this.prisma.forOrganization(organizationId).credential.create({ data: { ...data, organizationId } });
+    return this.prisma
+      .forOrganization(organizationId)
+      .credential.create({ data: { ...data, organizationId } });
   }
 
   list(organizationId: string, type?: CredentialType): Promise<Credential[]> {
@@ -30,7 +39,9 @@ export class CredentialsRepository {
   }
 
   revoke(organizationId: string, id: string, at: Date): Promise<Credential> {
-    return this.prisma.forOrganization(organizationId).credential.update({ where: { id }, data: { revokedAt: at } });
+    return this.prisma
+      .forOrganization(organizationId)
+      .credential.update({ where: { id }, data: { revokedAt: at } });
   }
 
   async touch(id: string, at: Date): Promise<void> {

@@ -44,7 +44,9 @@ export class CredentialsService {
     options: { name?: string; scopes?: string[]; actor: Actor },
   ): Promise<IssuedCredential> {
     const scopes = type === 'analytics' ? (options.scopes ?? [...ANALYTICS_SCOPES]) : [];
-    const unknown = scopes.filter((scope) => !(ANALYTICS_SCOPES as readonly string[]).includes(scope));
+    const unknown = scopes.filter(
+      (scope) => !(ANALYTICS_SCOPES as readonly string[]).includes(scope),
+    );
     if (unknown.length) {
       throw new CredentialError(
         'invalid_scope',
@@ -82,7 +84,8 @@ export class CredentialsService {
     if (!credential || (organizationId && credential.organizationId !== organizationId)) {
       throw new CredentialError('not_found', `no credential ${id}`);
     }
-    if (credential.revokedAt) throw new CredentialError('already_revoked', `credential ${id} is already revoked`);
+    if (credential.revokedAt)
+      throw new CredentialError('already_revoked', `credential ${id} is already revoked`);
     const revoked = await this.credentials.revoke(credential.organizationId, id, new Date());
     await this.audit.record(credential.organizationId, {
       actorType: actor.type,
@@ -101,7 +104,10 @@ export class CredentialsService {
     const credential = await this.credentials.findActiveByHash(hashSecret(secret));
     if (!credential || credential.type !== type) return null;
     const now = new Date();
-    if (!credential.lastUsedAt || now.getTime() - credential.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+    if (
+      !credential.lastUsedAt ||
+      now.getTime() - credential.lastUsedAt.getTime() > LAST_USED_PRECISION_MS
+    ) {
       await this.credentials.touch(credential.id, now);
     }
     return credential;

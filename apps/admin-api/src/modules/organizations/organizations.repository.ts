@@ -36,7 +36,8 @@ export class OrganizationsRepository {
       return await this.prisma.organization.create({ data });
     } catch (error) {
       // Another process took the slug between our check and insert: the caller picks another.
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return null;
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
+        return null;
       throw error;
     }
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Organization } from '../../generated/prisma/client';
-import { Config, CONFIG } from '../../config/config';
+import { CONFIG } from '../../config/config';
+import type { Config } from '../../config/config';
 import { AuditService, ActorType } from '../audit/audit.service';
 import { hashSecret, newSecret } from '../credentials/secrets';
 import { OrganizationsRepository } from './organizations.repository';
@@ -75,7 +76,10 @@ export class OrganizationsService {
     if ((await this.organizations.count()) > 0) {
       return { organization: (await this.organizations.list())[0], created: false };
     }
-    return { organization: await this.create(FIRST_ORGANIZATION_NAME, { type: 'system' }), created: true };
+    return {
+      organization: await this.create(FIRST_ORGANIZATION_NAME, { type: 'system' }),
+      created: true,
+    };
   }
 
   // A one-time link that signs in the first owner, until SAML works for the organization. Issuing

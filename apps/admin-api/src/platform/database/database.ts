@@ -1,5 +1,5 @@
 import { Config } from '../../config/config';
-import { openEmbeddedDatabase } from './embedded';
+import { connectEmbeddedDatabase, openEmbeddedDatabase } from './embedded';
 import { applyMigrations } from './migrations';
 
 export interface DatabaseHandle {
@@ -12,12 +12,19 @@ export const DATABASE = Symbol('DatabaseHandle');
 
 // The system of record for this process: the configured Postgres, or the embedded one in the data
 // folder. Either way it is migrated before anything reads it (migrations take an advisory lock,
-// so replicas starting together apply each migration once).
-export async function openDatabase(config: Config): Promise<DatabaseHandle> {
+// so replicas starting together apply each migration once). A 'client' (the CLI) reaches an
+// embedded database through the server process that holds it when one runs: PGlite must never be
+// opened by two processes.
+export async function openDatabase(
+  config: Config,
+  mode: 'server' | 'client',
+): Promise<DatabaseHandle> {
   if (config.DATABASE_URL) {
     await applyMigrations(config.DATABASE_URL);
     return { url: config.DATABASE_URL, embedded: false, close: async () => undefined };
   }
-  const embedded = await openEmbeddedDatabase(config.STEWARD_DATA_DIR);
+  const embedded = await (mode === 'server' ? openEmbeddedDatabase : connectEmbeddedDatabase)(
+    config.STEWARD_DATA_DIR,
+  );
   return { url: embedded.url, embedded: true, close: () => embedded.close() };
 }

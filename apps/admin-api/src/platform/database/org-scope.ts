@@ -44,7 +44,11 @@ export function scopeToOrganization(prisma: PrismaClient, organizationId: string
           const scoped = { ...(args as Args) };
           if (WHERE_OPERATIONS.has(operation)) {
             scoped.where = { ...(scoped.where as Args), organizationId };
-          } else if (operation === 'create' || operation === 'createMany' || operation === 'createManyAndReturn') {
+          } else if (
+            operation === 'create' ||
+            operation === 'createMany' ||
+            operation === 'createManyAndReturn'
+          ) {
             scoped.data = withOrganization(scoped.data, organizationId);
           } else if (operation === 'upsert') {
             scoped.where = { ...(scoped.where as Args), organizationId };

@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../../generated/prisma/client';
-import { DATABASE, DatabaseHandle } from './database';
+import { DATABASE } from './database';
+import type { DatabaseHandle } from './database';
 import { scopeToOrganization, ScopedPrisma } from './org-scope';
 
 // The one Prisma client of a process. Feature repositories take `forOrganization(id)` — a client
@@ -10,7 +11,9 @@ import { scopeToOrganization, ScopedPrisma } from './org-scope';
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
   constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {
-    super({ adapter: new PrismaPg({ connectionString: database.url, max: database.embedded ? 10 : 20 }) });
+    super({
+      adapter: new PrismaPg({ connectionString: database.url, max: database.embedded ? 10 : 20 }),
+    });
   }
 
   forOrganization(organizationId: string): ScopedPrisma {

@@ -8,7 +8,8 @@ export class ServerInfo {
   version!: string;
 }
 
-const version = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string })
+  .version;
 
 @Resolver(() => ServerInfo)
 export class ServerInfoResolver {

@@ -1,7 +1,8 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { PrismaService } from '../database/prisma.service';
-import { OptionalRedis, REDIS } from '../redis/redis';
+import { REDIS } from '../redis/redis';
+import type { OptionalRedis } from '../redis/redis';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -10,7 +11,10 @@ type CheckResult = 'ok' | 'not configured' | `failed: ${string}`;
 async function check(probe: () => Promise<unknown>): Promise<CheckResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`no answer in ${CHECK_TIMEOUT_MS} ms`)),
+      CHECK_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([probe(), timeout]);

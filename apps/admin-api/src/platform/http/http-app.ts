@@ -12,7 +12,10 @@ export const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 
-export async function createHttpApp(module: unknown, config: Config): Promise<NestFastifyApplication> {
+export async function createHttpApp(
+  module: unknown,
+  config: Config,
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: true });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.LOG_LEVEL) + 1),
@@ -27,7 +30,12 @@ export async function createHttpApp(module: unknown, config: Config): Promise<Ne
   await app.register(fastifyCookie as never);
   const consoleDir = repoPath('apps', 'admin-web', 'dist');
   if (fs.existsSync(consoleDir)) {
-    await app.register(fastifyStatic as never, { root: consoleDir, prefix: '/', wildcard: false, index: ['index.html'] });
+    await app.register(fastifyStatic as never, {
+      root: consoleDir,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+    });
   }
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();

@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fs from 'node:fs';
 import { repoPath } from '../repo-path';
@@ -27,13 +34,25 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const status = exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
+    const status =
+      exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
 
-    if (status === 404 && request.method === 'GET' && !API_PATHS.test(request.url) && fs.existsSync(CONSOLE_INDEX)) {
-      void reply.status(200).type('text/html; charset=utf-8').send(fs.createReadStream(CONSOLE_INDEX));
+    if (
+      status === 404 &&
+      request.method === 'GET' &&
+      !API_PATHS.test(request.url) &&
+      fs.existsSync(CONSOLE_INDEX)
+    ) {
+      void reply
+        .status(200)
+        .type('text/html; charset=utf-8')
+        .send(fs.createReadStream(CONSOLE_INDEX));
       return;
     }
-    if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (status >= 500)
+      this.logger.error(
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
 
     const body = exception instanceof HttpException ? exception.getResponse() : undefined;
     const problem: Problem = {
@@ -49,10 +68,20 @@ export class ProblemFilter implements ExceptionFilter {
 function detailOf(body: unknown): Partial<Problem> {
   if (typeof body === 'string') return { detail: body };
   if (body && typeof body === 'object') {
-    const { message, statusCode: _statusCode, error: _error, ...rest } = body as Record<string, unknown>;
+    const {
+      message,
+      statusCode: _statusCode,
+      error: _error,
+      ...rest
+    } = body as Record<string, unknown>;
     void _statusCode;
     void _error;
-    return { ...(message !== undefined ? { detail: Array.isArray(message) ? message.join('; ') : String(message) } : {}), ...rest };
+    return {
+      ...(message !== undefined
+        ? { detail: Array.isArray(message) ? message.join('; ') : String(message) }
+        : {}),
+      ...rest,
+    };
   }
   return {};
 }

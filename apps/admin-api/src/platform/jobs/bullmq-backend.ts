@@ -22,7 +22,11 @@ export class BullMqJobBackend implements JobBackend {
     this.queue = new Queue(QUEUE, { connection, prefix });
   }
 
-  async enqueue(name: JobName, data: Record<string, unknown>, options: JobOptions): Promise<string> {
+  async enqueue(
+    name: JobName,
+    data: Record<string, unknown>,
+    options: JobOptions,
+  ): Promise<string> {
     const job = await this.queue.add(name, data, {
       jobId: options.jobId,
       delay: options.delayMs,
@@ -48,17 +52,29 @@ export class BullMqJobBackend implements JobBackend {
           reportProgress: (progress) => job.updateProgress(progress),
         }),
       // BullMQ blocks a connection per worker; it must be its own (maxRetriesPerRequest null).
-      { connection: this.connection.duplicate({ maxRetriesPerRequest: null }), prefix: this.prefix, concurrency: this.concurrency },
+      {
+        connection: this.connection.duplicate({ maxRetriesPerRequest: null }),
+        prefix: this.prefix,
+        concurrency: this.concurrency,
+      },
     );
     this.worker.on('failed', (job, error) =>
-      this.logger.warn(`job ${job?.name} ${job?.id} attempt ${job?.attemptsMade} failed: ${error.message}`),
+      this.logger.warn(
+        `job ${job?.name} ${job?.id} attempt ${job?.attemptsMade} failed: ${error.message}`,
+      ),
     );
     await this.worker.waitUntilReady();
   }
 
   async drain(): Promise<void> {
     for (;;) {
-      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+      const counts = await this.queue.getJobCounts(
+        'waiting',
+        'active',
+        'delayed',
+        'prioritized',
+        'waiting-children',
+      );
       if (Object.values(counts).every((count) => count === 0)) return;
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }

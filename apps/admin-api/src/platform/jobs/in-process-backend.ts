@@ -31,7 +31,11 @@ export class InProcessJobBackend implements JobBackend {
 
   constructor(private readonly concurrency = 4) {}
 
-  async enqueue(name: JobName, data: Record<string, unknown>, options: JobOptions): Promise<string> {
+  async enqueue(
+    name: JobName,
+    data: Record<string, unknown>,
+    options: JobOptions,
+  ): Promise<string> {
     const id = options.jobId ?? randomUUID();
     if (this.queuedIds.has(id)) return id;
     this.queuedIds.add(id);
@@ -109,7 +113,9 @@ export class InProcessJobBackend implements JobBackend {
     } catch (error) {
       if (job.attempt >= job.attempts) {
         this.queuedIds.delete(job.id);
-        this.logger.error(`job ${job.name} ${job.id} failed after ${job.attempt} attempts: ${String(error)}`);
+        this.logger.error(
+          `job ${job.name} ${job.id} failed after ${job.attempt} attempts: ${String(error)}`,
+        );
         return;
       }
       const retry = { ...job, attempt: job.attempt + 1 };

@@ -1,9 +1,12 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Config, CONFIG } from '../../config/config';
-import { JobBackend } from './job-backend';
+import { CONFIG } from '../../config/config';
+import type { Config } from '../../config/config';
+import type { JobBackend } from './job-backend';
 import { JobHandler, JobName, JobOptions } from './job-names';
 
 export const JOB_BACKEND = Symbol('JobBackend');
+// False in the CLI: it enqueues nothing and works on nothing.
+export const JOBS_ENABLED = Symbol('JobsEnabled');
 
 interface Schedule {
   name: JobName;
@@ -21,6 +24,7 @@ export class JobsService implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(JOB_BACKEND) private readonly backend: JobBackend,
     @Inject(CONFIG) private readonly config: Config,
+    @Inject(JOBS_ENABLED) private readonly enabled: boolean,
   ) {}
 
   register(name: JobName, handler: JobHandler, schedule?: { everyMs: number }): void {
@@ -29,7 +33,11 @@ export class JobsService implements OnApplicationBootstrap, OnModuleDestroy {
     if (schedule) this.schedules.push({ name, everyMs: schedule.everyMs });
   }
 
-  enqueue(name: JobName, data: Record<string, unknown> = {}, options: JobOptions = {}): Promise<string> {
+  enqueue(
+    name: JobName,
+    data: Record<string, unknown> = {},
+    options: JobOptions = {},
+  ): Promise<string> {
     return this.backend.enqueue(name, data, options);
   }
 
@@ -38,6 +46,7 @@ export class JobsService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.enabled) return;
     const missing = Object.values(JobName).filter((name) => !this.handlers.has(name));
     if (missing.length) throw new Error(`jobs without a handler: ${missing.join(', ')}`);
     if (this.config.STEWARD_PROCESS_ROLE === 'api') return;

@@ -1,0 +1,16 @@
+import { AdminRole } from '../../generated/prisma/enums';
+
+export { AdminRole };
+
+// Who is making a console or GraphQL request: resolved from the session cookie by AdminAuthGuard.
+export interface AdminPrincipal {
+  adminId: string;
+  organizationId: string;
+  role: AdminRole;
+  email: string;
+  sessionId: string;
+}
+
+export const SESSION_COOKIE = 'steward_session';
+export const CSRF_COOKIE = 'steward_csrf';
+export const CSRF_HEADER = 'x-csrf-token';

@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../../platform/database/prisma.service';
+
+@Injectable()
+export class SessionsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  create(data: { organizationId: string; adminId: string; tokenHash: string; expiresAt: Date }) {
+    return this.prisma.forOrganization(data.organizationId).adminSession.create({ data });
+  }
+
+  // Organization-less on purpose: the cookie is how a request learns its organization.
+  findLiveByTokenHash(tokenHash: string, now: Date) {
+    return this.prisma.adminSession.findFirst({
+      where: { tokenHash, revokedAt: null, expiresAt: { gt: now } },
+      include: { admin: { select: { id: true, email: true, role: true } } },
+    });
+  }
+
+  async touch(id: string, at: Date): Promise<void> {
+    await this.prisma.adminSession.update({ where: { id }, data: { lastSeenAt: at } });
+  }
+
+  async revoke(organizationId: string, id: string, at: Date): Promise<void> {
+    await this.prisma.forOrganization(organizationId).adminSession.updateMany({
+      where: { id, revokedAt: null },
+      data: { revokedAt: at },
+    });
+  }
+}
