@@ -15,7 +15,7 @@ const dist = path.join(root, 'dist');
 const stamps = path.join(dist, '.stamps');
 const force = process.argv.includes('--force');
 
-const TS_ROOTS = ['apps/admin-api/src', 'apps/agent-runtime/src', 'libs'];
+const TS_ROOTS = ['apps/admin-api/src', 'apps/agent-runtime/src', 'libs', 'bench', 'test/support'];
 const LIB_ALIASES = {
   '@steward/policy': 'libs/policy/src/index.ts',
   '@steward/telemetry': 'libs/telemetry/src/index.ts',
