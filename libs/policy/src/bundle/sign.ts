@@ -1,0 +1,92 @@
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+} from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { ENVELOPE_FORMAT, signingDomain } from './format';
+import type { CompiledPolicy } from '../compiled';
+import type { BundleHeader, Envelope, SharedPolicy, SignedKind, TrustSet } from './format';
+
+export interface SigningKey {
+  keyId: string;
+  privateKey: KeyObject;
+}
+
+export interface GeneratedKey extends SigningKey {
+  // Raw 32-byte public key, base64url (as in a trust set).
+  publicKey: string;
+  // PKCS#8 DER of the private key, for storage (encrypted) by the caller.
+  privateKeyDer: Buffer;
+}
+
+// A key's id is derived from the key itself, so two keys never share one and an id names exactly
+// one public key.
+export function keyIdOf(publicKey: string): string {
+  const digest = createHash('sha256').update(Buffer.from(publicKey, 'base64url')).digest();
+  return `ed25519:${digest.subarray(0, 16).toString('base64url')}`;
+}
+
+export function generateSigningKey(): GeneratedKey {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const raw = publicKey.export({ format: 'jwk' }).x!;
+  return {
+    keyId: keyIdOf(raw),
+    publicKey: raw,
+    privateKey,
+    privateKeyDer: privateKey.export({ format: 'der', type: 'pkcs8' }),
+  };
+}
+
+export function signingKeyFromDer(keyId: string, der: Buffer): SigningKey {
+  return { keyId, privateKey: createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }) };
+}
+
+export function publicKeyObject(publicKey: string): KeyObject {
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: publicKey }, format: 'jwk' });
+}
+
+// The attachment bytes of a policy: serialised once, shared by every subject with equal grants.
+export function encodePolicy(policy: CompiledPolicy | SharedPolicy): Buffer {
+  const { userId: _userId, ...shared } = policy as CompiledPolicy;
+  return Buffer.from(JSON.stringify(shared), 'utf8');
+}
+
+export function policyDigest(policyBytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(policyBytes).digest('base64url')}`;
+}
+
+// Signs `payload` as it is: these bytes, and no re-serialisation of them, are what a verifier
+// checks.
+export function signEnvelope(
+  kind: SignedKind,
+  payload: Buffer,
+  key: SigningKey,
+  attachment?: Buffer,
+): Buffer {
+  const signature = sign(null, Buffer.concat([signingDomain(kind), payload]), key.privateKey);
+  const envelope: Envelope = {
+    steward: ENVELOPE_FORMAT,
+    kind,
+    keyId: key.keyId,
+    payload: payload.toString('base64url'),
+    signature: signature.toString('base64url'),
+    ...(attachment ? { attachment: attachment.toString('base64url') } : {}),
+  };
+  return Buffer.from(JSON.stringify(envelope), 'utf8');
+}
+
+// `policyBytes` comes from encodePolicy; the header must carry its digest (see policyDigest).
+export function signBundle(header: BundleHeader, policyBytes: Buffer, key: SigningKey): Buffer {
+  if (header.keyId !== key.keyId) throw new Error('the header names another signing key');
+  if (header.policyDigest !== policyDigest(policyBytes)) {
+    throw new Error('the header carries another policy digest');
+  }
+  return signEnvelope('policy-bundle', Buffer.from(JSON.stringify(header)), key, policyBytes);
+}
+
+export function signTrustSet(trustSet: TrustSet, key: SigningKey): Buffer {
+  return signEnvelope('trust-set', Buffer.from(JSON.stringify(trustSet)), key);
+}
