@@ -1,0 +1,137 @@
+import type { CeilingEntrySource, OperatingSystem } from './model';
+
+// Path handling shared by the compiler and the decision engine. Every path and pattern is brought
+// to one canonical form per operating system before it is compared:
+// - separators are `/` (Windows `\` too), repeated separators and `.` segments collapse, a
+//   trailing separator goes;
+// - `..` is resolved lexically; one that would climb above the root makes the path invalid
+//   (never "clamped" to the root, which could turn a denied path into an allowed one);
+// - Unicode NFC, and case-folded on macOS and Windows, whose default file systems ignore case;
+// - a path inside the user's home is rewritten to start with `~`, so rules written with `~` match
+//   whatever the home is on the endpoint.
+// Matching is by whole segments: `/work` covers `/work/a` but not `/work-evil`.
+
+export const HOME = '~';
+
+export function caseInsensitive(os: OperatingSystem): boolean {
+  return os !== 'linux';
+}
+
+// The systems whose syntax a pattern uses: `~…` all, `/…` macOS and Linux, drive or UNC Windows.
+export function patternSystems(pattern: string): OperatingSystem[] {
+  if (pattern === HOME || pattern.startsWith('~/') || pattern.startsWith('~\\')) {
+    return ['macos', 'windows', 'linux'];
+  }
+  if (/^[a-zA-Z]:[\\/]/.test(pattern) || pattern.startsWith('\\\\')) return ['windows'];
+  if (pattern.startsWith('/')) return ['macos', 'linux'];
+  return [];
+}
+
+// Canonical form of an absolute path (or `~`-pattern) for `os`, or null when it is not absolute
+// or escapes its root with `..`. The result starts with `~`, `/` or a drive (`c:`); segments are
+// joined by `/`; a bare root is `/`, `c:` or `~`.
+export function canonicalPath(raw: string, os: OperatingSystem): string | null {
+  if (!raw || raw.includes('\0')) return null;
+  let text = raw.normalize('NFC');
+  if (os === 'windows') text = text.replace(/\\/g, '/');
+  let root: string;
+  let rest: string;
+  if (text === HOME || text.startsWith('~/')) {
+    root = HOME;
+    rest = text.slice(1);
+  } else if (os === 'windows' && /^[a-zA-Z]:\//.test(text)) {
+    root = text.slice(0, 2);
+    rest = text.slice(2);
+  } else if (os === 'windows' && text.startsWith('//')) {
+    // UNC: //server/share is the root.
+    const parts = text.slice(2).split('/');
+    if (parts.length < 2 || !parts[0] || !parts[1]) return null;
+    root = `//${parts[0]}/${parts[1]}`;
+    rest = parts.slice(2).join('/');
+  } else if (text.startsWith('/')) {
+    root = '';
+    rest = text;
+  } else {
+    return null;
+  }
+  const segments: string[] = [];
+  for (const segment of rest.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (!segments.length) return null;
+      segments.pop();
+      continue;
+    }
+    segments.push(segment);
+  }
+  let result = segments.length ? `${root}/${segments.join('/')}` : root || '/';
+  if (caseInsensitive(os)) result = result.toLowerCase();
+  return result;
+}
+
+// Rewrites a canonical absolute path inside the canonical home to its `~` form.
+export function relativeToHome(path: string, home: string | null): string {
+  if (!home || home === '/') return path;
+  if (path === home) return HOME;
+  if (path.startsWith(home) && path.charCodeAt(home.length) === 47 /* / */) {
+    return HOME + path.slice(home.length);
+  }
+  return path;
+}
+
+// The parent of a canonical path, or null at a root.
+export function parentPath(path: string): string | null {
+  const cut = path.lastIndexOf('/');
+  if (cut <= 0) return path.length > 1 && cut === 0 ? '/' : null;
+  const parent = path.slice(0, cut);
+  // `//server/share` is a root: don't climb into `//server`.
+  return parent === '/' || (parent.startsWith('//') && parent.split('/').length < 4)
+    ? null
+    : parent;
+}
+
+// True when `inner` is `outer` or lies below it (segment boundary).
+export function isWithin(inner: string, outer: string): boolean {
+  if (inner === outer) return true;
+  if (outer === '/') return inner.startsWith('/') && !inner.startsWith('//');
+  return inner.startsWith(outer) && inner.charCodeAt(outer.length) === 47;
+}
+
+// Forbidden by default in every organization (each can be switched off by id): the home folder
+// itself, the folders people keep personal and downloaded files in, and cloud-synced folders,
+// whose contents leave the machine.
+export const DEFAULT_CEILING: readonly CeilingEntrySource[] = [
+  { id: 'home', pattern: '~', scope: 'root', description: 'Home folder itself' },
+  { id: 'desktop', pattern: '~/Desktop', scope: 'subtree', description: 'Desktop' },
+  { id: 'downloads', pattern: '~/Downloads', scope: 'subtree', description: 'Downloads' },
+  {
+    id: 'icloud-drive',
+    pattern: '~/Library/Mobile Documents',
+    scope: 'subtree',
+    os: ['macos'],
+    description: 'iCloud Drive (macOS)',
+  },
+  {
+    id: 'icloud-drive-windows',
+    pattern: '~/iCloudDrive',
+    scope: 'subtree',
+    os: ['windows'],
+    description: 'iCloud Drive (Windows)',
+  },
+  {
+    id: 'cloud-storage',
+    pattern: '~/Library/CloudStorage',
+    scope: 'subtree',
+    os: ['macos'],
+    description: 'File-provider cloud folders: Dropbox, OneDrive, Google Drive (macOS)',
+  },
+  { id: 'dropbox', pattern: '~/Dropbox', scope: 'subtree', description: 'Dropbox' },
+  { id: 'onedrive', pattern: '~/OneDrive', scope: 'subtree', description: 'OneDrive' },
+  { id: 'google-drive', pattern: '~/Google Drive', scope: 'subtree', description: 'Google Drive' },
+  {
+    id: 'google-drive-my-drive',
+    pattern: '~/My Drive',
+    scope: 'subtree',
+    description: 'Google Drive "My Drive" folder',
+  },
+];
