@@ -12,6 +12,7 @@ const RESOLVE_NO_SYMLINKS = 0x04n;
 const RESOLVE_BENEATH = 0x08n;
 const RESOLVE = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
 export const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000; // not in Node's fs.constants
 const RENAME_NOREPLACE = 1;
 
 export const ERRNO = {
@@ -63,7 +64,7 @@ function load(): Libc {
 /** Opens `relative` beneath the directory `rootFd`; throws SyscallError with the errno. */
 export function openBeneath(rootFd: number, relative: string, flags: number, mode = 0): number {
   const how = Buffer.alloc(24);
-  how.writeBigUInt64LE(BigInt(flags | fs.constants.O_CLOEXEC), 0);
+  how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
   how.writeBigUInt64LE(BigInt(mode), 8);
   how.writeBigUInt64LE(RESOLVE, 16);
   const fd = Number(
