@@ -1,0 +1,266 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../../generated/prisma/client';
+import { PrismaService } from '../../platform/database/prisma.service';
+import type { ScopedPrisma } from '../../platform/database/org-scope';
+import type {
+  ContactWrite,
+  DirectoryGroupRecord,
+  DirectoryUserRecord,
+  GroupWrite,
+  Page,
+  UserWrite,
+} from './directory.types';
+
+// The organization-scoped client inside a transaction.
+export type DirectoryTx = Omit<
+  ScopedPrisma,
+  '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'
+>;
+
+const CONTACT_ORDER = { orderBy: { position: 'asc' } } as const;
+const USER_INCLUDE = { emails: CONTACT_ORDER, phoneNumbers: CONTACT_ORDER } as const;
+// Pages are stable under concurrent inserts: creation time, then id.
+const STABLE_ORDER = [{ createdAt: 'asc' }, { id: 'asc' }] as const;
+
+function phoneRows(organizationId: string, phones: ContactWrite[]) {
+  return phones.map((phone, position) => ({ organizationId, position, ...phone }));
+}
+
+// Emails are compared case-insensitively, through an indexed lower-case copy.
+function emailRows(organizationId: string, emails: ContactWrite[]) {
+  return phoneRows(organizationId, emails).map((row) => ({
+    ...row,
+    valueLower: row.value.toLowerCase(),
+  }));
+}
+
+function userColumns(user: UserWrite) {
+  const { emails: _emails, phoneNumbers: _phones, addresses, ...columns } = user;
+  return {
+    ...columns,
+    userNameLower: user.userName.toLowerCase(),
+    addresses: addresses === null ? Prisma.DbNull : (addresses as Prisma.InputJsonValue),
+  };
+}
+
+// Only database access; the rules (versions, audit, events) live in DirectoryService.
+@Injectable()
+export class DirectoryRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  transaction<T>(organizationId: string, work: (tx: DirectoryTx) => Promise<T>): Promise<T> {
+    return this.prisma.forOrganization(organizationId).$transaction((tx) => work(tx), {
+      timeout: 30_000,
+    });
+  }
+
+  findUser(organizationId: string, id: string): Promise<DirectoryUserRecord | null> {
+    return this.prisma
+      .forOrganization(organizationId)
+      .directoryUser.findFirst({ where: { id }, include: USER_INCLUDE });
+  }
+
+  async listUsers(
+    organizationId: string,
+    where: Prisma.DirectoryUserWhereInput,
+    skip: number,
+    take: number,
+  ): Promise<Page<DirectoryUserRecord>> {
+    const db = this.prisma.forOrganization(organizationId);
+    const [total, items] = await Promise.all([
+      db.directoryUser.count({ where }),
+      take > 0
+        ? db.directoryUser.findMany({
+            where,
+            include: USER_INCLUDE,
+            orderBy: [...STABLE_ORDER],
+            skip,
+            take,
+          })
+        : Promise.resolve([]),
+    ]);
+    return { total, items };
+  }
+
+  async groupIdsOfUser(organizationId: string, userId: string): Promise<string[]> {
+    const rows = await this.prisma
+      .forOrganization(organizationId)
+      .directoryGroupMember.findMany({ where: { userId }, select: { groupId: true } });
+    return rows.map((row) => row.groupId);
+  }
+
+  async groupsOfUsers(
+    organizationId: string,
+    userIds: string[],
+  ): Promise<{ userId: string; groupId: string; displayName: string }[]> {
+    const rows = await this.prisma.forOrganization(organizationId).directoryGroupMember.findMany({
+      where: { userId: { in: userIds } },
+      select: { userId: true, groupId: true, group: { select: { displayName: true } } },
+      orderBy: { groupId: 'asc' },
+    });
+    return rows.map((row) => ({ ...row, displayName: row.group.displayName }));
+  }
+
+  async lockUser(tx: DirectoryTx, organizationId: string, id: string): Promise<number | null> {
+    const rows = await tx.$queryRaw<{ version: number }[]>`
+      SELECT "version" FROM "DirectoryUser"
+      WHERE "id" = ${id}::uuid AND "organizationId" = ${organizationId}::uuid FOR UPDATE`;
+    return rows[0]?.version ?? null;
+  }
+
+  async createUser(
+    tx: DirectoryTx,
+    organizationId: string,
+    user: UserWrite,
+  ): Promise<DirectoryUserRecord> {
+    return await tx.directoryUser.create({
+      data: {
+        ...userColumns(user),
+        organizationId,
+        emails: { createMany: { data: emailRows(organizationId, user.emails) } },
+        phoneNumbers: { createMany: { data: phoneRows(organizationId, user.phoneNumbers) } },
+      },
+      include: USER_INCLUDE,
+    });
+  }
+
+  async replaceUser(
+    tx: DirectoryTx,
+    organizationId: string,
+    id: string,
+    user: UserWrite,
+  ): Promise<DirectoryUserRecord> {
+    await tx.directoryUserEmail.deleteMany({ where: { userId: id } });
+    await tx.directoryUserPhone.deleteMany({ where: { userId: id } });
+    await tx.directoryUser.updateMany({
+      where: { id },
+      data: { ...userColumns(user), version: { increment: 1 }, updatedAt: new Date() },
+    });
+    await tx.directoryUserEmail.createMany({
+      data: emailRows(organizationId, user.emails).map((row) => ({ ...row, userId: id })),
+    });
+    await tx.directoryUserPhone.createMany({
+      data: phoneRows(organizationId, user.phoneNumbers).map((row) => ({ ...row, userId: id })),
+    });
+    return tx.directoryUser.findFirstOrThrow({ where: { id }, include: USER_INCLUDE });
+  }
+
+  async deleteUser(tx: DirectoryTx, id: string): Promise<void> {
+    await tx.directoryUser.deleteMany({ where: { id } });
+  }
+
+  async existingUserIds(tx: DirectoryTx, ids: string[]): Promise<string[]> {
+    const rows = await tx.directoryUser.findMany({
+      where: { id: { in: ids } },
+      select: { id: true },
+    });
+    return rows.map((row) => row.id);
+  }
+
+  async findGroup(
+    organizationId: string,
+    id: string,
+    withMembers: boolean,
+  ): Promise<DirectoryGroupRecord | null> {
+    const group = await this.prisma.forOrganization(organizationId).directoryGroup.findFirst({
+      where: { id },
+      include: withMembers
+        ? { members: { select: { userId: true }, orderBy: { createdAt: 'asc' } } }
+        : undefined,
+    });
+    if (!group) return null;
+    const { members, ...rest } = group as typeof group & { members?: { userId: string }[] };
+    return { ...rest, ...(members ? { memberIds: members.map((member) => member.userId) } : {}) };
+  }
+
+  async listGroups(
+    organizationId: string,
+    where: Prisma.DirectoryGroupWhereInput,
+    skip: number,
+    take: number,
+    withMembers: boolean,
+  ): Promise<Page<DirectoryGroupRecord>> {
+    const db = this.prisma.forOrganization(organizationId);
+    const [total, groups] = await Promise.all([
+      db.directoryGroup.count({ where }),
+      take > 0
+        ? db.directoryGroup.findMany({
+            where,
+            orderBy: [...STABLE_ORDER],
+            skip,
+            take,
+            include: withMembers
+              ? { members: { select: { userId: true }, orderBy: { createdAt: 'asc' } } }
+              : undefined,
+          })
+        : Promise.resolve([]),
+    ]);
+    const items = groups.map((group) => {
+      const { members, ...rest } = group as typeof group & { members?: { userId: string }[] };
+      return { ...rest, ...(members ? { memberIds: members.map((member) => member.userId) } : {}) };
+    });
+    return { total, items };
+  }
+
+  async lockGroup(tx: DirectoryTx, organizationId: string, id: string): Promise<number | null> {
+    const rows = await tx.$queryRaw<{ version: number }[]>`
+      SELECT "version" FROM "DirectoryGroup"
+      WHERE "id" = ${id}::uuid AND "organizationId" = ${organizationId}::uuid FOR UPDATE`;
+    return rows[0]?.version ?? null;
+  }
+
+  async memberIds(tx: DirectoryTx, groupId: string): Promise<string[]> {
+    const rows = await tx.directoryGroupMember.findMany({
+      where: { groupId },
+      select: { userId: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    return rows.map((row) => row.userId);
+  }
+
+  async createGroup(
+    tx: DirectoryTx,
+    organizationId: string,
+    group: GroupWrite,
+  ): Promise<DirectoryGroupRecord> {
+    const created = await tx.directoryGroup.create({
+      data: { organizationId, displayName: group.displayName, externalId: group.externalId },
+    });
+    await this.addMembers(tx, organizationId, created.id, group.memberIds);
+    return { ...created, memberIds: group.memberIds };
+  }
+
+  async updateGroup(
+    tx: DirectoryTx,
+    id: string,
+    fields: { displayName: string; externalId: string | null },
+  ): Promise<DirectoryGroupRecord> {
+    await tx.directoryGroup.updateMany({
+      where: { id },
+      data: { ...fields, version: { increment: 1 }, updatedAt: new Date() },
+    });
+    return tx.directoryGroup.findFirstOrThrow({ where: { id } });
+  }
+
+  async addMembers(
+    tx: DirectoryTx,
+    organizationId: string,
+    groupId: string,
+    userIds: string[],
+  ): Promise<void> {
+    if (!userIds.length) return;
+    await tx.directoryGroupMember.createMany({
+      data: userIds.map((userId) => ({ organizationId, groupId, userId })),
+      skipDuplicates: true,
+    });
+  }
+
+  async removeMembers(tx: DirectoryTx, groupId: string, userIds: string[]): Promise<void> {
+    if (!userIds.length) return;
+    await tx.directoryGroupMember.deleteMany({ where: { groupId, userId: { in: userIds } } });
+  }
+
+  async deleteGroup(tx: DirectoryTx, id: string): Promise<void> {
+    await tx.directoryGroup.deleteMany({ where: { id } });
+  }
+}
