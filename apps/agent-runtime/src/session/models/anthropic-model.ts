@@ -1,0 +1,132 @@
+import Anthropic from '@anthropic-ai/sdk';
+import Decimal from 'decimal.js';
+import type { AgentModel, ModelReply, ModelStep, ModelUsage, StepResult, ToolSpec } from '../model';
+
+// USD per million tokens (input, output), from Anthropic's published prices. A model missing here
+// is priced as the most expensive listed, so spend is never under-counted.
+const PRICES: Record<string, [number, number]> = {
+  'claude-opus-4-1': [15, 75],
+  'claude-opus-4-5': [5, 25],
+  'claude-sonnet-4-5': [3, 15],
+  'claude-sonnet-4': [3, 15],
+  'claude-haiku-4-5': [1, 5],
+  'claude-3-5-haiku': [0.8, 4],
+};
+const MOST_EXPENSIVE: [number, number] = [15, 75];
+
+export function costOf(model: string, inputTokens: number, outputTokens: number): string {
+  const key = Object.keys(PRICES)
+    .sort((a, b) => b.length - a.length)
+    .find((prefix) => model.startsWith(prefix));
+  const [input, output] = key ? PRICES[key]! : MOST_EXPENSIVE;
+  return new Decimal(inputTokens)
+    .mul(input)
+    .plus(new Decimal(outputTokens).mul(output))
+    .div(1_000_000)
+    .toFixed();
+}
+
+const SYSTEM =
+  'You are a desktop agent working only inside the folders the person granted. Use the tools; ' +
+  'a refused tool call is final — do not try to work around it.';
+
+/** The Anthropic Messages API with tool use; one conversation per session. */
+export class AnthropicModel implements AgentModel {
+  private readonly messages: Anthropic.MessageParam[] = [];
+  private tools: Anthropic.Tool[] = [];
+
+  constructor(
+    private readonly client: Anthropic,
+    readonly name: string,
+    private readonly maxTokens = 4096,
+  ) {}
+
+  private usageOf(message: Anthropic.Message): ModelUsage {
+    const inputTokens =
+      message.usage.input_tokens +
+      (message.usage.cache_creation_input_tokens ?? 0) +
+      (message.usage.cache_read_input_tokens ?? 0);
+    return {
+      model: message.model,
+      inputTokens,
+      outputTokens: message.usage.output_tokens,
+      costUsd: costOf(message.model, inputTokens, message.usage.output_tokens),
+    };
+  }
+
+  async plan(task: string, tools: ToolSpec[]): Promise<ModelReply<string>> {
+    this.tools = tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: tool.inputSchema,
+    }));
+    this.messages.push({
+      role: 'user',
+      content: `Task: ${task}\n\nFirst reply with a short numbered plan only; do not call tools yet.`,
+    });
+    const message = await this.client.messages.create({
+      model: this.name,
+      max_tokens: this.maxTokens,
+      system: SYSTEM,
+      messages: this.messages,
+      tools: this.tools,
+      tool_choice: { type: 'none' },
+    });
+    this.messages.push({ role: 'assistant', content: message.content });
+    this.messages.push({ role: 'user', content: 'The plan is approved. Carry it out.' });
+    return { value: textOf(message), usage: this.usageOf(message) };
+  }
+
+  async next(previous?: StepResult): Promise<ModelReply<ModelStep>> {
+    if (previous) {
+      this.messages.push({
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            tool_use_id: previous.callId,
+            content: previous.content,
+            is_error: !previous.ok,
+          },
+        ],
+      });
+    }
+    const message = await this.client.messages.create({
+      model: this.name,
+      max_tokens: this.maxTokens,
+      system: SYSTEM,
+      messages: this.messages,
+      tools: this.tools,
+    });
+    // Only the first tool call of a reply is run; the conversation keeps just that call, so the
+    // next request carries exactly one matching tool_result.
+    const toolUse = message.content.find(
+      (block): block is Anthropic.ToolUseBlock => block.type === 'tool_use',
+    );
+    const usage = this.usageOf(message);
+    if (!toolUse) {
+      this.messages.push({ role: 'assistant', content: message.content });
+      return { value: { kind: 'final', text: textOf(message) }, usage };
+    }
+    this.messages.push({
+      role: 'assistant',
+      content: message.content.filter((block) => block.type !== 'tool_use' || block === toolUse),
+    });
+    return {
+      value: {
+        kind: 'tool',
+        callId: toolUse.id,
+        tool: toolUse.name,
+        input: (toolUse.input ?? {}) as Record<string, unknown>,
+      },
+      usage,
+    };
+  }
+}
+
+function textOf(message: Anthropic.Message): string {
+  return message.content
+    .filter((block): block is Anthropic.TextBlock => block.type === 'text')
+    .map((block) => block.text)
+    .join('\n');
+}

@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SandboxManager } from '@anthropic-ai/sandbox-runtime';
+import type { FolderGrant } from '../files/granted-folders';
+
+// System folders a shell command needs to run at all; everything else at the top of the file
+// system is hidden, and the granted folders are bound back in.
+const SYSTEM_DIRS = new Set(['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'etc']);
+const KERNEL_DIRS = new Set(['proc', 'dev', 'sys']);
+const MAX_OUTPUT = 64 * 1024;
+
+export interface ShellResult {
+  exitCode: number;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+export interface SandboxHealth {
+  available: boolean;
+  problems: string[];
+}
+
+// sandbox-runtime runs its own helpers (vendor/) from its package folder inside the sandbox, so that folder
+// stays readable (RECIPES: otherwise every command exits 127).
+function sandboxPackageDir(): string {
+  return path.dirname(path.dirname(require.resolve('@anthropic-ai/sandbox-runtime')));
+}
+
+export function sandboxHealth(): SandboxHealth {
+  if (!SandboxManager.isSupportedPlatform()) {
+    return { available: false, problems: [`${process.platform} is not supported`] };
+  }
+  const check = SandboxManager.checkDependencies();
+  return { available: check.errors.length === 0, problems: [...check.errors, ...check.warnings] };
+}
+
+/**
+ * Shell commands in an OS sandbox (bubblewrap on Linux, through @anthropic-ai/sandbox-runtime):
+ * only the granted folders and system folders are visible, only read-write grants are writable,
+ * and network goes through its proxy, which allows only `allowedHosts`. One per process: the
+ * library keeps global state.
+ */
+export class SandboxShell {
+  private constructor(private readonly workingDir: string) {}
+
+  static async start(grants: FolderGrant[], allowedHosts: string[]): Promise<SandboxShell> {
+    const health = sandboxHealth();
+    if (!health.available) {
+      throw new Error(`the shell sandbox is unavailable: ${health.problems.join('; ')}`);
+    }
+    const hidden = fs
+      .readdirSync('/')
+      .filter((name) => !SYSTEM_DIRS.has(name) && !KERNEL_DIRS.has(name))
+      .map((name) => `/${name}`);
+    await SandboxManager.initialize({
+      network: { allowedDomains: allowedHosts, deniedDomains: [] },
+      filesystem: {
+        denyRead: hidden,
+        allowRead: [...grants.map((grant) => grant.root), sandboxPackageDir()],
+        allowWrite: grants.filter((grant) => grant.access === 'write').map((grant) => grant.root),
+        denyWrite: [],
+      },
+    });
+    return new SandboxShell(grants[0]!.root);
+  }
+
+  async run(command: string, timeoutMs = 120_000): Promise<ShellResult> {
+    const wrapped = await SandboxManager.wrapWithSandbox(command);
+    return new Promise((resolve, reject) => {
+      const child = spawn('/bin/bash', ['-c', wrapped], {
+        cwd: this.workingDir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (stdout.length < MAX_OUTPUT) stdout += chunk.toString('utf8');
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        if (stderr.length < MAX_OUTPUT) stderr += chunk.toString('utf8');
+      });
+      child.once('error', reject);
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        SandboxManager.cleanupAfterCommand();
+        resolve({
+          exitCode: code ?? -1,
+          timedOut,
+          stdout: stdout.slice(0, MAX_OUTPUT),
+          stderr: SandboxManager.annotateStderrWithSandboxFailures(
+            command,
+            stderr.slice(0, MAX_OUTPUT),
+          ),
+        });
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await SandboxManager.reset();
+  }
+}
