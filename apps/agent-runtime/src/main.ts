@@ -1,10 +1,11 @@
-import { buildProgram } from './cli';
+import { buildProgram, exitCodeOf } from './cli';
 
 buildProgram()
   .parseAsync(process.argv)
+  .then(() => process.exit(process.exitCode ?? 0))
   .catch((error: unknown) => {
     process.stderr.write(
       `steward-agent: ${error instanceof Error ? error.message : String(error)}\n`,
     );
-    process.exit(1);
+    process.exit(exitCodeOf(error));
   });

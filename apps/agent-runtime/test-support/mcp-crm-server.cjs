@@ -1,0 +1,29 @@
+// A stdio MCP server standing in for an organization's CRM connector in tests. Every call it
+// receives is appended to the file named by CRM_CALL_LOG, so tests can prove a denied call never
+// reached it.
+const fs = require('node:fs');
+const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
+const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js');
+const { z } = require('zod');
+
+const server = new McpServer({ name: 'crm', version: '1.0.0' });
+const log = (name, args) =>
+  fs.appendFileSync(process.env.CRM_CALL_LOG, `${name} ${JSON.stringify(args)}\n`);
+
+server.registerTool(
+  'lookup_contact',
+  { inputSchema: { name: z.string() }, annotations: { readOnlyHint: true } },
+  async (args) => {
+    log('lookup_contact', args);
+    return {
+      content: [{ type: 'text', text: `${args.name} <${args.name.toLowerCase()}@example.com>` }],
+    };
+  },
+);
+for (const name of ['send_email', 'delete_everything']) {
+  server.registerTool(name, { inputSchema: { to: z.string().optional() } }, async (args) => {
+    log(name, args);
+    return { content: [{ type: 'text', text: `${name} done` }] };
+  });
+}
+server.connect(new StdioServerTransport());
