@@ -18,6 +18,7 @@ import { SandboxShell } from '../tools/shell/sandbox-shell';
 import type { Approver } from './approver';
 import { EventRecorder, type EventOutput } from './event-recorder';
 import type { AgentModel, ModelUsage, StepResult } from './model';
+import { sessionPathDecider } from './path-decisions';
 import { ToolRunner } from './tool-runner';
 
 const MAX_STEPS = 100;
@@ -138,10 +139,7 @@ export async function runSession(
   }
 
   const folders = GrantedFolders.open(request.grants);
-  const files = new FileTools(folders, (absolute, access) => {
-    const decided = engine.path(absolute, access, context);
-    return { decision: decided.decision, rule: decided.rule.id };
-  });
+  const files = new FileTools(folders, sessionPathDecider(engine, context));
   let shell: SandboxShell | null = null;
   let runner: ToolRunner | null = null;
   const connectors = engine.capability('connectors').allowed

@@ -1,0 +1,163 @@
+// npm run bench -- runtime
+// 1. Policy decision overhead per tool call, as a share of read_file's own time for a 4 KB file
+//    (goal < 5%): the decisions a read_file call makes (capability gate + folder rule for the
+//    path) measured alone, and read_file measured with and without them, alternating A/B.
+// 2. Sandbox start per shell command: a trivial command through the bubblewrap sandbox against the
+//    same command spawned bare.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { PolicyEngine, compilePolicy, type ConnectorSource } from '@steward/policy';
+import { FileTools, type PathDecider } from '../apps/agent-runtime/src/tools/files/file-tools';
+import { GrantedFolders } from '../apps/agent-runtime/src/tools/files/granted-folders';
+import { SandboxShell, sandboxHealth } from '../apps/agent-runtime/src/tools/shell/sandbox-shell';
+import { sessionPathDecider } from '../apps/agent-runtime/src/session/path-decisions';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'steward-bench-')));
+fs.writeFileSync(path.join(dir, 'file-4k.txt'), 'x'.repeat(4096));
+
+// A realistic compiled policy: 200 connectors × 50 tools, 100 folder roots, the default ceiling.
+const connectors: ConnectorSource[] = Array.from({ length: 200 }, (_, c) => ({
+  name: `connector-${c}`,
+  transport: 'stdio',
+  tools: Array.from({ length: 50 }, (_, t) => ({
+    name: `tool-${t}`,
+    kind: t % 2 ? 'write' : 'read',
+    destructive: false,
+    approved: true,
+  })),
+}));
+const engine = new PolicyEngine(
+  compilePolicy({
+    user: { id: 'bench-user', active: true },
+    grants: [
+      {
+        role: {
+          id: 'r',
+          name: 'Bench',
+          capabilities: ['agent', 'shell', 'connectors'],
+          connectorRules: connectors.map((c) => ({
+            connector: c.name,
+            read: 'allow',
+            write: 'ask',
+          })),
+          folderRoots: [
+            ...Array.from({ length: 99 }, (_, i) => ({
+              pattern: `/srv/projects/p${i}`,
+              access: 'read_write' as const,
+            })),
+            { pattern: dir, access: 'read_write' },
+          ],
+        },
+        via: { kind: 'user' },
+      },
+    ],
+    connectors,
+  }),
+);
+const context = { os: 'linux' as const, home: os.homedir() };
+
+const folders = GrantedFolders.open([{ root: dir, access: 'write' }]);
+const allowAll: PathDecider = () => ({ decision: 'allow', rule: 'bench' });
+const policyDecider = sessionPathDecider(engine, context);
+const bare = new FileTools(folders, allowAll);
+const governed = new FileTools(folders, policyDecider);
+
+const ROUNDS = 10;
+const PER_ROUND = 2000;
+const bareTimes: number[] = [];
+const governedTimes: number[] = [];
+const decisionTimes: number[] = [];
+const firstTouchTimes: number[] = [];
+for (let i = 0; i < 2000; i += 1) governed.readFile('file-4k.txt'); // warm-up
+for (let round = 0; round < ROUNDS; round += 1) {
+  for (const [tools, sink] of [
+    [bare, bareTimes],
+    [governed, governedTimes],
+  ] as const) {
+    const start = performance.now();
+    for (let i = 0; i < PER_ROUND; i += 1) tools.readFile('file-4k.txt');
+    sink.push(((performance.now() - start) * 1000) / PER_ROUND);
+  }
+  // What the policy adds to one read_file call: the capability gate (ToolRunner) and the folder
+  // rule for the path (FileTools), as a session makes them.
+  // A fresh string per call, as each tool call brings one (so its hash is computed every time).
+  let start = performance.now();
+  for (let i = 0; i < PER_ROUND * 10; i += 1) {
+    engine.capability('agent');
+    policyDecider(path.join(dir, 'file-4k.txt'), 'read');
+  }
+  decisionTimes.push(((performance.now() - start) * 1000) / (PER_ROUND * 10));
+  // A path the session has not touched before: the full engine decision.
+  start = performance.now();
+  for (let i = 0; i < PER_ROUND * 10; i += 1) {
+    engine.capability('agent');
+    engine.path(path.join(dir, 'file-4k.txt'), 'read', context);
+  }
+  firstTouchTimes.push(((performance.now() - start) * 1000) / (PER_ROUND * 10));
+}
+const readUs = median(bareTimes);
+const governedUs = median(governedTimes);
+const decisionUs = median(decisionTimes);
+const firstTouchUs = median(firstTouchTimes);
+console.log(`read_file 4 KB (openat2 + fstat + read), no policy: ${readUs.toFixed(2)} µs median`);
+console.log(
+  `read_file 4 KB with the session's policy:          ${governedUs.toFixed(2)} µs median`,
+);
+console.log(
+  `policy decisions per read_file call: ${decisionUs.toFixed(3)} µs ` +
+    `(${((decisionUs / readUs) * 100).toFixed(2)}% of read_file; goal < 5%)`,
+);
+console.log(
+  `  first touch of a path in a session: ${firstTouchUs.toFixed(3)} µs ` +
+    `(${((firstTouchUs / readUs) * 100).toFixed(2)}% of read_file)`,
+);
+console.log(
+  `  A/B read_file with vs without policy: ${(((governedUs - readUs) / readUs) * 100).toFixed(2)}% (noise-bound)`,
+);
+folders.close();
+
+async function shellBench(): Promise<void> {
+  const health = sandboxHealth();
+  if (!health.available) {
+    console.log(`sandbox unavailable: ${health.problems.join('; ')}`);
+    return;
+  }
+  const initStart = performance.now();
+  const shell = await SandboxShell.start([{ root: dir, access: 'write' }], []);
+  const initMs = performance.now() - initStart;
+  const sandboxed: number[] = [];
+  const plain: number[] = [];
+  await shell.run('true');
+  for (let i = 0; i < 30; i += 1) {
+    let start = performance.now();
+    await shell.run('true');
+    sandboxed.push(performance.now() - start);
+    start = performance.now();
+    spawnSync('/bin/bash', ['-c', 'true'], { cwd: dir });
+    plain.push(performance.now() - start);
+  }
+  await shell.stop();
+  console.log(`sandbox session start (proxies, once per session): ${initMs.toFixed(1)} ms`);
+  console.log(
+    `shell command in the sandbox: ${median(sandboxed).toFixed(1)} ms median ` +
+      `(p90 ${percentile(sandboxed, 0.9).toFixed(1)} ms); bare bash: ${median(plain).toFixed(1)} ms; ` +
+      `sandbox start per command ≈ ${(median(sandboxed) - median(plain)).toFixed(1)} ms`,
+  );
+}
+
+shellBench()
+  .finally(() => fs.rmSync(dir, { recursive: true, force: true }))
+  .then(() => process.exit(0));
