@@ -1,3 +1,16 @@
+// Admin roles and how a resolver or controller declares who may call it:
+//   owner   everything, and alone the owner-only settings (SAML, IdP group to role mapping).
+//   admin   everything but the owner-only settings.
+//   auditor reads everything and may export; changes nothing.
+//   billing spend and analytics only (reads them, manages spend limits); no directory, no audit.
+// Put one of these on each query/mutation/route (or its class), e.g.
+//   @RequireAdmin(...READ_ROLES) on a directory or governance query,
+//   @RequireAdmin(...WRITE_ROLES) on any mutation that changes the organization,
+//   @RequireAdmin(...OWNER_ROLES) on owner-only settings,
+//   @RequireAdmin(...SPEND_READ_ROLES) / (...SPEND_WRITE_ROLES) for spend and analytics,
+//   @RequireAdmin(...EXPORT_ROLES) on exports (auditors may export).
+// @RequireAdmin() with no roles admits any signed-in admin (the viewer, sign-out). Mutations and
+// non-GET routes also need the session's CSRF header. Tests: test/support/admin-roles.ts.
 import {
   CanActivate,
   createParamDecorator,
@@ -15,6 +28,13 @@ import type { FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { AdminPrincipal, AdminRole, CSRF_HEADER, SESSION_COOKIE } from './admin-principal';
 import { csrfTokenMatches, SessionsService } from './sessions.service';
+
+export const OWNER_ROLES: readonly AdminRole[] = ['owner'];
+export const WRITE_ROLES: readonly AdminRole[] = ['owner', 'admin'];
+export const READ_ROLES: readonly AdminRole[] = ['owner', 'admin', 'auditor'];
+export const EXPORT_ROLES: readonly AdminRole[] = ['owner', 'admin', 'auditor'];
+export const SPEND_READ_ROLES: readonly AdminRole[] = ['owner', 'admin', 'auditor', 'billing'];
+export const SPEND_WRITE_ROLES: readonly AdminRole[] = ['owner', 'admin', 'billing'];
 
 const ROLES = Symbol('admin-roles');
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -10,6 +10,12 @@ export class AdminsRepository {
     return this.prisma.forOrganization(organizationId).admin.findUnique({ where: { id } });
   }
 
+  findByEmail(organizationId: string, email: string) {
+    return this.prisma
+      .forOrganization(organizationId)
+      .admin.findUnique({ where: { organizationId_email: { organizationId, email } } });
+  }
+
   // Signs in (or creates) the admin with this email, with the role the sign-in grants.
   upsertSignIn(
     organizationId: string,

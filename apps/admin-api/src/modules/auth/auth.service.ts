@@ -2,11 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { hashSecret } from '../credentials/secrets';
 import { OrganizationsService } from '../organizations/organizations.service';
-import { AdminPrincipal } from './admin-principal';
+import { AdminPrincipal, highestRole } from './admin-principal';
 import { AdminsRepository } from './admins.repository';
+import { SamlRefusal, SamlService } from './saml/saml.service';
+import { SamlRepository } from './saml/saml.repository';
 import { IssuedSession, SessionsService } from './sessions.service';
 
-export type SignInResult = { ok: true; session: IssuedSession } | { ok: false; reason: string };
+export type SignInResult =
+  { ok: true; session: IssuedSession } | { ok: false; reason: string; code?: string };
+
+// Group lists can be long; a refusal page and an audit record show the first few.
+const GROUPS_SHOWN = 20;
 
 @Injectable()
 export class AuthService {
@@ -15,7 +21,115 @@ export class AuthService {
     private readonly admins: AdminsRepository,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly saml: SamlService,
+    private readonly samlSettings: SamlRepository,
   ) {}
+
+  // Where an admin's browser goes to sign in with the organization's IdP; null when SAML is not
+  // set up for it.
+  async samlLoginUrl(orgSlug: string, relayState: string): Promise<string | null> {
+    const organization = await this.organizations.findBySlug(orgSlug);
+    if (!organization) return null;
+    const connection = await this.samlSettings.findConnection(organization.id);
+    if (!connection) return null;
+    return this.saml.loginRedirectUrl(organization, connection, relayState);
+  }
+
+  // The ACS: a SAML response posted by the admin's browser. Signs in with the role the admin's
+  // IdP groups map to, or refuses with a reason (recorded in the audit log).
+  async signInWithSaml(orgSlug: string, samlResponse: string, ip: string): Promise<SignInResult> {
+    const organization = await this.organizations.findBySlug(orgSlug);
+    if (!organization)
+      return { ok: false, code: 'not_found', reason: 'There is no such organization.' };
+    const fail = async (code: string, reason: string, data: Record<string, unknown> = {}) => {
+      await this.audit.record(organization.id, {
+        actorType: 'admin',
+        action: 'admin.sign_in_failed',
+        resourceType: 'admin',
+        data: { method: 'saml', code, reason, ip, ...data },
+      });
+      return { ok: false as const, code, reason };
+    };
+    const connection = await this.samlSettings.findConnection(organization.id);
+    if (!connection) {
+      return fail('not_configured', 'SAML single sign-on is not set up for this organization.');
+    }
+    let identity;
+    try {
+      identity = await this.saml.verifyResponse(organization, connection, samlResponse);
+    } catch (error) {
+      if (error instanceof SamlRefusal) return fail(error.code, error.message);
+      throw error;
+    }
+    const mappings = identity.groups.length
+      ? await this.samlSettings.rolesForGroups(organization.id, identity.groups)
+      : [];
+    const role = highestRole(mappings.map((mapping) => mapping.role));
+    const shownGroups = identity.groups.slice(0, GROUPS_SHOWN);
+    if (!role) {
+      return fail(
+        'no_mapped_group',
+        `You signed in as ${identity.email}, but none of your groups (${shownGroups.join(', ') || 'none sent'}) gives an admin role in Steward. Ask an owner of this organization to map one of your groups to an admin role.`,
+        { email: identity.email, groups: shownGroups },
+      );
+    }
+    const previous = await this.admins.findByEmail(organization.id, identity.email);
+    const admin = await this.admins.upsertSignIn(organization.id, {
+      email: identity.email,
+      name: identity.name ?? previous?.name ?? undefined,
+      role,
+      source: 'saml',
+    });
+    const now = new Date();
+    await this.samlSettings.recordSuccessfulSignIn(organization.id, now);
+    const session = await this.sessions.start(organization.id, admin.id);
+    const actor = {
+      actorType: 'admin' as const,
+      actorId: admin.id,
+      resourceType: 'admin',
+      resourceId: admin.id,
+    };
+    await this.audit.recordMany(organization.id, [
+      ...(previous && previous.role !== role
+        ? [
+            {
+              ...actor,
+              action: 'admin.role_changed',
+              data: {
+                email: admin.email,
+                from: previous.role,
+                to: role,
+                cause: 'idp_groups_at_sign_in',
+              },
+            },
+          ]
+        : []),
+      ...(organization.bootstrapDisabledAt
+        ? []
+        : [
+            {
+              ...actor,
+              action: 'organization.bootstrap_disabled',
+              resourceType: 'organization',
+              resourceId: organization.id,
+              data: { cause: 'first_saml_sign_in' },
+            },
+          ]),
+      {
+        ...actor,
+        action: 'admin.signed_in',
+        data: {
+          method: 'saml',
+          initiatedBy: identity.initiatedBy,
+          role,
+          groups: mappings.map((mapping) => mapping.idpGroup),
+          created: !previous,
+          ip,
+        },
+      },
+    ]);
+    return { ok: true, session };
+  }
 
   async signInWithBootstrapToken(
     orgSlug: string,

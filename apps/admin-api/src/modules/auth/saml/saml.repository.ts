@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { AdminRole } from '../../../generated/prisma/enums';
+import { PrismaService } from '../../../platform/database/prisma.service';
+
+export interface SamlConnectionInput {
+  idpEntityId: string;
+  ssoUrl: string;
+  signingCertificates: string[];
+  groupsAttribute: string;
+}
+
+@Injectable()
+export class SamlRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  findConnection(organizationId: string) {
+    return this.prisma
+      .forOrganization(organizationId)
+      .samlConnection.findUnique({ where: { organizationId } });
+  }
+
+  saveConnection(organizationId: string, data: SamlConnectionInput) {
+    return this.prisma.forOrganization(organizationId).samlConnection.upsert({
+      where: { organizationId },
+      create: { ...data, organizationId },
+      update: { ...data, updatedAt: new Date() },
+    });
+  }
+
+  async deleteConnection(organizationId: string): Promise<boolean> {
+    const { count } = await this.prisma
+      .forOrganization(organizationId)
+      .samlConnection.deleteMany({ where: {} });
+    return count > 0;
+  }
+
+  // The first successful SAML sign-in also closes the first-run bootstrap path for good.
+  async recordSuccessfulSignIn(organizationId: string, at: Date): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.samlConnection.update({ where: { organizationId }, data: { lastSignInAt: at } }),
+      this.prisma.organization.updateMany({
+        where: { id: organizationId, bootstrapDisabledAt: null },
+        data: { bootstrapDisabledAt: at, bootstrapTokenHash: null, bootstrapExpiresAt: null },
+      }),
+    ]);
+  }
+
+  listRoleMappings(organizationId: string) {
+    return this.prisma.forOrganization(organizationId).adminRoleMapping.findMany({
+      orderBy: [{ idpGroup: 'asc' }],
+    });
+  }
+
+  findRoleMapping(organizationId: string, idpGroup: string) {
+    return this.prisma.forOrganization(organizationId).adminRoleMapping.findUnique({
+      where: { organizationId_idpGroup: { organizationId, idpGroup } },
+    });
+  }
+
+  saveRoleMapping(organizationId: string, idpGroup: string, role: AdminRole) {
+    return this.prisma.forOrganization(organizationId).adminRoleMapping.upsert({
+      where: { organizationId_idpGroup: { organizationId, idpGroup } },
+      create: { organizationId, idpGroup, role },
+      update: { role },
+    });
+  }
+
+  async deleteRoleMapping(organizationId: string, idpGroup: string): Promise<boolean> {
+    const { count } = await this.prisma
+      .forOrganization(organizationId)
+      .adminRoleMapping.deleteMany({ where: { idpGroup } });
+    return count > 0;
+  }
+
+  rolesForGroups(organizationId: string, groups: string[]) {
+    return this.prisma.forOrganization(organizationId).adminRoleMapping.findMany({
+      where: { idpGroup: { in: groups } },
+      select: { idpGroup: true, role: true },
+    });
+  }
+}
