@@ -13,6 +13,7 @@ export class BullMqJobBackend implements JobBackend {
   private readonly logger = new Logger('Jobs');
   private readonly queue: Queue;
   private worker?: Worker;
+  private workerConnection?: Redis;
 
   constructor(
     private readonly connection: Redis,
@@ -43,6 +44,9 @@ export class BullMqJobBackend implements JobBackend {
   }
 
   async startWorking(dispatch: (name: JobName) => JobHandler): Promise<void> {
+    // BullMQ blocks a connection per worker; it must be its own (maxRetriesPerRequest null), and
+    // BullMQ leaves connections it was given open, so this backend closes it.
+    this.workerConnection = this.connection.duplicate({ maxRetriesPerRequest: null });
     this.worker = new Worker(
       QUEUE,
       (job: Job) =>
@@ -51,9 +55,8 @@ export class BullMqJobBackend implements JobBackend {
           attempt: job.attemptsMade + 1,
           reportProgress: (progress) => job.updateProgress(progress),
         }),
-      // BullMQ blocks a connection per worker; it must be its own (maxRetriesPerRequest null).
       {
-        connection: this.connection.duplicate({ maxRetriesPerRequest: null }),
+        connection: this.workerConnection,
         prefix: this.prefix,
         concurrency: this.concurrency,
       },
@@ -71,11 +74,13 @@ export class BullMqJobBackend implements JobBackend {
       const counts = await this.queue.getJobCounts(
         'waiting',
         'active',
-        'delayed',
         'prioritized',
         'waiting-children',
       );
-      if (Object.values(counts).every((count) => count === 0)) return;
+      // A repeating schedule always holds its next run as a delayed job; only one-off delays
+      // (retries, delayed enqueues) count as work in flight.
+      const delayed = (await this.queue.getDelayed()).filter((job) => !job.repeatJobKey);
+      if (delayed.length === 0 && Object.values(counts).every((count) => count === 0)) return;
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
   }
@@ -83,5 +88,6 @@ export class BullMqJobBackend implements JobBackend {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
+    this.workerConnection?.disconnect();
   }
 }
