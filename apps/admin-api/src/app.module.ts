@@ -4,8 +4,10 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { Config } from './config/config';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { BundlesModule } from './modules/bundles/bundles.module';
 import { CredentialsModule } from './modules/credentials/credentials.module';
 import { DirectoryModule } from './modules/directory/directory.module';
+import { EndpointsModule } from './modules/endpoints/endpoints.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { ScimModule } from './modules/scim/scim.module';
 import { ServerInfoResolver } from './platform/graphql/server-info.resolver';
@@ -19,6 +21,8 @@ export const FEATURE_MODULES = [
   AuditModule,
   DirectoryModule,
   ScimModule,
+  BundlesModule,
+  EndpointsModule,
   AuthModule,
 ];
 

@@ -49,6 +49,19 @@ const variables = {
     .describe(
       'Key that encrypts signing keys at rest. Unset: generated once into STEWARD_DATA_DIR.',
     ),
+  BUNDLE_EXPIRY_HOURS: z.coerce
+    .number({ error: 'must be a number of hours' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(24 * 90, 'must be at most 2160 (90 days)')
+    .default(168)
+    .describe('How long a signed policy bundle stays valid on an endpoint that cannot reach Steward.'),
+  SIGNING_KEY_GRACE_HOURS: z.coerce
+    .number({ error: 'must be a number of hours' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .default(168)
+    .describe('How long a rotated-out bundle-signing key stays trusted (retiring) after a rotation.'),
   STEWARD_QUEUE_PREFIX: z
     .string()
     .min(1)

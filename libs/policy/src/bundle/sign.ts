@@ -66,11 +66,26 @@ export function signEnvelope(
   key: SigningKey,
   attachment?: Buffer,
 ): Buffer {
-  const signature = sign(null, Buffer.concat([signingDomain(kind), payload]), key.privateKey);
+  return assembleEnvelope(kind, key.keyId, payload, signPayload(kind, payload, key), attachment);
+}
+
+export function signPayload(kind: SignedKind, payload: Buffer, key: SigningKey): Buffer {
+  return sign(null, Buffer.concat([signingDomain(kind), payload]), key.privateKey);
+}
+
+// The wire bytes of a signed document from its stored parts (the server keeps payload and
+// signature, and the attachment once per digest).
+export function assembleEnvelope(
+  kind: SignedKind,
+  keyId: string,
+  payload: Buffer,
+  signature: Buffer,
+  attachment?: Buffer,
+): Buffer {
   const envelope: Envelope = {
     steward: ENVELOPE_FORMAT,
     kind,
-    keyId: key.keyId,
+    keyId,
     payload: payload.toString('base64url'),
     signature: signature.toString('base64url'),
     ...(attachment ? { attachment: attachment.toString('base64url') } : {}),

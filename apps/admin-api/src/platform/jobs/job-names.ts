@@ -3,6 +3,8 @@
 export enum JobName {
   // Proves the queue end to end (readiness and tests); its handler lives in platform/health.
   Ping = 'platform.ping',
+  // Recompiles and re-signs the bundles of the users a governance or directory change affected.
+  BundlesRepublish = 'bundles.republish',
 }
 
 export interface JobOptions {

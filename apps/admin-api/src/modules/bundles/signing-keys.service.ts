@@ -1,0 +1,216 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { generateSigningKey, signingKeyFromDer, signTrustSet } from '@steward/policy';
+import type { SigningKey as Signer, TrustSet } from '@steward/policy';
+import type { SigningKey } from '../../generated/prisma/client';
+import { CONFIG } from '../../config/config';
+import type { Config } from '../../config/config';
+import { resolveSecretKey, SecretBox } from '../../platform/crypto/secret-key';
+import { AuditService } from '../audit/audit.service';
+import type { ActorType } from '../audit/audit.service';
+import { BundleError } from './bundle.errors';
+import { SigningKeysRepository } from './signing-keys.repository';
+import type { KeysTx } from './signing-keys.repository';
+
+export interface KeyActor {
+  type: ActorType;
+  id?: string;
+}
+
+export interface SignedTrustSet {
+  version: number;
+  envelope: Buffer;
+}
+
+// An organization's bundle-signing keys and its signed trust set. Private keys are sealed with
+// AES-256-GCM under a key derived from the installation secret, bound to their key id.
+@Injectable()
+export class SigningKeysService {
+  private readonly box: SecretBox;
+  // Unsealed signers by key id: a publish batch signs thousands of bundles with one key.
+  private readonly signers = new Map<string, Signer>();
+
+  constructor(
+    private readonly keys: SigningKeysRepository,
+    private readonly audit: AuditService,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {
+    this.box = new SecretBox(resolveSecretKey(config), 'bundle-signing-keys');
+  }
+
+  list(organizationId: string): Promise<SigningKey[]> {
+    return this.keys.list(organizationId);
+  }
+
+  // The key that signs new bundles; the organization's first key is made on first use.
+  async activeSigner(organizationId: string): Promise<Signer> {
+    const active =
+      (await this.keys.findActive(organizationId)) ??
+      (await this.keys.transaction(organizationId, async (tx) => {
+        const existing = (await this.keys.list(organizationId, tx)).find(
+          (key) => key.status === 'active',
+        );
+        if (existing) return existing;
+        const created = await this.createKey(tx, organizationId);
+        await this.publishTrustSet(tx, organizationId, created);
+        await this.audit.record(
+          organizationId,
+          {
+            actorType: 'system',
+            action: 'signing_key.created',
+            resourceType: 'signing_key',
+            resourceId: created.keyId,
+          },
+          tx,
+        );
+        return created;
+      }));
+    return this.signerOf(active);
+  }
+
+  // Every trust set after `since`, in order: what an endpoint holding `since` applies.
+  async trustSetsSince(organizationId: string, since: number): Promise<SignedTrustSet[]> {
+    await this.activeSigner(organizationId);
+    const rows = await this.keys.trustSetsSince(organizationId, since);
+    return rows.map((row) => ({ version: row.version, envelope: Buffer.from(row.envelope) }));
+  }
+
+  async latestTrustSetVersion(organizationId: string): Promise<number> {
+    return this.keys.latestTrustSetVersion(this.keys.client, organizationId);
+  }
+
+  async latestTrustSet(organizationId: string): Promise<SignedTrustSet> {
+    const all = await this.trustSetsSince(organizationId, 0);
+    return all[all.length - 1]!;
+  }
+
+  // A new active key, announced by a trust set the current key signs (endpoints trust it); the
+  // current key keeps verifying, as retiring, for the grace period.
+  async rotate(organizationId: string, actor: KeyActor, graceHours?: number): Promise<SigningKey> {
+    await this.activeSigner(organizationId);
+    const grace = graceHours ?? this.config.SIGNING_KEY_GRACE_HOURS;
+    return this.keys.transaction(organizationId, async (tx) => {
+      const current = (await this.keys.list(organizationId, tx)).find((k) => k.status === 'active');
+      if (!current) throw new BundleError('no_active_key', 'the organization has no active key');
+      const notAfter = new Date(Date.now() + grace * 3_600_000);
+      await this.keys.setStatus(tx, organizationId, current.id, { status: 'retiring', notAfter });
+      const created = await this.createKey(tx, organizationId);
+      const version = await this.publishTrustSet(tx, organizationId, current);
+      await this.audit.record(
+        organizationId,
+        {
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'signing_key.rotated',
+          resourceType: 'signing_key',
+          resourceId: created.keyId,
+          data: {
+            retired: current.keyId,
+            notAfter: notAfter.toISOString(),
+            trustSetVersion: version,
+          },
+        },
+        tx,
+      );
+      return created;
+    });
+  }
+
+  // A compromised key: revoked in a new trust set, never to verify again. When it was the active
+  // key a new one replaces it. The update is signed by another key the endpoints still trust if
+  // there is one; otherwise by the revoked key itself, the only key endpoints can check it with
+  // (keep a rotated, retiring key around to avoid that: see docs/endpoint-protocol.md).
+  async revoke(organizationId: string, keyId: string, actor: KeyActor): Promise<SigningKey> {
+    return this.keys.transaction(organizationId, async (tx) => {
+      const keys = await this.keys.list(organizationId, tx);
+      const target = keys.find((key) => key.keyId === keyId);
+      if (!target) throw new BundleError('key_not_found', `no signing key ${keyId}`);
+      if (target.status === 'revoked') {
+        throw new BundleError('key_already_revoked', `signing key ${keyId} is already revoked`);
+      }
+      const now = new Date();
+      const revoked = await this.keys.setStatus(tx, organizationId, target.id, {
+        status: 'revoked',
+        revokedAt: now,
+      });
+      const replacement =
+        target.status === 'active' ? await this.createKey(tx, organizationId) : undefined;
+      const signer =
+        keys.find(
+          (key) =>
+            key.id !== target.id &&
+            key.status !== 'revoked' &&
+            (!key.notAfter || key.notAfter.getTime() > now.getTime()),
+        ) ?? target;
+      const version = await this.publishTrustSet(tx, organizationId, signer);
+      await this.audit.record(
+        organizationId,
+        {
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'signing_key.revoked',
+          resourceType: 'signing_key',
+          resourceId: keyId,
+          data: {
+            replacedBy: replacement?.keyId ?? null,
+            trustSetSignedBy: signer.keyId,
+            trustSetVersion: version,
+          },
+        },
+        tx,
+      );
+      return revoked;
+    });
+  }
+
+  private async createKey(tx: KeysTx, organizationId: string): Promise<SigningKey> {
+    const generated = generateSigningKey();
+    return this.keys.create(tx, {
+      organizationId,
+      keyId: generated.keyId,
+      publicKey: generated.publicKey,
+      encryptedPrivateKey: this.box.seal(
+        generated.privateKeyDer,
+        sealContext(organizationId, generated.keyId),
+      ),
+    });
+  }
+
+  // The organization's keys as they now stand, signed by `signer`, as the next trust set version.
+  private async publishTrustSet(tx: KeysTx, organizationId: string, signer: SigningKey) {
+    const keys = await this.keys.list(organizationId, tx);
+    const previous = await this.keys.latestTrustSetVersion(tx, organizationId);
+    const trustSet: TrustSet = {
+      formatVersion: 1,
+      kind: 'trust-set',
+      org: organizationId,
+      version: previous + 1,
+      issuedAt: new Date().toISOString(),
+      keys: keys.map((key) => ({
+        keyId: key.keyId,
+        publicKey: key.publicKey,
+        status: key.status,
+        ...(key.notAfter ? { notAfter: key.notAfter.toISOString() } : {}),
+      })),
+    };
+    const envelope = signTrustSet(trustSet, this.signerOf(signer));
+    await this.keys.addTrustSet(tx, organizationId, trustSet.version, envelope);
+    return trustSet.version;
+  }
+
+  private signerOf(key: SigningKey): Signer {
+    let signer = this.signers.get(key.keyId);
+    if (!signer) {
+      const der = this.box.open(
+        Buffer.from(key.encryptedPrivateKey),
+        sealContext(key.organizationId, key.keyId),
+      );
+      signer = signingKeyFromDer(key.keyId, der);
+      this.signers.set(key.keyId, signer);
+    }
+    return signer;
+  }
+}
+
+function sealContext(organizationId: string, keyId: string): string {
+  return `${organizationId}/${keyId}`;
+}

@@ -1,0 +1,139 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { EVENT_BUS } from '../../platform/redis/event-bus';
+import type { EventBus } from '../../platform/redis/event-bus';
+import { BUNDLES_PUBLISHED_CHANNEL } from '../bundles/bundle-events';
+import type { BundlesPublished } from '../bundles/bundle-events';
+import { BundlesService } from '../bundles/bundles.service';
+import { SigningKeysService } from '../bundles/signing-keys.service';
+import { EndpointSessions } from './endpoint-sessions';
+
+export interface FeedEntry {
+  version: number;
+  etag: string;
+  trustSetVersion: number;
+}
+
+export type WaitOutcome = 'changed' | 'timeout' | 'revoked' | 'closed';
+
+// A replica re-reads a subject's latest version after this long even with no bus message, which
+// bounds how stale a lost message can leave it.
+const ENTRY_TTL_MS = 30_000;
+// Bundle bodies kept in memory (least recently served dropped first).
+const BODY_BUDGET_BYTES = 64 * 1024 * 1024;
+
+// What each subject's newest bundle is, kept per replica from the bus, and the long-polls waiting
+// for it to change. The bus message updates the ETag before it wakes the waiters, so a woken poll
+// always sees the new version.
+@Injectable()
+export class BundleFeed implements OnModuleInit, OnModuleDestroy {
+  private readonly entries = new Map<string, FeedEntry & { until: number }>();
+  private readonly bodies = new Map<string, { etag: string; body: Buffer }>();
+  private bodyBytes = 0;
+  private readonly waiters = new Map<string, Set<(outcome: WaitOutcome) => void>>();
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly bundles: BundlesService,
+    private readonly keys: SigningKeysService,
+    sessions: EndpointSessions,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+  ) {
+    sessions.onRevoked((endpointId) => this.wake(endpointId, 'revoked'));
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.unsubscribe = await this.bus.subscribe(BUNDLES_PUBLISHED_CHANNEL, (message) => {
+      const published = JSON.parse(message) as BundlesPublished;
+      for (const subject of published.subjects) {
+        const entry = this.entries.get(subject.endpointId);
+        if (!entry || subject.version > entry.version) {
+          this.entries.set(subject.endpointId, {
+            version: subject.version,
+            etag: subject.etag,
+            trustSetVersion: published.trustSetVersion,
+            until: Date.now() + ENTRY_TTL_MS,
+          });
+        }
+        this.wake(subject.endpointId, 'changed');
+      }
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+    for (const endpointId of [...this.waiters.keys()]) this.wake(endpointId, 'closed');
+  }
+
+  get heldPolls(): number {
+    let count = 0;
+    for (const set of this.waiters.values()) count += set.size;
+    return count;
+  }
+
+  async current(organizationId: string, endpointId: string): Promise<FeedEntry | null> {
+    const now = Date.now();
+    const entry = this.entries.get(endpointId);
+    if (entry && entry.until > now) return entry;
+    const served = await this.bundles.served(organizationId, endpointId);
+    if (!served) return null;
+    const trustSet = await this.keys.latestTrustSetVersion(organizationId);
+    const loaded = { version: served.version, etag: served.etag, trustSetVersion: trustSet };
+    // A newer version may have been announced while this read was in flight: keep the newest.
+    const raced = this.entries.get(endpointId);
+    if (raced && raced.version > loaded.version && raced.until > now) return raced;
+    this.entries.set(endpointId, { ...loaded, until: now + ENTRY_TTL_MS });
+    this.remember(endpointId, served.etag, served.body);
+    return loaded;
+  }
+
+  async body(organizationId: string, endpointId: string, etag: string): Promise<Buffer | null> {
+    const cached = this.bodies.get(endpointId);
+    if (cached?.etag === etag) {
+      this.bodies.delete(endpointId);
+      this.bodies.set(endpointId, cached);
+      return cached.body;
+    }
+    const served = await this.bundles.served(organizationId, endpointId);
+    if (!served) return null;
+    this.remember(endpointId, served.etag, served.body);
+    return served.body;
+  }
+
+  // Resolves when the subject's bundle changes, its endpoint is revoked, or after `ms`.
+  waitForChange(endpointId: string, ms: number, abort: AbortSignal): Promise<WaitOutcome> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(endpointId);
+      if (!set) this.waiters.set(endpointId, (set = new Set()));
+      const finish = (outcome: WaitOutcome) => {
+        clearTimeout(timer);
+        abort.removeEventListener('abort', onAbort);
+        set!.delete(finish);
+        if (!set!.size && this.waiters.get(endpointId) === set) this.waiters.delete(endpointId);
+        resolve(outcome);
+      };
+      const onAbort = () => finish('closed');
+      const timer = setTimeout(() => finish('timeout'), ms);
+      abort.addEventListener('abort', onAbort, { once: true });
+      set.add(finish);
+    });
+  }
+
+  private wake(endpointId: string, outcome: WaitOutcome): void {
+    for (const finish of [...(this.waiters.get(endpointId) ?? [])]) finish(outcome);
+  }
+
+  private remember(endpointId: string, etag: string, body: Buffer): void {
+    const previous = this.bodies.get(endpointId);
+    if (previous) {
+      this.bodyBytes -= previous.body.length;
+      this.bodies.delete(endpointId);
+    }
+    this.bodies.set(endpointId, { etag, body });
+    this.bodyBytes += body.length;
+    for (const [id, oldest] of this.bodies) {
+      if (this.bodyBytes <= BODY_BUDGET_BYTES) break;
+      this.bodies.delete(id);
+      this.bodyBytes -= oldest.body.length;
+    }
+  }
+}

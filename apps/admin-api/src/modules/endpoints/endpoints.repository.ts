@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { Endpoint, Prisma } from '../../generated/prisma/client';
+import { PrismaService } from '../../platform/database/prisma.service';
+
+export interface EndpointStatus {
+  reportedVersion: number | null;
+  reportedVerified: boolean;
+  reportedReason: string | null;
+  reportedErrors: { code: string; message: string }[];
+  reportedTrustSetVersion: number | null;
+  runtimeVersion?: string;
+}
+
+@Injectable()
+export class EndpointsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  create(
+    organizationId: string,
+    data: {
+      userId: string;
+      credentialId: string;
+      deviceName: string;
+      os: string;
+      runtimeVersion: string;
+    },
+  ): Promise<Endpoint> {
+    return this.prisma.forOrganization(organizationId).endpoint.create({
+      data: { ...data, organizationId },
+    });
+  }
+
+  // Organization-less on purpose: the credential is how a request learns its organization.
+  findActiveByCredential(credentialId: string): Promise<Endpoint | null> {
+    return this.prisma.endpoint.findFirst({ where: { credentialId, revokedAt: null } });
+  }
+
+  find(organizationId: string, id: string): Promise<Endpoint | null> {
+    return this.prisma.forOrganization(organizationId).endpoint.findFirst({ where: { id } });
+  }
+
+  list(organizationId: string, options: { userId?: string; includeRevoked: boolean }) {
+    return this.prisma.forOrganization(organizationId).endpoint.findMany({
+      where: {
+        ...(options.userId ? { userId: options.userId } : {}),
+        ...(options.includeRevoked ? {} : { revokedAt: null }),
+      },
+      orderBy: [{ enrolledAt: 'desc' }, { id: 'asc' }],
+      take: 1000,
+    });
+  }
+
+  revoke(organizationId: string, id: string, at: Date): Promise<Endpoint> {
+    return this.prisma
+      .forOrganization(organizationId)
+      .endpoint.update({ where: { id }, data: { revokedAt: at } });
+  }
+
+  async touch(organizationId: string, id: string, at: Date): Promise<void> {
+    await this.prisma
+      .forOrganization(organizationId)
+      .endpoint.updateMany({ where: { id }, data: { lastSeenAt: at } });
+  }
+
+  async report(organizationId: string, id: string, status: EndpointStatus, at: Date) {
+    const { runtimeVersion, reportedErrors, ...rest } = status;
+    await this.prisma.forOrganization(organizationId).endpoint.updateMany({
+      where: { id },
+      data: {
+        ...rest,
+        reportedErrors: reportedErrors as Prisma.InputJsonValue,
+        reportedAt: at,
+        lastSeenAt: at,
+        ...(runtimeVersion ? { runtimeVersion } : {}),
+      },
+    });
+  }
+}

@@ -1,0 +1,133 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Endpoint } from '../../generated/prisma/client';
+import { EVENT_BUS } from '../../platform/redis/event-bus';
+import type { EventBus } from '../../platform/redis/event-bus';
+import { AuditService } from '../audit/audit.service';
+import { BundleError } from '../bundles/bundle.errors';
+import { BundlesService } from '../bundles/bundles.service';
+import { SigningKeysService } from '../bundles/signing-keys.service';
+import { CredentialsService } from '../credentials/credentials.service';
+import { DirectoryService, isDirectoryId } from '../directory/directory.service';
+import { ENDPOINT_REVOKED_CHANNEL } from './endpoint-events';
+import { EndpointsRepository } from './endpoints.repository';
+import type { EndpointStatus } from './endpoints.repository';
+
+export interface Enrolment {
+  user: string;
+  deviceName: string;
+  os: 'macos' | 'windows' | 'linux';
+  runtimeVersion: string;
+}
+
+export interface Enrolled {
+  endpointId: string;
+  organizationId: string;
+  userId: string;
+  credential: string;
+  trustSet: string;
+}
+
+@Injectable()
+export class EndpointsService {
+  constructor(
+    private readonly endpoints: EndpointsRepository,
+    private readonly credentials: CredentialsService,
+    private readonly directory: DirectoryService,
+    private readonly bundles: BundlesService,
+    private readonly keys: SigningKeysService,
+    private readonly audit: AuditService,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+  ) {}
+
+  // Enrols a device for a directory user: its own credential, the trust set, and a first bundle
+  // published before this returns.
+  async enrol(
+    organizationId: string,
+    enrolmentTokenId: string,
+    request: Enrolment,
+  ): Promise<Enrolled> {
+    const user = isDirectoryId(request.user)
+      ? await this.directory.findUser(organizationId, request.user)
+      : (
+          await this.directory.listUsers(organizationId, {
+            where: { userNameLower: request.user.toLowerCase() },
+            take: 1,
+          })
+        ).items[0];
+    if (!user) throw new BundleError('user_not_found', `no user ${request.user} in the directory`);
+    if (!user.active) {
+      throw new BundleError('user_deactivated', `user ${user.userName} is deactivated`);
+    }
+    const credential = await this.credentials.issue(organizationId, 'endpoint', {
+      name: `endpoint ${request.deviceName}`,
+      actor: { type: 'endpoint', id: enrolmentTokenId },
+    });
+    const endpoint = await this.endpoints.create(organizationId, {
+      userId: user.id,
+      credentialId: credential.id,
+      deviceName: request.deviceName,
+      os: request.os,
+      runtimeVersion: request.runtimeVersion,
+    });
+    await this.audit.record(organizationId, {
+      actorType: 'endpoint',
+      actorId: enrolmentTokenId,
+      action: 'endpoint.enrolled',
+      resourceType: 'endpoint',
+      resourceId: endpoint.id,
+      data: {
+        userId: user.id,
+        deviceName: request.deviceName,
+        os: request.os,
+        runtimeVersion: request.runtimeVersion,
+      },
+    });
+    await this.bundles.publishForEndpoints(organizationId, [endpoint.id], 'endpoint.enrolled');
+    const trustSet = await this.keys.latestTrustSet(organizationId);
+    return {
+      endpointId: endpoint.id,
+      organizationId,
+      userId: user.id,
+      credential: credential.secret,
+      trustSet: trustSet.envelope.toString('utf8'),
+    };
+  }
+
+  list(organizationId: string, options: { userId?: string; includeRevoked?: boolean } = {}) {
+    return this.endpoints.list(organizationId, {
+      userId: options.userId,
+      includeRevoked: options.includeRevoked ?? false,
+    });
+  }
+
+  async revoke(organizationId: string, id: string, actor: { type: 'admin'; id: string }) {
+    const endpoint = await this.endpoints.find(organizationId, id);
+    if (!endpoint) throw new BundleError('endpoint_not_found', `no endpoint ${id}`);
+    if (endpoint.revokedAt) {
+      throw new BundleError('endpoint_already_revoked', `endpoint ${id} is already revoked`);
+    }
+    await this.credentials.revoke(endpoint.credentialId, actor, organizationId);
+    const revoked = await this.endpoints.revoke(organizationId, id, new Date());
+    await this.audit.record(organizationId, {
+      actorType: actor.type,
+      actorId: actor.id,
+      action: 'endpoint.revoked',
+      resourceType: 'endpoint',
+      resourceId: id,
+      data: { deviceName: endpoint.deviceName, userId: endpoint.userId },
+    });
+    await this.bus.publish(
+      ENDPOINT_REVOKED_CHANNEL,
+      JSON.stringify({ organizationId, endpointId: id }),
+    );
+    return revoked;
+  }
+
+  async report(organizationId: string, endpointId: string, status: EndpointStatus) {
+    await this.endpoints.report(organizationId, endpointId, status, new Date());
+  }
+
+  find(organizationId: string, id: string): Promise<Endpoint | null> {
+    return this.endpoints.find(organizationId, id);
+  }
+}

@@ -1,0 +1,254 @@
+import { verifyBundle, verifyTrustSetUpdate } from '@steward/policy';
+import type { TrustSet } from '@steward/policy';
+import { CredentialsService } from '../../apps/admin-api/src/modules/credentials/credentials.service';
+import { OrganizationsService } from '../../apps/admin-api/src/modules/organizations/organizations.service';
+import { EVENT_BUS } from '../../apps/admin-api/src/platform/redis/event-bus';
+import type { EventBus } from '../../apps/admin-api/src/platform/redis/event-bus';
+import { graphql, signInAdmin } from '../support/admin-session';
+import { startTestApi, TestApi } from '../support/api';
+
+interface Enrolled {
+  endpointId: string;
+  organizationId: string;
+  userId: string;
+  credential: string;
+  trustSet: string;
+}
+
+describe('signed bundles: enrol, pull, long-poll, republish, revoke', () => {
+  let a: TestApi;
+  let b: TestApi;
+
+  beforeAll(async () => {
+    a = await startTestApi();
+    b = await startTestApi();
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  async function organization() {
+    const org = await a.get(OrganizationsService).create(`Bundles ${Math.random()}`, {
+      type: 'operator',
+    });
+    const token = await a
+      .get(CredentialsService)
+      .issue(org.id, 'enrolment', { actor: { type: 'operator' } });
+    return { id: org.id, token: token.secret };
+  }
+
+  async function user(organizationId: string, userName: string) {
+    return a.prisma.directoryUser.create({
+      data: { organizationId, userName, userNameLower: userName.toLowerCase() },
+    });
+  }
+
+  async function enrol(token: string, body: Record<string, unknown>) {
+    return fetch(`${a.url}/api/v1/endpoints/enrol`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceName: 'laptop', os: 'macos', runtimeVersion: '0.1.0', ...body }),
+    });
+  }
+
+  async function enrolled(token: string, userName: string): Promise<Enrolled> {
+    const response = await enrol(token, { user: userName });
+    expect(response.status).toBe(201);
+    return (await response.json()) as Enrolled;
+  }
+
+  function pull(
+    api: TestApi,
+    endpoint: Enrolled,
+    headers: Record<string, string> = {},
+    query = '',
+  ) {
+    return fetch(`${api.url}/api/v1/endpoints/bundle${query}`, {
+      headers: { authorization: `Bearer ${endpoint.credential}`, ...headers },
+    });
+  }
+
+  function trustSetOf(endpoint: Enrolled): TrustSet {
+    const result = verifyTrustSetUpdate(Buffer.from(endpoint.trustSet), {
+      held: null,
+      expectedOrg: endpoint.organizationId,
+    });
+    if (!result.ok) throw new Error(`trust set refused: ${result.reason}`);
+    return result.trustSet;
+  }
+
+  function verify(endpoint: Enrolled, body: Buffer, heldVersion = 0) {
+    return verifyBundle(body, {
+      trustSet: trustSetOf(endpoint),
+      expectedOrg: endpoint.organizationId,
+      expectedSubject: { userId: endpoint.userId, endpointId: endpoint.endpointId },
+      heldVersion,
+    });
+  }
+
+  it('enrols an endpoint for a directory user and serves its verified bundle with ETag and 304', async () => {
+    const org = await organization();
+    await user(org.id, 'Alice@example.com');
+    const endpoint = await enrolled(org.token, 'alice@example.com');
+    expect(endpoint.credential).toMatch(/^stw_ep_/);
+
+    const first = await pull(a, endpoint);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toContain('application/vnd.steward.bundle+json');
+    const etag = first.headers.get('etag')!;
+    const result = verify(endpoint, Buffer.from(await first.arrayBuffer()));
+    expect(result).toMatchObject({ ok: true, bundle: { version: 1, access: 'granted' } });
+
+    const again = await pull(b, endpoint, { 'if-none-match': etag });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+
+    const status = await fetch(`${a.url}/api/v1/endpoints/status`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${endpoint.credential}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ bundleVersion: 1, verified: true, trustSetVersion: 1, errors: [] }),
+    });
+    expect(status.status).toBe(204);
+    const admin = await signInAdmin(a, org.id, 'admin');
+    const listed = await graphql<{
+      endpoints: { id: string; reportedVersion: number; bundleVersion: number }[];
+    }>(a, admin, '{ endpoints { id reportedVersion bundleVersion reportedVerified } }');
+    expect(listed.data?.endpoints).toEqual([
+      expect.objectContaining({ id: endpoint.endpointId, reportedVersion: 1, bundleVersion: 1 }),
+    ]);
+  });
+
+  it('refuses enrolment for an unknown or deactivated user and without a valid token', async () => {
+    const org = await organization();
+    const unknown = await enrol(org.token, { user: 'nobody@example.com' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toContain('application/problem+json');
+    expect(await unknown.json()).toMatchObject({ code: 'user_not_found' });
+    const gone = await user(org.id, 'gone@example.com');
+    await a.prisma.directoryUser.update({ where: { id: gone.id }, data: { active: false } });
+    const deactivated = await enrol(org.token, { user: gone.id });
+    expect(deactivated.status).toBe(403);
+    expect(await deactivated.json()).toMatchObject({ code: 'user_deactivated' });
+    expect((await enrol('stw_enrol_wrong', { user: gone.id })).status).toBe(401);
+    expect((await enrol(org.token, { user: 'x', os: 'amiga' })).status).toBe(400);
+  });
+
+  it('wakes a long-poll held on another replica and republishes exactly the affected users', async () => {
+    const org = await organization();
+    const alice = await user(org.id, 'alice@example.com');
+    await user(org.id, 'bob@example.com');
+    const aliceEndpoint = await enrolled(org.token, 'alice@example.com');
+    const bobEndpoint = await enrolled(org.token, 'bob@example.com');
+    const held = await pull(b, aliceEndpoint);
+    const etag = held.headers.get('etag')!;
+
+    const poll = pull(b, aliceEndpoint, { 'if-none-match': etag }, '?wait=30');
+    // The change lands on replica A: the directory deactivates Alice and says so on the bus.
+    await a.prisma.directoryUser.update({ where: { id: alice.id }, data: { active: false } });
+    const bus = a.get<EventBus>(EVENT_BUS as never);
+    await bus.publish(
+      'directory.changed',
+      JSON.stringify({ organizationId: org.id, userIds: [alice.id], groupIds: [] }),
+    );
+    const woken = await poll;
+    expect(woken.status).toBe(200);
+    const result = verify(aliceEndpoint, Buffer.from(await woken.arrayBuffer()), 1);
+    expect(result).toMatchObject({ ok: true, bundle: { version: 2, access: 'revoked' } });
+    if (result.ok) expect(result.bundle.policy.capabilities).toEqual({});
+
+    await a.jobs.drain();
+    await b.jobs.drain();
+    const versions = await a.prisma.endpoint.findMany({
+      where: { organizationId: org.id },
+      select: { id: true, bundleVersion: true },
+    });
+    expect(Object.fromEntries(versions.map((v) => [v.id, v.bundleVersion]))).toEqual({
+      [aliceEndpoint.endpointId]: 2,
+      [bobEndpoint.endpointId]: 1,
+    });
+    const bobPull = await pull(a, bobEndpoint);
+    expect(verify(bobEndpoint, Buffer.from(await bobPull.arrayBuffer()))).toMatchObject({
+      ok: true,
+      bundle: { version: 1, access: 'granted' },
+    });
+  });
+
+  it('refuses a revoked endpoint on every replica and keeps organizations apart', async () => {
+    const org = await organization();
+    const other = await organization();
+    await user(org.id, 'carol@example.com');
+    const endpoint = await enrolled(org.token, 'carol@example.com');
+    expect((await pull(b, endpoint)).status).toBe(200);
+
+    const outsider = await signInAdmin(a, other.id, 'owner');
+    const foreign = await graphql(
+      a,
+      outsider,
+      'mutation($id: ID!) { revokeEndpoint(id: $id) { id } }',
+      {
+        id: endpoint.endpointId,
+      },
+    );
+    expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const listed = await graphql<{ endpoints: unknown[] }>(a, outsider, '{ endpoints { id } }');
+    expect(listed.data?.endpoints).toEqual([]);
+
+    const admin = await signInAdmin(a, org.id, 'admin');
+    const revoked = await graphql(
+      a,
+      admin,
+      'mutation($id: ID!) { revokeEndpoint(id: $id) { revokedAt } }',
+      {
+        id: endpoint.endpointId,
+      },
+    );
+    expect(revoked.errors).toBeUndefined();
+    expect((await pull(a, endpoint)).status).toBe(401);
+    expect((await pull(b, endpoint)).status).toBe(401);
+    const audit = await a.prisma.auditEvent.findMany({
+      where: { organizationId: org.id, action: { in: ['endpoint.enrolled', 'endpoint.revoked'] } },
+      select: { action: true },
+    });
+    expect(audit.map((e) => e.action).sort()).toEqual(['endpoint.enrolled', 'endpoint.revoked']);
+  });
+
+  it('rotates the signing key: the update verifies against the held trust set, new bundles use the new key', async () => {
+    const org = await organization();
+    await user(org.id, 'dan@example.com');
+    const endpoint = await enrolled(org.token, 'dan@example.com');
+    const held = trustSetOf(endpoint);
+    const owner = await signInAdmin(a, org.id, 'owner');
+    const rotated = await graphql<{ rotateSigningKey: { keyId: string } }>(
+      a,
+      owner,
+      'mutation { rotateSigningKey(graceHours: 24) { keyId status } }',
+    );
+    expect(rotated.errors).toBeUndefined();
+    const updates = (await (
+      await fetch(`${a.url}/api/v1/endpoints/trust-set?since=${held.version}`, {
+        headers: { authorization: `Bearer ${endpoint.credential}` },
+      })
+    ).json()) as { updates: string[] };
+    expect(updates.updates).toHaveLength(1);
+    const next = verifyTrustSetUpdate(Buffer.from(updates.updates[0]!), {
+      held,
+      expectedOrg: org.id,
+    });
+    if (!next.ok) throw new Error(next.reason);
+    const bundle = Buffer.from(await (await pull(b, endpoint)).arrayBuffer());
+    const result = verifyBundle(bundle, {
+      trustSet: next.trustSet,
+      expectedOrg: org.id,
+      expectedSubject: { userId: endpoint.userId, endpointId: endpoint.endpointId },
+      heldVersion: 1,
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      bundle: { version: 2, keyId: rotated.data!.rotateSigningKey.keyId },
+    });
+  });
+});
