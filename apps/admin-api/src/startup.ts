@@ -12,31 +12,29 @@ export function loadConfigOrExit(): Config {
   }
 }
 
-const CONNECTION_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'ECONNRESET',
+// Errors written for operators: their message says what is wrong and what to do.
+const OPERATOR_ERRORS = new Set([
+  'StartupError',
+  'DatabaseUnreachableError',
+  'RedisUnreachableError',
+  'EmbeddedDatabaseLockedError',
 ]);
 
-// What an operator can act on, on one screen: the cause in a sentence, not a stack trace. Programming
-// errors keep their stack.
+// What an operator can act on, on one screen: the cause in a sentence, not a stack trace.
+// Programming errors keep their stack.
 export function describeStartupFailure(error: unknown): string {
-  const err = error as { code?: string; message?: string; address?: string; port?: number };
+  const err = error as { code?: string; port?: number };
   if (err?.code === 'EADDRINUSE') {
     return `Steward cannot start: port ${err.port ?? ''} is already in use. Set PORT to a free port.`;
   }
-  if (err?.code && (CONNECTION_ERRORS.has(err.code) || /^(28|3D|08)/.test(err.code))) {
-    return `Steward cannot start: the database or Redis is unreachable (${err.code}: ${err.message}).\nCheck DATABASE_URL and REDIS_URL, or unset them to run on the embedded defaults.`;
-  }
-  if (error instanceof Error && error.name === 'StartupError')
+  if (error instanceof Error && OPERATOR_ERRORS.has(error.name)) {
     return `Steward cannot start: ${error.message}`;
+  }
   return `Steward cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }
 
 export class StartupError extends Error {
-  override name = 'StartupError';
+  override readonly name = 'StartupError';
 }
 
 export function reportStartupFailure(error: unknown): never {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadConfigOrExit, reportStartupFailure } from './startup';
+import { logLevelsFrom, StewardLogger } from './platform/logger';
 import { startTracing } from './platform/telemetry/tracing';
 
 // A process that runs jobs only: the same modules as the API, no HTTP.
@@ -16,6 +17,10 @@ async function main(): Promise<void> {
   const { AppModule } = await import('./app.module');
   const app = await NestFactory.createApplicationContext(
     AppModule.forRoot(config, { http: false }),
+    {
+      abortOnError: false,
+      logger: new StewardLogger({ logLevels: logLevelsFrom(config.LOG_LEVEL) }),
+    },
   );
   app.enableShutdownHooks();
   process.stdout.write('Steward worker is running jobs.\n');

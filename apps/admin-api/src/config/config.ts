@@ -55,13 +55,17 @@ const variables = {
     .min(1, 'must be at least 1')
     .max(24 * 90, 'must be at most 2160 (90 days)')
     .default(168)
-    .describe('How long a signed policy bundle stays valid on an endpoint that cannot reach Steward.'),
+    .describe(
+      'How long a signed policy bundle stays valid on an endpoint that cannot reach Steward.',
+    ),
   SIGNING_KEY_GRACE_HOURS: z.coerce
     .number({ error: 'must be a number of hours' })
     .int('must be a whole number')
     .min(0, 'must be 0 or more')
     .default(168)
-    .describe('How long a rotated-out bundle-signing key stays trusted (retiring) after a rotation.'),
+    .describe(
+      'How long a rotated-out bundle-signing key stays trusted (retiring) after a rotation.',
+    ),
   STEWARD_QUEUE_PREFIX: z
     .string()
     .min(1)
@@ -76,8 +80,8 @@ const variables = {
     .enum(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'], {
       error: 'must be one of fatal, error, warn, log, debug, verbose',
     })
-    .default('log')
-    .describe('Minimum level of log lines.'),
+    .default('warn')
+    .describe('Minimum level of log lines (log shows each request route at start).'),
 } as const;
 
 const schema = z.object(variables);

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { Config } from '../../config/config';
 import { connectEmbeddedDatabase, openEmbeddedDatabase } from './embedded';
 import { applyMigrations } from './migrations';
@@ -20,6 +21,7 @@ export async function openDatabase(
   mode: 'server' | 'client',
 ): Promise<DatabaseHandle> {
   if (config.DATABASE_URL) {
+    await assertReachable(config.DATABASE_URL);
     await applyMigrations(config.DATABASE_URL);
     return { url: config.DATABASE_URL, embedded: false, close: async () => undefined };
   }
@@ -27,4 +29,28 @@ export async function openDatabase(
     config.STEWARD_DATA_DIR,
   );
   return { url: embedded.url, embedded: true, close: () => embedded.close() };
+}
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+export class DatabaseUnreachableError extends Error {
+  override readonly name = 'DatabaseUnreachableError';
+}
+
+// One plain connection first, so a wrong URL is reported as such (host, database, cause) instead
+// of as a schema-engine failure deep inside the migration step.
+async function assertReachable(url: string): Promise<void> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (error) {
+    const { hostname, port, pathname } = new URL(url);
+    const cause = error as { code?: string; message?: string };
+    throw new DatabaseUnreachableError(
+      `cannot reach the database ${pathname.slice(1) || '(default)'} at ${hostname}:${port || 5432} (DATABASE_URL): ${[cause.code, cause.message].filter(Boolean).join(' ')}`,
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

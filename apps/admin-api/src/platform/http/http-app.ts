@@ -5,12 +5,12 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import fs from 'node:fs';
 import { Config } from '../../config/config';
 import { repoPath } from '../repo-path';
+import { setupOpenApi } from './openapi';
 import { ProblemFilter } from './problem.filter';
+import { logLevelsFrom, StewardLogger } from '../logger';
 
 // Large enough for an IdP's group PATCH with thousands of members (documented in the README).
 export const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 
 export async function createHttpApp(
   module: unknown,
@@ -18,7 +18,9 @@ export async function createHttpApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: true });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
-    logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.LOG_LEVEL) + 1),
+    logger: new StewardLogger({ logLevels: logLevelsFrom(config.LOG_LEVEL) }),
+    // Start-up failures reach main.ts, which explains them on one screen.
+    abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   // SCIM clients send application/scim+json; it is JSON.
@@ -37,6 +39,7 @@ export async function createHttpApp(
       index: ['index.html'],
     });
   }
+  setupOpenApi(app);
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
   return app;
