@@ -7,6 +7,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { BundlesModule } from './modules/bundles/bundles.module';
 import { CredentialsModule } from './modules/credentials/credentials.module';
 import { DirectoryModule } from './modules/directory/directory.module';
+import { GovernanceModule } from './modules/governance/governance.module';
 import { EndpointsModule } from './modules/endpoints/endpoints.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { ScimModule } from './modules/scim/scim.module';
@@ -21,6 +22,7 @@ export const FEATURE_MODULES = [
   AuditModule,
   DirectoryModule,
   ScimModule,
+  GovernanceModule,
   BundlesModule,
   EndpointsModule,
   AuthModule,

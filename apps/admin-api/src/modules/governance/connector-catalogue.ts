@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { z } from 'zod';
+import type { CatalogueTool, ConnectorWrite } from './governance.types';
+import { GovernanceError } from './governance.types';
+
+const IMPORT_TIMEOUT_MS = 20_000;
+const MAX_TOOLS = 2_000;
+
+const annotationsSchema = z
+  .object({
+    title: z.string().optional(),
+    readOnlyHint: z.boolean().optional(),
+    destructiveHint: z.boolean().optional(),
+    idempotentHint: z.boolean().optional(),
+    openWorldHint: z.boolean().optional(),
+  })
+  .loose();
+
+const toolSchema = z.object({
+  name: z.string().min(1).max(200),
+  description: z.string().max(10_000).optional(),
+  annotations: annotationsSchema.optional(),
+});
+
+// An uploaded catalogue: the `tools/list` result (`{ tools: [...] }`) or just its array.
+const uploadSchema = z.union([
+  z.object({ tools: z.array(toolSchema).max(MAX_TOOLS) }),
+  z.array(toolSchema).max(MAX_TOOLS),
+]);
+
+function toCatalogue(tools: z.infer<typeof toolSchema>[]): CatalogueTool[] {
+  const seen = new Set<string>();
+  for (const tool of tools) {
+    if (seen.has(tool.name)) {
+      throw new GovernanceError('invalid', `tool ${tool.name} is listed twice`);
+    }
+    seen.add(tool.name);
+  }
+  return tools.map((tool) => ({
+    name: tool.name,
+    description: tool.description ?? '',
+    annotations: tool.annotations ?? {},
+  }));
+}
+
+export function parseUploadedCatalogue(json: string): CatalogueTool[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new GovernanceError('invalid', 'the catalogue is not JSON');
+  }
+  const parsed = uploadSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new GovernanceError(
+      'invalid',
+      `the catalogue is not a tools/list result: ${parsed.error.message}`,
+    );
+  }
+  return toCatalogue(Array.isArray(parsed.data) ? parsed.data : parsed.data.tools);
+}
+
+// Connects to the server the way an endpoint would and lists its tools (all pages).
+export async function fetchCatalogue(connector: ConnectorWrite): Promise<CatalogueTool[]> {
+  const client = new Client({ name: 'steward-admin', version: '1.0.0' });
+  const transport =
+    connector.transport === 'stdio'
+      ? new StdioClientTransport({
+          command: connector.command!,
+          args: connector.args,
+          stderr: 'ignore',
+        })
+      : new StreamableHTTPClientTransport(new URL(connector.url!));
+  try {
+    await client.connect(transport, { timeout: IMPORT_TIMEOUT_MS });
+    const tools: z.infer<typeof toolSchema>[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {}, { timeout: IMPORT_TIMEOUT_MS });
+      for (const tool of page.tools) tools.push(toolSchema.parse(tool));
+      if (tools.length > MAX_TOOLS) throw new GovernanceError('invalid', 'too many tools');
+      cursor = page.nextCursor;
+    } while (cursor);
+    return toCatalogue(tools);
+  } catch (error) {
+    if (error instanceof GovernanceError) throw error;
+    throw new GovernanceError(
+      'import_failed',
+      `could not list the tools of ${connector.name}: ${(error as Error).message}`,
+    );
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+// Annotations as sorted JSON, so key order never looks like drift.
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+}
+
+// What an approval covers for one tool: its name and annotations.
+export function toolFingerprint(tool: { name: string; annotations: unknown }): string {
+  return createHash('sha256')
+    .update(canonical({ name: tool.name, annotations: tool.annotations }))
+    .digest('hex');
+}
+
+export function catalogueHash(tools: { name: string; annotations: unknown }[]): string {
+  const lines = tools.map(toolFingerprint).sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
