@@ -175,6 +175,12 @@ describe('steward-agent against the real control plane', () => {
     });
     expect(run.stdout).not.toContain('SECRET');
     expect(fs.readFileSync(path.join(work, 'summary.md'), 'utf8')).toBe('revenue up');
+    // The session's events reached the control plane's ingest, none refused or left behind.
+    const afterRun = JSON.parse((await agent(stateDir, 'status', '--json')).stdout) as {
+      events: Record<string, number>;
+    };
+    expect(afterRun.events).toMatchObject({ pending: 0, rejected: 0, dropped: 0 });
+    expect(afterRun.events.sent).toBe(lines.filter((l) => l.type !== 'step.result').length);
 
     // A forbidden folder granted by the person is refused before anything runs.
     const home = await agent(

@@ -101,12 +101,13 @@ export class ControlPlaneClient {
     });
   }
 
-  async uploadEvents(body: string): Promise<void> {
-    await send(this.fetchImpl, `${base(this.server)}/events`, {
+  async uploadEvents(body: string): Promise<{ rejected?: { index: number }[] }> {
+    const response = await send(this.fetchImpl, `${base(this.server)}/events`, {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json' }),
       body,
     });
+    return (await response.json()) as { rejected?: { index: number }[] };
   }
 }
 

@@ -21,11 +21,13 @@ function skillEvents(count: number): AgentEvent[] {
 class RecordingUploader implements Uploader {
   readonly batches: AgentEvent[][] = [];
   failures: (Error | null)[] = [];
+  rejectIndexes: number[] = [];
 
-  async uploadEvents(body: string): Promise<void> {
+  async uploadEvents(body: string) {
     const failure = this.failures.shift();
     if (failure) throw failure;
     this.batches.push(EventBatch.parse(JSON.parse(body)).events);
+    return { rejected: this.rejectIndexes.map((index) => ({ index })) };
   }
 }
 
@@ -74,6 +76,20 @@ describe('durable event spool', () => {
     expect(
       fs.readFileSync(path.join(dir, 'rejected.ndjson'), 'utf8').trim().split('\n'),
     ).toHaveLength(3);
+  });
+
+  it('keeps aside and counts the events the server lists as rejected in a 200 answer', async () => {
+    const spool = new EventSpool(dir);
+    const events = skillEvents(4);
+    events.forEach((event) => spool.append(event));
+    const uploader = new RecordingUploader();
+    uploader.rejectIndexes = [1, 3];
+    expect(await spool.flush(uploader)).toMatchObject({ sent: 2, rejected: 2, pending: 0 });
+    const aside = fs.readFileSync(path.join(dir, 'rejected.ndjson'), 'utf8').trim().split('\n');
+    expect(aside.map((line) => (JSON.parse(line) as AgentEvent).id)).toEqual([
+      events[1]!.id,
+      events[3]!.id,
+    ]);
   });
 
   it('drops the oldest segments past its size cap, and counts them', async () => {

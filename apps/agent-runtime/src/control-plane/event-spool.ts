@@ -20,8 +20,13 @@ export interface SpoolStats {
   lastAttemptAt: string | null;
 }
 
+/** The control plane's answer: events it refused as invalid, by index in the batch. */
+export interface UploadResult {
+  rejected?: { index: number }[];
+}
+
 export interface Uploader {
-  uploadEvents(body: string): Promise<void>;
+  uploadEvents(body: string): Promise<UploadResult | void>;
 }
 
 const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
@@ -31,7 +36,8 @@ const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
  * a segment file before the session goes on, uploaded in batches of at most 500 (each event keeps
  * its id, so a retried batch is not double-counted), and removed only after the server accepted
  * it. Nothing leaves silently: refused batches are kept aside and counted, and when the spool
- * outgrows its cap the oldest segments are dropped and counted.
+ * outgrows its cap the oldest segments are dropped and counted. Events the server refuses as
+ * invalid are kept in rejected.ndjson and counted.
  */
 export class EventSpool implements EventSink {
   private readonly segment: string;
@@ -90,6 +96,12 @@ export class EventSpool implements EventSink {
     }
   }
 
+  private keepAside(lines: string[], stats: SpoolStats): void {
+    if (lines.length === 0) return;
+    fs.appendFileSync(path.join(this.dir, 'rejected.ndjson'), `${lines.join('\n')}\n`);
+    stats.rejected += lines.length;
+  }
+
   /** Uploads what is pending; stops at the first failure that a retry could fix. */
   async flush(uploader: Uploader, now = new Date()): Promise<SpoolStats & { pending: number }> {
     const stats = this.readStats();
@@ -101,12 +113,16 @@ export class EventSpool implements EventSink {
         while (lines.length > 0) {
           const batch = lines.slice(0, MAX_BATCH_EVENTS);
           try {
-            await uploader.uploadEvents(`{"events":[${batch.join(',')}]}`);
-            stats.sent += batch.length;
+            const result = await uploader.uploadEvents(`{"events":[${batch.join(',')}]}`);
+            const refused = new Set((result?.rejected ?? []).map((entry) => entry.index));
+            this.keepAside(
+              batch.filter((_, index) => refused.has(index)),
+              stats,
+            );
+            stats.sent += batch.length - refused.size;
           } catch (error) {
             if (!permanentlyRefused(error)) throw error;
-            fs.appendFileSync(path.join(this.dir, 'rejected.ndjson'), `${batch.join('\n')}\n`);
-            stats.rejected += batch.length;
+            this.keepAside(batch, stats);
           }
           lines = lines.slice(batch.length);
           if (lines.length > 0) writeFileAtomic(file, `${lines.join('\n')}\n`);
