@@ -13,10 +13,12 @@ import { Command, Option } from 'commander';
 import { BundleManager, RUNTIME_VERSION } from './control-plane/bundle-manager';
 import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-plane-client';
 import { EventSpool } from './control-plane/event-spool';
+import { LeaseSpendGuard } from './control-plane/spend-guard';
 import { StateStore, defaultStateDir, type Enrolment } from './control-plane/state-store';
 import { TerminalApprover } from './session/approver';
 import type { AgentModel } from './session/model';
 import { AnthropicModel } from './session/models/anthropic-model';
+import { MeteredModel } from './session/models/metered-model';
 import { ScriptedModel } from './session/models/scripted-model';
 import { SessionRefused, runSession } from './session/session-runner';
 import { readConnectorEndpoints } from './tools/connectors/mcp-connectors';
@@ -315,8 +317,16 @@ export function buildProgram(): Command {
           throw new CliExit(`--folder ${folder}: ${(error as Error).message}`, 2);
         }
       });
-      const model = modelOf(options);
       const state = new BundleManager(store, enrolment).current();
+      let model = modelOf(options);
+      if (!options.script && state.usable && state.bundle.spend.leaseRequired) {
+        const guard = new LeaseSpendGuard(clientOf(enrolment), {
+          file: path.join(store.dir, 'offline-spend.json'),
+          bundleVersion: state.bundle.version,
+          allowanceUsd: state.bundle.spend.offlineAllowanceUsd,
+        });
+        model = new MeteredModel(model, guard, String(state.bundle.spend.maxLeaseUsd));
+      }
       try {
         const outcome = await runSession(
           { task: options.task, grants, approve: options.approve, model },

@@ -9,6 +9,8 @@ import { ControlPlaneError, type ControlPlaneClient } from './control-plane-clie
 import type { Enrolment, StateStore } from './state-store';
 
 export const RUNTIME_VERSION = '0.1.0';
+// The protocol asks for a status report after each change and at least this often.
+const STATUS_EVERY_MS = 10 * 60_000;
 
 export type BundleState =
   | { usable: true; bundle: VerifiedBundle; engine: PolicyEngine }
@@ -171,7 +173,8 @@ export class BundleManager {
   }
 
   /**
-   * Long-polls until `signal` aborts. On a network failure or a 5xx it backs off exponentially
+   * Long-polls until `signal` aborts, reporting status after a change or refusal and at least
+   * every 10 minutes. On a network failure or a 5xx it backs off exponentially
    * (1 s doubling to 60 s, with jitter) and keeps the last good bundle in force; a 401 ends the
    * loop, since only re-enrolment helps.
    */
@@ -187,12 +190,17 @@ export class BundleManager {
   ): Promise<void> {
     const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     let failures = 0;
+    let reportedAt = 0;
     while (!options.signal.aborted) {
       try {
         const outcome = await this.pull(client, options.waitSeconds ?? 55, options.signal);
         failures = 0;
         options.onPull?.(outcome);
-        if (outcome.changed || !outcome.verified) await this.reportStatus(client, outcome);
+        const due = this.now().getTime() - reportedAt >= STATUS_EVERY_MS;
+        if (outcome.changed || !outcome.verified || due) {
+          await this.reportStatus(client, outcome);
+          reportedAt = this.now().getTime();
+        }
       } catch (error) {
         if (options.signal.aborted) return;
         if (error instanceof ControlPlaneError && error.status === 401) throw error;

@@ -101,6 +101,27 @@ export class ControlPlaneClient {
     });
   }
 
+  async createLease(amountUsd: string): Promise<{ id: string; amountUsd: string }> {
+    const response = await send(this.fetchImpl, `${base(this.server)}/spend/leases`, {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ amountUsd }),
+    });
+    return (await response.json()) as { id: string; amountUsd: string };
+  }
+
+  async settleLease(id: string, costUsd: string): Promise<void> {
+    await send(
+      this.fetchImpl,
+      `${base(this.server)}/spend/leases/${encodeURIComponent(id)}/settle`,
+      {
+        method: 'POST',
+        headers: this.headers({ 'content-type': 'application/json' }),
+        body: JSON.stringify({ costUsd }),
+      },
+    );
+  }
+
   async uploadEvents(body: string): Promise<{ rejected?: { index: number }[] }> {
     const response = await send(this.fetchImpl, `${base(this.server)}/events`, {
       method: 'POST',
