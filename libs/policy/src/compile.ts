@@ -191,6 +191,10 @@ function compileTools(
       return { decision, winner };
     };
     const base = { read: strongest((c) => c.rule.read), write: strongest((c) => c.rule.write) };
+    // The rule behind each side, interned once per connector rather than once per tool.
+    const baseRule = { read: -1, write: -1 };
+    const baseRuleOf = (side: 'read' | 'write') =>
+      baseRule[side] >= 0 ? baseRule[side] : (baseRule[side] = ruleOf(base[side].winner!, side));
     const overridden = new Set<string>();
     for (const c of contributions) {
       for (const tool of Object.keys(c.rule.tools ?? {})) overridden.add(tool);
@@ -203,16 +207,27 @@ function compileTools(
           detail: connector.name,
         });
 
+    // The common case (an approved tool no role overrides) is one precomputed code per side.
+    const baseCode = { read: -1, write: -1 };
+    const encode = (rule: number, kind: 'read' | 'write', decision: Decision) =>
+      (rule << 3) | ((kind === 'write' ? 1 : 0) << 2) | CODE[decision];
     for (const tool of connector.tools) {
+      if (tool.approved && contributions.length && !overridden.has(tool.name)) {
+        const side = tool.kind;
+        if (baseCode[side] < 0) {
+          baseCode[side] = encode(baseRuleOf(side), side, base[side].decision);
+        }
+        tools[tool.name] = baseCode[side];
+        continue;
+      }
       let decision: Decision;
       let rule: number;
       if (!contributions.length) {
         decision = 'deny';
         rule = noRule;
       } else if (!overridden.has(tool.name)) {
-        const { decision: d, winner } = base[tool.kind];
-        decision = d;
-        rule = ruleOf(winner!, tool.kind);
+        decision = base[tool.kind].decision;
+        rule = baseRuleOf(tool.kind);
       } else {
         const override = (c: Contribution) =>
           c.rule.tools && Object.hasOwn(c.rule.tools, tool.name)
@@ -230,7 +245,7 @@ function compileTools(
           detail: tool.name,
         });
       }
-      tools[tool.name] = (rule << 3) | ((tool.kind === 'write' ? 1 : 0) << 2) | CODE[decision];
+      tools[tool.name] = encode(rule, tool.kind, decision);
     }
   }
 }
