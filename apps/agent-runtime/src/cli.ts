@@ -338,6 +338,7 @@ export function buildProgram(): Command {
             json: options.json ? process.stdout : null,
             log: (line) => process.stderr.write(`${line}\n`),
             connectorEndpoints: readConnectorEndpoints(store.connectorsFile()),
+            stateDir: store.dir,
           },
         );
         if (!options.json) print(outcome.final ?? outcome.reason ?? outcome.outcome);

@@ -194,6 +194,23 @@ describe('session runner under a verified bundle (attack tests)', () => {
     expect(fs.existsSync(path.join(work, 'x.md'))).toBe(false);
   });
 
+  it("refuses a grant that overlaps the runtime's own state directory", async () => {
+    const env = environment({ capabilities: ['agent'] }, { attended: true, answer: true });
+    const stateDir = path.join(base, 'state');
+    for (const folder of [base, stateDir]) {
+      const outcome = await runSession(
+        {
+          task: 't',
+          grants: [parseGrant(folder)],
+          approve: 'prompt',
+          model: script([{ final: 'x' }]),
+        },
+        { ...env, stateDir },
+      );
+      expect(outcome).toMatchObject({ outcome: 'refused', reason: /runtime's own state/ });
+    }
+  });
+
   it('gates whole tools by capability and refuses tools outside the catalogue', async () => {
     const outcome = await runSession(
       {

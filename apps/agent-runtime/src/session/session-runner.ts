@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import Decimal from 'decimal.js';
 import {
   describeRule,
@@ -42,6 +44,8 @@ export interface SessionEnvironment {
   /** Human-readable progress (plan, prompts); stderr in the CLI. */
   log: (line: string) => void;
   connectorEndpoints: ConnectorEndpoints;
+  /** The runtime's state directory, which no grant may overlap. */
+  stateDir?: string;
   startShell?: (grants: FolderGrant[], hosts: string[]) => Promise<SandboxShell>;
 }
 
@@ -116,6 +120,24 @@ export async function runSession(
 
   const context = pathContextOf(env.enrolment);
   for (const grant of request.grants) {
+    // The runtime's own state (trust set, bundle, spool) is never reachable by the agent, whatever
+    // the folder rules say: write access there would let it plant its own trust set.
+    const protectedDir = env.stateDir ? realOrSelf(env.stateDir) : null;
+    if (
+      protectedDir &&
+      (isWithin(protectedDir, grant.root) || isWithin(grant.root, protectedDir))
+    ) {
+      recorder.record({
+        type: 'policy.violation',
+        kind: 'folder_grant',
+        target: grant.root,
+        rule: 'runtime:state_dir',
+        detail: 'the grant overlaps the runtime state directory',
+      });
+      const reason = `${grant.root} overlaps the Steward runtime's own state and may not be granted`;
+      env.log(`refused: ${reason}`);
+      return ended('refused', 0, { reason });
+    }
     const decided = engine.path(grant.root, grant.access, context);
     if (decided.decision === 'deny') {
       recorder.record({
@@ -219,6 +241,19 @@ export async function runSession(
     await connectors?.close();
     await shell?.stop();
   }
+}
+
+function realOrSelf(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
+}
+
+function isWithin(inner: string, outer: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 function sumUsd(amounts: string[]): string {

@@ -84,6 +84,17 @@ describe('shell in the OS sandbox (attack tests)', () => {
     expect(fs.readFileSync(path.join(readOnly, 'ref.md'), 'utf8')).toBe('reference');
   });
 
+  it("does not pass the runtime's environment (API keys) to commands", async () => {
+    process.env.STEWARD_TEST_SECRET_KEY = 'sk-do-not-leak';
+    try {
+      const result = await shell.run('env');
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).not.toContain('sk-do-not-leak');
+    } finally {
+      delete process.env.STEWARD_TEST_SECRET_KEY;
+    }
+  });
+
   it('reaches no host that the bundle does not allow', async () => {
     const local = await shell.run(`curl -sS -m 5 http://127.0.0.1:${port}/`);
     const proxied = await shell.run(`curl -sS -m 5 http://localhost:${port}/`);

@@ -28,6 +28,14 @@ function sandboxPackageDir(): string {
   return path.dirname(path.dirname(require.resolve('@anthropic-ai/sandbox-runtime')));
 }
 
+function commandEnvironment(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    LANG: process.env.LANG ?? 'C.UTF-8',
+    TERM: 'dumb',
+  };
+}
+
 export function sandboxHealth(): SandboxHealth {
   if (!SandboxManager.isSupportedPlatform()) {
     return { available: false, problems: [`${process.platform} is not supported`] };
@@ -71,6 +79,8 @@ export class SandboxShell {
     return new Promise((resolve, reject) => {
       const child = spawn('/bin/bash', ['-c', wrapped], {
         cwd: this.workingDir,
+        // Not the runtime's environment: it holds the model API key and the endpoint's settings.
+        env: commandEnvironment(),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
