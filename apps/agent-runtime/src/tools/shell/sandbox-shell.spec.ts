@@ -27,6 +27,8 @@ describe('shell in the OS sandbox (attack tests)', () => {
     fs.writeFileSync(path.join(readOnly, 'ref.md'), 'reference');
     fs.writeFileSync(path.join(outside, 'secret.txt'), 'SECRET');
     fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(work, 'link.txt'));
+    // A hard link planted before the session: same inode as the file outside.
+    fs.linkSync(path.join(outside, 'secret.txt'), path.join(work, 'planted.txt'));
     server = http.createServer((_req, res) => {
       hits += 1;
       res.end('reached');
@@ -60,7 +62,8 @@ describe('shell in the OS sandbox (attack tests)', () => {
     const direct = await shell.run(`cat ${outside}/secret.txt`);
     const viaLink = await shell.run('cat link.txt');
     const listing = await shell.run(`ls ${base}; ls ${os.homedir()}`);
-    for (const result of [direct, viaLink, listing]) {
+    const planted = await shell.run('cat planted.txt');
+    for (const result of [direct, viaLink, listing, planted]) {
       expect(result.stdout).not.toContain('SECRET');
     }
     expect(direct.exitCode).not.toBe(0);
@@ -76,6 +79,8 @@ describe('shell in the OS sandbox (attack tests)', () => {
       await shell.run(`echo x > ${readOnly}/ref.md`),
       await shell.run(`touch ${readOnly}/new.md`),
       await shell.run(`ln ${outside}/secret.txt hard.txt`),
+      await shell.run('echo x > planted.txt'),
+      await shell.run('echo x >> planted.txt'),
     ];
     for (const result of results) expect(result.exitCode).not.toBe(0);
     expect(fs.readdirSync(outside)).toEqual(['secret.txt']);

@@ -36,6 +36,32 @@ function commandEnvironment(): NodeJS.ProcessEnv {
   };
 }
 
+const MAX_SCANNED_ENTRIES = 200_000;
+
+// A hard link that existed before the session shares its inode with a file outside the grant, and
+// the sandbox cannot tell them apart (RECIPES). Such files are hidden from commands and made
+// read-only, as the file tools refuse them. A folder too large to scan refuses the shell.
+function hardLinkedFiles(root: string): string[] {
+  const found: string[] = [];
+  const pending = [root];
+  let scanned = 0;
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      scanned += 1;
+      if (scanned > MAX_SCANNED_ENTRIES) {
+        throw new Error(
+          `${root} holds more than ${MAX_SCANNED_ENTRIES} entries; too many to check before sandboxing`,
+        );
+      }
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) pending.push(full);
+      else if (entry.isFile() && fs.lstatSync(full).nlink > 1) found.push(full);
+    }
+  }
+  return found;
+}
+
 export function sandboxHealth(): SandboxHealth {
   if (!SandboxManager.isSupportedPlatform()) {
     return { available: false, problems: [`${process.platform} is not supported`] };
@@ -62,13 +88,14 @@ export class SandboxShell {
       .readdirSync('/')
       .filter((name) => !SYSTEM_DIRS.has(name) && !KERNEL_DIRS.has(name))
       .map((name) => `/${name}`);
+    const linked = grants.flatMap((grant) => hardLinkedFiles(grant.root));
     await SandboxManager.initialize({
       network: { allowedDomains: allowedHosts, deniedDomains: [] },
       filesystem: {
-        denyRead: hidden,
+        denyRead: [...hidden, ...linked],
         allowRead: [...grants.map((grant) => grant.root), sandboxPackageDir()],
         allowWrite: grants.filter((grant) => grant.access === 'write').map((grant) => grant.root),
-        denyWrite: [],
+        denyWrite: linked,
       },
     });
     return new SandboxShell(grants[0]!.root);
