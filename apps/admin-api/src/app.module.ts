@@ -2,6 +2,8 @@ import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { Config } from './config/config';
+import { AnalyticsModule } from './modules/analytics/analytics.module';
+import { AuditApiModule } from './modules/audit/audit-api.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { BundlesModule } from './modules/bundles/bundles.module';
@@ -11,6 +13,7 @@ import { GovernanceModule } from './modules/governance/governance.module';
 import { EndpointsModule } from './modules/endpoints/endpoints.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { ScimModule } from './modules/scim/scim.module';
+import { TelemetryModule } from './modules/telemetry/telemetry.module';
 import { ServerInfoResolver } from './platform/graphql/server-info.resolver';
 import { PlatformModule } from './platform/platform.module';
 
@@ -26,6 +29,9 @@ export const FEATURE_MODULES = [
   BundlesModule,
   EndpointsModule,
   AuthModule,
+  TelemetryModule,
+  AnalyticsModule,
+  AuditApiModule,
 ];
 
 @Module({})

@@ -3,6 +3,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliModule } from './cli.module';
+import { AuditVerifier } from './modules/audit/audit-verifier';
 import { CredentialType, isCredentialType } from './modules/credentials/credential-types';
 import { CredentialError, CredentialsService } from './modules/credentials/credentials.service';
 import {
@@ -178,6 +179,28 @@ token
       { id: revoked.id, revokedAt: revoked.revokedAt },
       `Revoked credential ${revoked.id}.`,
     );
+  });
+
+const audit = program.command('audit').description('the audit log');
+
+audit
+  .command('verify')
+  .description('recompute the hash chain; names the first edited, deleted or reordered record')
+  .requiredOption('--org <id>', 'organization id or slug')
+  .option('--json', 'print JSON')
+  .action(async (options: { org: string; json?: boolean }) => {
+    const result = await withServices(async (app) => {
+      const organization = await app.get(OrganizationsService).get(options.org);
+      return app.get(AuditVerifier).verify(organization.id);
+    });
+    print(
+      !!options.json,
+      result,
+      result.firstBad
+        ? `Audit log BROKEN at record ${result.firstBad.seq}${result.firstBad.id ? ` (id ${result.firstBad.id})` : ''}: ${result.firstBad.problem}: ${result.firstBad.detail}`
+        : `Audit log intact: ${result.checked} records verified (seq ${result.fromSeq} to ${result.headSeq}).`,
+    );
+    if (!result.ok) process.exitCode = 3;
   });
 
 program

@@ -37,13 +37,14 @@ export class AuditService {
 
   private async append(tx: AuditTx, organizationId: string, entries: AuditEntry[]): Promise<void> {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`audit:${organizationId}`}, 0))`;
-    const last = await tx.auditEvent.findFirst({
+    // The head is kept apart from the records, so appends continue the chain even after retention
+    // deleted every record, and verification notices when the newest records are deleted.
+    const head = await tx.auditChainState.findUnique({
       where: { organizationId },
-      orderBy: { seq: 'desc' },
-      select: { seq: true, hash: true },
+      select: { headSeq: true, headHash: true },
     });
-    let seq = last?.seq ?? 0n;
-    let prevHash = last?.hash ?? GENESIS_HASH;
+    let seq = head?.headSeq ?? 0n;
+    let prevHash = head?.headHash ?? GENESIS_HASH;
     const occurredAt = new Date();
     const rows = entries.map((entry) => {
       seq += 1n;
@@ -69,5 +70,16 @@ export class AuditService {
       return row;
     });
     await tx.auditEvent.createMany({ data: rows });
+    await tx.auditChainState.upsert({
+      where: { organizationId },
+      create: {
+        organizationId,
+        headSeq: seq,
+        headHash: prevHash,
+        prunedSeq: 0n,
+        prunedHash: GENESIS_HASH,
+      },
+      update: { headSeq: seq, headHash: prevHash },
+    });
   }
 }

@@ -74,13 +74,16 @@ export class BullMqJobBackend implements JobBackend {
       const counts = await this.queue.getJobCounts(
         'waiting',
         'active',
+        'delayed',
         'prioritized',
         'waiting-children',
       );
       // A repeating schedule always holds its next run as a delayed job; only one-off delays
-      // (retries, delayed enqueues) count as work in flight.
-      const delayed = (await this.queue.getDelayed()).filter((job) => !job.repeatJobKey);
-      if (delayed.length === 0 && Object.values(counts).every((count) => count === 0)) return;
+      // (retries, delayed enqueues) count as work in flight. Counted by subtraction, because a
+      // retry moving between states can be missing from a listing taken a moment later.
+      const scheduled = (await this.queue.getDelayed()).filter((job) => job.repeatJobKey).length;
+      counts.delayed = Math.max(0, (counts.delayed ?? 0) - scheduled);
+      if (Object.values(counts).every((count) => count === 0)) return;
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
   }

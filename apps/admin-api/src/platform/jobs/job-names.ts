@@ -1,10 +1,20 @@
 // Every background job Steward runs, in one place. Each name has exactly one handler, registered
 // by the module that owns the work; JobsService refuses to start when one is missing or doubled.
 export enum JobName {
-  // Proves the queue end to end (readiness and tests); its handler lives in platform/health.
+  // Does nothing but run: proves a queue end to end (platform tests and traces).
   Ping = 'platform.ping',
   // Recompiles and re-signs the bundles of the users a governance or directory change affected.
   BundlesRepublish = 'bundles.republish',
+  // Daily partitions of AgentEvent, created a week ahead (modules/telemetry).
+  TelemetryPartitions = 'telemetry.partitions',
+  // Forwards ingested batches from the outbox to the organization's OTLP collector.
+  TelemetryForward = 'telemetry.forward',
+  // Recomputes the daily rollups of days with new events (modules/analytics).
+  AnalyticsRollup = 'analytics.rollup',
+  // Builds an audit log export file (modules/audit).
+  AuditExport = 'audit.export',
+  // Deletes audit records past each organization's retention, unless on legal hold.
+  AuditRetention = 'audit.retention',
 }
 
 export interface JobOptions {

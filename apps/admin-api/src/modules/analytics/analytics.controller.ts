@@ -1,0 +1,165 @@
+import { applyDecorators, BadRequestException, Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentApiKey, RequireApiKey } from '../credentials/api-key.guard';
+import type { ApiKeyCaller } from '../credentials/api-key.guard';
+import {
+  AnalyticsQueryError,
+  AnalyticsService,
+  DailyMetricsRow,
+  MAX_PAGE,
+  OrganizationSummary,
+  Page,
+  parseRange,
+} from './analytics.service';
+import { csvRow } from '../../platform/http/csv';
+import { CursorError } from './cursor';
+
+const METRIC_FIELDS = [
+  'sessions',
+  'toolCalls',
+  'plansApprovedManual',
+  'plansApprovedAuto',
+  'filesRead',
+  'filesModified',
+  'skillsUsed',
+  'modelRequests',
+  'inputTokens',
+  'outputTokens',
+  'costUsd',
+  'policyViolations',
+  'toolCallsByDecision',
+  'toolCallsByConnector',
+] as const;
+
+const RANGE_QUERIES = [
+  ApiQuery({
+    name: 'from',
+    required: false,
+    description: 'First day, YYYY-MM-DD (UTC); default 29 days before to',
+  }),
+  ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'Last day, YYYY-MM-DD (UTC), inclusive; default today',
+  }),
+];
+const PAGE_QUERIES = [
+  ApiQuery({
+    name: 'limit',
+    required: false,
+    description: `Rows per page, 1-${MAX_PAGE} (default 100)`,
+  }),
+  ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' }),
+  ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] }),
+];
+
+function limitOf(value?: string): number {
+  if (value === undefined) return 100;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw new AnalyticsQueryError(`limit must be a whole number from 1 to ${MAX_PAGE}`);
+  }
+  return limit;
+}
+
+function formatOf(value?: string): 'json' | 'csv' {
+  if (value === undefined || value === 'json' || value === 'csv') return value ?? 'json';
+  throw new AnalyticsQueryError('format must be json or csv');
+}
+
+// The Analytics API (API key with analytics:read). JSON pages are {data, nextCursor}; CSV pages
+// carry the next cursor in the X-Next-Cursor header.
+@ApiTags('analytics')
+@Controller('api/v1/analytics')
+@RequireApiKey('analytics:read')
+export class AnalyticsController {
+  constructor(private readonly analytics: AnalyticsService) {}
+
+  @Get('users/daily')
+  @ApiOperation({ summary: 'Per-user daily metrics' })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiQuery({ name: 'userId', required: false })
+  @applyDecorators(...RANGE_QUERIES, ...PAGE_QUERIES)
+  @ApiOkResponse({ description: '{data: [...], nextCursor}' })
+  async users(
+    @CurrentApiKey() caller: ApiKeyCaller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query() query: Record<string, string | undefined>,
+  ): Promise<Page<DailyMetricsRow> | string> {
+    return this.answer(reply, query, 'userId', () =>
+      this.analytics.userDaily(caller.organizationId, parseRange(query.from, query.to), {
+        userId: query.userId,
+        cursor: query.cursor,
+        limit: limitOf(query.limit),
+      }),
+    );
+  }
+
+  @Get('groups/daily')
+  @ApiOperation({ summary: 'Per-group daily metrics (directory groups, with active users)' })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiQuery({ name: 'groupId', required: false })
+  @applyDecorators(...RANGE_QUERIES, ...PAGE_QUERIES)
+  @ApiOkResponse({ description: '{data: [...], nextCursor}' })
+  async groups(
+    @CurrentApiKey() caller: ApiKeyCaller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query() query: Record<string, string | undefined>,
+  ): Promise<Page<DailyMetricsRow> | string> {
+    return this.answer(reply, query, 'groupId', () =>
+      this.analytics.groupDaily(caller.organizationId, parseRange(query.from, query.to), {
+        groupId: query.groupId,
+        cursor: query.cursor,
+        limit: limitOf(query.limit),
+      }),
+    );
+  }
+
+  @Get('summary')
+  @ApiOperation({ summary: 'Organization totals over a date range' })
+  @applyDecorators(...RANGE_QUERIES)
+  @ApiOkResponse({ description: 'Totals, active users and tool calls by decision' })
+  async summary(
+    @CurrentApiKey() caller: ApiKeyCaller,
+    @Query() query: Record<string, string | undefined>,
+  ): Promise<OrganizationSummary> {
+    try {
+      return await this.analytics.summary(caller.organizationId, parseRange(query.from, query.to));
+    } catch (error) {
+      throw this.badRequest(error);
+    }
+  }
+
+  private async answer(
+    reply: FastifyReply,
+    query: Record<string, string | undefined>,
+    key: 'userId' | 'groupId',
+    load: () => Promise<Page<DailyMetricsRow>>,
+  ): Promise<Page<DailyMetricsRow> | string> {
+    let page: Page<DailyMetricsRow>;
+    let format: 'json' | 'csv';
+    try {
+      format = formatOf(query.format);
+      page = await load();
+    } catch (error) {
+      throw this.badRequest(error);
+    }
+    if (format === 'json') return page;
+    const columns = ['day', key, ...(key === 'groupId' ? ['activeUsers'] : []), ...METRIC_FIELDS];
+    if (page.nextCursor) void reply.header('x-next-cursor', page.nextCursor);
+    void reply.type('text/csv; charset=utf-8');
+    return (
+      csvRow(columns) +
+      page.data
+        .map((row) => csvRow(columns.map((c) => (row as unknown as Record<string, unknown>)[c])))
+        .join('')
+    );
+  }
+
+  private badRequest(error: unknown): unknown {
+    return error instanceof AnalyticsQueryError || error instanceof CursorError
+      ? new BadRequestException(error.message)
+      : error;
+  }
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { AuditEvent, Prisma } from '../../generated/prisma/client';
+import { PrismaService } from '../../platform/database/prisma.service';
+
+export interface AuditFilter {
+  actorType?: string;
+  actorId?: string;
+  // Exact, or a prefix ending in `*` (e.g. `credential.*`).
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export interface AuditRecordView {
+  seq: string;
+  id: string;
+  occurredAt: string;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  data: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+export class AuditQueryError extends Error {}
+
+export const MAX_AUDIT_PAGE = 1000;
+
+export function auditView(row: AuditEvent): AuditRecordView {
+  return {
+    seq: row.seq.toString(),
+    id: row.id.toString(),
+    occurredAt: row.occurredAt.toISOString(),
+    actorType: row.actorType,
+    actorId: row.actorId,
+    action: row.action,
+    resourceType: row.resourceType,
+    resourceId: row.resourceId,
+    data: row.data,
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+export function auditWhere(
+  organizationId: string,
+  filter: AuditFilter,
+): Prisma.AuditEventWhereInput {
+  const action = filter.action?.endsWith('*')
+    ? { startsWith: filter.action.slice(0, -1) }
+    : filter.action;
+  return {
+    organizationId,
+    ...(filter.actorType ? { actorType: filter.actorType } : {}),
+    ...(filter.actorId ? { actorId: filter.actorId } : {}),
+    ...(action ? { action } : {}),
+    ...(filter.resourceType ? { resourceType: filter.resourceType } : {}),
+    ...(filter.resourceId ? { resourceId: filter.resourceId } : {}),
+    ...(filter.from || filter.to
+      ? {
+          occurredAt: {
+            ...(filter.from ? { gte: filter.from } : {}),
+            ...(filter.to ? { lt: filter.to } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+// The compliance query: newest first, keyset pages on the chain sequence (stable while records
+// are appended).
+@Injectable()
+export class AuditQueryService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async query(
+    organizationId: string,
+    filter: AuditFilter,
+    page: { after?: string; limit: number },
+  ): Promise<{ records: AuditRecordView[]; nextCursor: string | null }> {
+    if (page.limit < 1 || page.limit > MAX_AUDIT_PAGE) {
+      throw new AuditQueryError(`limit must be from 1 to ${MAX_AUDIT_PAGE}`);
+    }
+    let before: bigint | undefined;
+    if (page.after !== undefined) {
+      if (!/^\d{1,19}$/.test(page.after)) throw new AuditQueryError('invalid cursor');
+      before = BigInt(page.after);
+    }
+    const rows = await this.prisma.auditEvent.findMany({
+      where: {
+        ...auditWhere(organizationId, filter),
+        ...(before !== undefined ? { seq: { lt: before } } : {}),
+      },
+      orderBy: { seq: 'desc' },
+      take: page.limit + 1,
+    });
+    const records = rows.slice(0, page.limit).map(auditView);
+    return {
+      records,
+      nextCursor: rows.length > page.limit ? records.at(-1)!.seq : null,
+    };
+  }
+}

@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../../platform/database/prisma.service';
+import { chainHash, GENESIS_HASH } from './audit-hash';
+
+export type AuditProblem =
+  | 'edited' // the record's content no longer matches its hash
+  | 'broken-link' // its prevHash is not the previous record's hash (deleted or reordered before it)
+  | 'missing' // a sequence number is absent (deleted)
+  | 'truncated'; // the newest records are gone (the chain head says more were written)
+
+export interface AuditVerification {
+  ok: boolean;
+  // Records checked, from the retention checkpoint (or the start) to the head.
+  checked: number;
+  fromSeq: string;
+  headSeq: string;
+  firstBad: { seq: string; id: string | null; problem: AuditProblem; detail: string } | null;
+}
+
+const PAGE = 5000;
+
+// Walks the organization's chain in sequence order and recomputes every hash. Any edited, deleted
+// or reordered record breaks either its own hash, its link to the previous record or the sequence;
+// the first such record is named. Retention leaves a checkpoint (the last deleted record's seq and
+// hash) where verification starts.
+@Injectable()
+export class AuditVerifier {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async verify(organizationId: string): Promise<AuditVerification> {
+    const state = await this.prisma.auditChainState.findUnique({ where: { organizationId } });
+    const fromSeq = state?.prunedSeq ?? 0n;
+    let expectedSeq = fromSeq + 1n;
+    let prevHash = state?.prunedHash ?? GENESIS_HASH;
+    let checked = 0;
+    const result = (firstBad: AuditVerification['firstBad'], headSeq: bigint) => ({
+      ok: firstBad === null,
+      checked,
+      fromSeq: (fromSeq + 1n).toString(),
+      headSeq: headSeq.toString(),
+      firstBad,
+    });
+    let lastSeq = fromSeq;
+    for (;;) {
+      const rows = await this.prisma.auditEvent.findMany({
+        where: { organizationId, seq: { gt: lastSeq } },
+        orderBy: { seq: 'asc' },
+        take: PAGE,
+      });
+      for (const row of rows) {
+        const at = { seq: row.seq.toString(), id: row.id.toString() };
+        if (row.seq !== expectedSeq) {
+          return result(
+            {
+              seq: expectedSeq.toString(),
+              id: null,
+              problem: 'missing',
+              detail: `record ${expectedSeq} is missing (the next one present is ${row.seq})`,
+            },
+            state?.headSeq ?? row.seq,
+          );
+        }
+        if (row.prevHash !== prevHash) {
+          return result(
+            {
+              ...at,
+              problem: 'broken-link',
+              detail: `record ${row.seq} does not follow record ${row.seq - 1n}: deleted or reordered`,
+            },
+            state?.headSeq ?? row.seq,
+          );
+        }
+        if (chainHash(prevHash, row) !== row.hash) {
+          return result(
+            {
+              ...at,
+              problem: 'edited',
+              detail: `record ${row.seq} was changed after it was written`,
+            },
+            state?.headSeq ?? row.seq,
+          );
+        }
+        prevHash = row.hash;
+        expectedSeq += 1n;
+        lastSeq = row.seq;
+        checked++;
+      }
+      if (rows.length < PAGE) break;
+    }
+    const headSeq = state?.headSeq ?? lastSeq;
+    if (headSeq > lastSeq) {
+      return result(
+        {
+          seq: (lastSeq + 1n).toString(),
+          id: null,
+          problem: 'truncated',
+          detail: `records ${lastSeq + 1n} to ${headSeq} are missing`,
+        },
+        headSeq,
+      );
+    }
+    if (state && checked > 0 && state.headHash !== prevHash) {
+      return result(
+        {
+          seq: lastSeq.toString(),
+          id: null,
+          problem: 'edited',
+          detail: `the newest record ${lastSeq} does not match the chain head`,
+        },
+        headSeq,
+      );
+    }
+    return result(null, headSeq);
+  }
+}

@@ -1,0 +1,229 @@
+import {
+  Args,
+  Field,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+} from '@nestjs/graphql';
+import { GraphQLError } from 'graphql';
+import { AuditExport } from '../../generated/prisma/client';
+import type { AdminPrincipal } from '../auth/admin-principal';
+import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
+import { AuditExportError, AuditExportsService, ExportFormat } from './audit-exports.service';
+import { AuditFilter, AuditQueryError, AuditQueryService } from './audit-query.service';
+import { AuditRetentionService, RetentionError } from './audit-retention.service';
+import { AuditVerifier } from './audit-verifier';
+
+@InputType()
+export class AuditFilterInput {
+  @Field({ nullable: true }) actorType?: string;
+  @Field({ nullable: true }) actorId?: string;
+  @Field({ nullable: true, description: 'Exact action, or a prefix ending in * (credential.*)' })
+  action?: string;
+  @Field({ nullable: true }) resourceType?: string;
+  @Field({ nullable: true }) resourceId?: string;
+  @Field({ nullable: true, description: 'From this instant (inclusive)' }) from?: Date;
+  @Field({ nullable: true, description: 'Until this instant (exclusive)' }) to?: Date;
+}
+
+@ObjectType()
+export class AuditRecord {
+  @Field() seq!: string;
+  @Field(() => ID) id!: string;
+  @Field() occurredAt!: string;
+  @Field() actorType!: string;
+  @Field(() => String, { nullable: true }) actorId!: string | null;
+  @Field() action!: string;
+  @Field() resourceType!: string;
+  @Field(() => String, { nullable: true }) resourceId!: string | null;
+  @Field({ description: 'The record data as JSON' }) data!: string;
+  @Field() prevHash!: string;
+  @Field() hash!: string;
+}
+
+@ObjectType()
+export class AuditRecordPage {
+  @Field(() => [AuditRecord]) records!: AuditRecord[];
+  @Field(() => String, { nullable: true }) nextCursor!: string | null;
+}
+
+@ObjectType()
+export class AuditBadRecord {
+  @Field() seq!: string;
+  @Field(() => String, { nullable: true }) id!: string | null;
+  @Field({ description: 'edited, broken-link, missing or truncated' }) problem!: string;
+  @Field() detail!: string;
+}
+
+@ObjectType()
+export class AuditVerification {
+  @Field() ok!: boolean;
+  @Field(() => Int) checked!: number;
+  @Field() fromSeq!: string;
+  @Field() headSeq!: string;
+  @Field(() => AuditBadRecord, { nullable: true }) firstBad!: AuditBadRecord | null;
+}
+
+@ObjectType()
+export class AuditExportInfo {
+  @Field(() => ID) id!: string;
+  @Field() format!: string;
+  @Field() status!: string;
+  @Field(() => Int) progress!: number;
+  @Field(() => Int) rowCount!: number;
+  @Field(() => String, { nullable: true }) error!: string | null;
+  @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true }) completedAt!: Date | null;
+  @Field({ description: 'Console download (admin session); API keys use /api/v1/audit/exports' })
+  downloadPath!: string;
+}
+
+@ObjectType()
+export class AuditRetention {
+  @Field(() => Int, { nullable: true }) retentionDays!: number | null;
+  @Field() legalHold!: boolean;
+  @Field(() => String, { nullable: true }) legalHoldReason!: string | null;
+}
+
+export function exportInfo(row: AuditExport): AuditExportInfo {
+  return {
+    id: row.id,
+    format: row.format,
+    status: row.status,
+    progress: row.progress,
+    rowCount: row.rowCount,
+    error: row.error,
+    createdAt: row.createdAt,
+    completedAt: row.completedAt,
+    downloadPath: `/api/console/audit/exports/${row.id}/download`,
+  };
+}
+
+function userError(error: unknown): unknown {
+  if (error instanceof AuditQueryError || error instanceof RetentionError) {
+    return new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  if (error instanceof AuditExportError) {
+    const code = error.code === 'not_found' ? 'NOT_FOUND' : 'BAD_USER_INPUT';
+    return new GraphQLError(error.message, { extensions: { code } });
+  }
+  return error;
+}
+
+function filterOf(input?: AuditFilterInput | null): AuditFilter {
+  return { ...(input ?? {}) };
+}
+
+@Resolver()
+export class AuditResolver {
+  constructor(
+    private readonly queries: AuditQueryService,
+    private readonly verifier: AuditVerifier,
+    private readonly exports: AuditExportsService,
+    private readonly retention: AuditRetentionService,
+  ) {}
+
+  @Query(() => AuditRecordPage, { description: 'The audit log, newest first.' })
+  @RequireAdmin('owner', 'admin', 'auditor')
+  async auditRecords(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Args('filter', { type: () => AuditFilterInput, nullable: true }) filter?: AuditFilterInput,
+    @Args('first', { type: () => Int, defaultValue: 50 }) first?: number,
+    @Args('after', { type: () => String, nullable: true }) after?: string,
+  ): Promise<AuditRecordPage> {
+    try {
+      const page = await this.queries.query(admin.organizationId, filterOf(filter), {
+        after: after ?? undefined,
+        limit: first ?? 50,
+      });
+      return {
+        records: page.records.map((r) => ({ ...r, data: JSON.stringify(r.data) })),
+        nextCursor: page.nextCursor,
+      };
+    } catch (error) {
+      throw userError(error);
+    }
+  }
+
+  @Query(() => AuditVerification, { description: 'Recomputes the hash chain.' })
+  @RequireAdmin('owner', 'admin', 'auditor')
+  verifyAuditLog(@CurrentAdmin() admin: AdminPrincipal): Promise<AuditVerification> {
+    return this.verifier.verify(admin.organizationId);
+  }
+
+  @Query(() => AuditRetention)
+  @RequireAdmin('owner', 'admin', 'auditor')
+  auditRetention(@CurrentAdmin() admin: AdminPrincipal): Promise<AuditRetention> {
+    return this.retention.settings(admin.organizationId);
+  }
+
+  @Query(() => AuditExportInfo)
+  @RequireAdmin('owner', 'admin', 'auditor')
+  async auditExport(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<AuditExportInfo> {
+    try {
+      return exportInfo(await this.exports.get(admin.organizationId, id));
+    } catch (error) {
+      throw userError(error);
+    }
+  }
+
+  @Mutation(() => AuditExportInfo, { description: 'Starts an export job (ndjson or csv).' })
+  @RequireAdmin('owner', 'admin', 'auditor')
+  async requestAuditExport(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Args('format') format: string,
+    @Args('filter', { type: () => AuditFilterInput, nullable: true }) filter?: AuditFilterInput,
+  ): Promise<AuditExportInfo> {
+    try {
+      const created = await this.exports.request(
+        admin.organizationId,
+        format as ExportFormat,
+        filterOf(filter),
+        { type: 'admin', id: admin.adminId },
+      );
+      return exportInfo(created);
+    } catch (error) {
+      throw userError(error);
+    }
+  }
+
+  @Mutation(() => AuditRetention, {
+    description: 'Days audit records are kept (null: forever); at least 30.',
+  })
+  @RequireAdmin('owner')
+  async setAuditRetention(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Args('retentionDays', { type: () => Int, nullable: true }) retentionDays: number | null,
+  ): Promise<AuditRetention> {
+    try {
+      return await this.retention.update(
+        admin.organizationId,
+        { retentionDays },
+        { type: 'admin', id: admin.adminId },
+      );
+    } catch (error) {
+      throw userError(error);
+    }
+  }
+
+  @Mutation(() => AuditRetention, { description: 'While held, retention deletes nothing.' })
+  @RequireAdmin('owner', 'admin')
+  async setAuditLegalHold(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Args('hold') hold: boolean,
+    @Args('reason', { type: () => String, nullable: true }) reason?: string,
+  ): Promise<AuditRetention> {
+    return this.retention.update(
+      admin.organizationId,
+      { legalHold: hold, legalHoldReason: reason ?? null },
+      { type: 'admin', id: admin.adminId },
+    );
+  }
+}

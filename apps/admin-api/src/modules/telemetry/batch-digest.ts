@@ -1,0 +1,12 @@
+import { createHash } from 'node:crypto';
+import type { AgentEvent } from '@steward/telemetry';
+import { stableJson } from '../audit/audit-hash';
+
+// The fingerprint of the events one ingest batch stored: the batch's audit record carries it, so
+// the chained audit log vouches for every agent event without one audit row per event.
+export function batchDigest(events: AgentEvent[]): string {
+  const sorted = [...events].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const hash = createHash('sha256');
+  for (const event of sorted) hash.update(stableJson(event)).update('\n');
+  return hash.digest('hex');
+}

@@ -1,0 +1,101 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { redactEvent, RedactionMode, RedactionRules } from '@steward/telemetry';
+import { TelemetryCollector } from '../../generated/prisma/client';
+import { PrismaService } from '../../platform/database/prisma.service';
+import { EventsRepository } from './events.repository';
+import { otlpLogsRequest } from './otlp-logs';
+
+const SEND_TIMEOUT_MS = 10_000;
+// One sweep of the outbox handles this many batches; the next tick continues.
+const SWEEP_LIMIT = 100;
+
+export function redactionRules(collector: TelemetryCollector): RedactionRules {
+  return {
+    prompts: collector.redactPrompts as RedactionMode,
+    commands: collector.redactCommands as RedactionMode,
+    paths: collector.redactPaths as RedactionMode,
+  };
+}
+
+// Sends outbox batches to the organization's collector as OTLP logs, redacted before they leave.
+// A batch stays in the outbox until the collector answered 2xx; the outbox row is locked while it
+// is sent, so two workers never send the same batch at once.
+@Injectable()
+export class ForwardingService {
+  private readonly logger = new Logger('TelemetryForward');
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly events: EventsRepository,
+  ) {}
+
+  // Returns false when the batch was already forwarded (or is being sent by another worker).
+  async forwardBatch(batchId: string): Promise<boolean> {
+    const outcome = await this.prisma.$transaction(
+      async (tx) => {
+        const [row] = await tx.$queryRaw<
+          { organizationId: string; eventIds: string[]; days: Date[] }[]
+        >`SELECT "organizationId", "eventIds"::text[] AS "eventIds", days
+          FROM "TelemetryForwardOutbox" WHERE "batchId" = ${batchId}::uuid
+          FOR UPDATE SKIP LOCKED`;
+        if (!row) return { forwarded: false };
+        const collector = await tx.telemetryCollector.findUnique({
+          where: { organizationId: row.organizationId },
+        });
+        if (collector?.enabled) {
+          try {
+            await this.send(collector, row.eventIds, row.days);
+          } catch (error) {
+            // Kept (with the reason) for the next attempt; the job fails so it is retried.
+            await tx.telemetryForwardOutbox.update({
+              where: { batchId },
+              data: { attempts: { increment: 1 }, lastError: String(error).slice(0, 500) },
+            });
+            return { forwarded: false, error };
+          }
+        }
+        await tx.telemetryForwardOutbox.delete({ where: { batchId } });
+        return { forwarded: true };
+      },
+      { timeout: SEND_TIMEOUT_MS * 2 },
+    );
+    if (outcome.error) throw outcome.error;
+    return outcome.forwarded;
+  }
+
+  // The periodic catch-up: everything the fast path (a job per batch) missed, e.g. while Redis
+  // was down. Failures are logged and left for the next sweep.
+  async sweep(): Promise<number> {
+    const pending = await this.prisma.telemetryForwardOutbox.findMany({
+      orderBy: { createdAt: 'asc' },
+      take: SWEEP_LIMIT,
+      select: { batchId: true },
+    });
+    let forwarded = 0;
+    for (const { batchId } of pending) {
+      try {
+        if (await this.forwardBatch(batchId)) forwarded++;
+      } catch (error) {
+        this.logger.warn(`batch ${batchId} not forwarded yet: ${String(error)}`);
+      }
+    }
+    return forwarded;
+  }
+
+  private async send(collector: TelemetryCollector, ids: string[], days: Date[]): Promise<void> {
+    const stored = await this.events.findByIds(collector.organizationId, days, ids);
+    const rules = redactionRules(collector);
+    const redacted = stored.map((row) => redactEvent(row.payload, rules, collector.hashKey));
+    const response = await fetch(collector.endpoint, {
+      method: 'POST',
+      headers: {
+        ...(collector.headers as Record<string, string>),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(otlpLogsRequest(collector.organizationId, redacted)),
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+    });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`collector answered ${response.status}`);
+  }
+}

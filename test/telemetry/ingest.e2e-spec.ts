@@ -1,0 +1,377 @@
+import { createServer, IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CredentialsService } from '../../apps/admin-api/src/modules/credentials/credentials.service';
+import { RollupsRepository } from '../../apps/admin-api/src/modules/analytics/rollups.repository';
+import { ForwardingService } from '../../apps/admin-api/src/modules/telemetry/forwarding.service';
+import { AuditVerifier } from '../../apps/admin-api/src/modules/audit/audit-verifier';
+import { batchDigest } from '../../apps/admin-api/src/modules/telemetry/batch-digest';
+import { EventsRepository } from '../../apps/admin-api/src/modules/telemetry/events.repository';
+import { graphql, signInAdmin } from '../support/admin-session';
+import { startTestApi, TestApi } from '../support/api';
+import { sessionEvents, telemetryFixture, upload } from './events';
+
+describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+
+  afterAll(() => api.close());
+
+  it('stores valid events, reports invalid ones by index, and never double-counts a retry', async () => {
+    const org = await telemetryFixture(api, 'Ingest Co');
+    const alice = await org.enrol('alice');
+    const events = sessionEvents(alice.subject(), new Date(Date.now() - 3600_000));
+    const batch = [
+      ...events.slice(0, 3),
+      { ...events[3], type: 'tool.teleported' },
+      { ...events[4], organizationId: 'another-org' },
+      events[5],
+      { ...events[6], userId: 'someone-else' },
+      ...events.slice(7),
+    ];
+
+    const first = await upload(api, alice.secret, batch);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ accepted: 5, stored: 5, duplicates: 0 });
+    expect(first.body.rejected).toEqual([
+      { index: 3, errors: [expect.objectContaining({ path: 'type' })] },
+      {
+        index: 4,
+        errors: [{ path: 'organizationId', message: "not this endpoint's organization" }],
+      },
+      { index: 6, errors: [{ path: 'userId', message: "not this endpoint's user" }] },
+    ]);
+
+    const retry = await upload(api, alice.secret, batch);
+    expect(retry.body).toMatchObject({ accepted: 5, stored: 0, duplicates: 5 });
+
+    const [{ count }] = await api.prisma.$queryRaw<{ count: bigint }[]>`
+      SELECT count(*) FROM "AgentEvent" WHERE "organizationId" = ${org.organizationId}::uuid`;
+    expect(count).toBe(5n);
+
+    // One audit record for the batch that stored them, carrying their digest; the chain verifies.
+    const records = await api.prisma.auditEvent.findMany({
+      where: { organizationId: org.organizationId, action: 'agent.events.ingested' },
+    });
+    expect(records).toHaveLength(1);
+    const data = records[0]!.data as { count: number; digest: string; days: string[] };
+    expect(data.count).toBe(5);
+    const stored = await api
+      .get(EventsRepository)
+      .findByBatch(org.organizationId, data.days, records[0]!.resourceId!);
+    expect(batchDigest(stored)).toBe(data.digest);
+    expect(await api.get(AuditVerifier).verify(org.organizationId)).toMatchObject({ ok: true });
+  });
+
+  it('refuses uploads without an endpoint credential and bodies that are not batches', async () => {
+    const org = await telemetryFixture(api, 'Refusing Co');
+    const analyticsKey = await api
+      .get(CredentialsService)
+      .issue(org.organizationId, 'analytics', { actor: { type: 'operator', id: 'test' } });
+    const bob = await org.enrol('bob');
+    const event = sessionEvents(bob.subject(), new Date())[0];
+    expect((await upload(api, analyticsKey.secret, [event])).status).toBe(401);
+    const response = await fetch(`${api.url}/api/v1/endpoints/events`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${bob.secret}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ events: 'nope' }),
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/problem\+json/);
+  });
+
+  it('rolls events up per user and per group, and serves them through the Analytics API', async () => {
+    const org = await telemetryFixture(api, 'Rollup Co');
+    const group = await api.prisma.directoryGroup.create({
+      data: { organizationId: org.organizationId, displayName: 'Engineering' },
+    });
+    const carol = await org.enrol('carol');
+    const dave = await org.enrol('dave');
+    const users = [{ id: carol.userId }, { id: dave.userId }];
+    await api.prisma.directoryGroupMember.createMany({
+      data: users.map((u) => ({
+        organizationId: org.organizationId,
+        groupId: group.id,
+        userId: u.id,
+      })),
+    });
+    const day = new Date(Date.now() - 86_400_000);
+    day.setUTCHours(10, 0, 0, 0);
+    const dayText = day.toISOString().slice(0, 10);
+    await upload(api, carol.secret, [
+      ...sessionEvents(carol.subject('s1'), day, '0.1'),
+      ...sessionEvents(carol.subject('s2'), new Date(day.getTime() + 60_000), '0.2'),
+    ]);
+    await upload(api, dave.secret, sessionEvents(dave.subject('s3'), day, '0.000000000001'));
+    await api.get(RollupsRepository).rollupPending(100);
+    // Idempotent: recomputing the same day gives the same rows.
+    await api.get(RollupsRepository).recomputeDay(org.organizationId, dayText);
+
+    const key = await api.get(CredentialsService).issue(org.organizationId, 'analytics', {
+      scopes: ['analytics:read'],
+      actor: { type: 'operator', id: 'test' },
+    });
+    const get = (path: string) =>
+      fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${key.secret}` } });
+
+    const first = await get(`/api/v1/analytics/users/daily?from=${dayText}&to=${dayText}&limit=1`);
+    expect(first.status).toBe(200);
+    const page1 = (await first.json()) as { data: Record<string, unknown>[]; nextCursor: string };
+    expect(page1.data).toHaveLength(1);
+    const second = await get(
+      `/api/v1/analytics/users/daily?from=${dayText}&to=${dayText}&limit=1&cursor=${page1.nextCursor}`,
+    );
+    const page2 = (await second.json()) as { data: Record<string, unknown>[]; nextCursor: null };
+    expect(page2.nextCursor).toBeNull();
+    const byUser = Object.fromEntries(
+      [...page1.data, ...page2.data].map((row) => [row.userId, row]),
+    );
+    expect(byUser[users[0]!.id]).toMatchObject({
+      day: dayText,
+      sessions: 2,
+      toolCalls: 4,
+      toolCallsByConnector: { github: { allow: 2 }, builtin: { deny: 2 } },
+      toolCallsByDecision: { allow: 2, deny: 2 },
+      plansApprovedAuto: 2,
+      plansApprovedManual: 0,
+      filesRead: 2,
+      filesModified: 2,
+      modelRequests: 2,
+      inputTokens: '2400',
+      outputTokens: '600',
+      costUsd: '0.3',
+    });
+    expect(byUser[users[1]!.id]).toMatchObject({ sessions: 1, costUsd: '0.000000000001' });
+
+    const groups = (await (
+      await get(`/api/v1/analytics/groups/daily?from=${dayText}&to=${dayText}`)
+    ).json()) as { data: Record<string, unknown>[] };
+    expect(groups.data).toEqual([
+      expect.objectContaining({
+        groupId: group.id,
+        activeUsers: 2,
+        sessions: 3,
+        costUsd: '0.300000000001',
+      }),
+    ]);
+
+    const summary = (await (
+      await get(`/api/v1/analytics/summary?from=${dayText}&to=${dayText}`)
+    ).json()) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      activeUsers: 2,
+      sessions: 3,
+      toolCalls: 6,
+      toolCallsByDecision: { allow: 3, deny: 3 },
+      costUsd: '0.300000000001',
+    });
+
+    const csv = await get(`/api/v1/analytics/users/daily?from=${dayText}&to=${dayText}&format=csv`);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toMatch(/^day,userId,sessions,toolCalls,/);
+    expect(lines).toHaveLength(3);
+
+    expect((await get('/api/v1/analytics/summary?from=2026-13-01')).status).toBe(400);
+    expect((await get('/api/v1/analytics/users/daily?cursor=garbage')).status).toBe(400);
+    const noKey = await fetch(`${api.url}/api/v1/analytics/summary`);
+    expect(noKey.status).toBe(401);
+    const auditOnly = await api.get(CredentialsService).issue(org.organizationId, 'analytics', {
+      scopes: ['audit:read'],
+      actor: { type: 'operator', id: 'test' },
+    });
+    const forbidden = await fetch(`${api.url}/api/v1/analytics/summary`, {
+      headers: { authorization: `Bearer ${auditOnly.secret}` },
+    });
+    expect(forbidden.status).toBe(403);
+  });
+
+  it('serves the OpenAPI document and its UI', async () => {
+    const document = (await (await fetch(`${api.url}/api/docs-json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/analytics/users/daily',
+        '/api/v1/analytics/groups/daily',
+        '/api/v1/analytics/summary',
+        '/api/v1/audit/records',
+        '/api/v1/audit/verify',
+      ]),
+    );
+    expect(Object.keys(document.paths).some((path) => path.startsWith('/scim'))).toBe(false);
+    const ui = await fetch(`${api.url}/api/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toMatch(/swagger/i);
+  });
+
+  describe('forwarding to the organization collector', () => {
+    let receiver: Server;
+    let receiverUrl: string;
+    const received: { headers: IncomingMessage['headers']; body: unknown }[] = [];
+    let failNext = 0;
+    let waiter: (() => void) | null = null;
+
+    beforeAll(async () => {
+      receiver = createServer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          if (failNext > 0) {
+            failNext--;
+            response.writeHead(503).end();
+            return;
+          }
+          received.push({
+            headers: request.headers,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+          });
+          response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+          waiter?.();
+        });
+      });
+      // Longer than any gap between requests here, so a reused connection is never closed under
+      // a request (that would read as a failed delivery).
+      receiver.keepAliveTimeout = 60_000;
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/v1/logs`;
+    });
+
+    afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+
+    it('sends OTLP logs with semantic-convention attributes, redacted before they leave', async () => {
+      const org = await telemetryFixture(api, 'Forwarding Co');
+      const owner = await signInAdmin(api, org.organizationId, 'owner');
+      const set = await graphql<{ setTelemetryCollector: { headerNames: string[] } }>(
+        api,
+        owner,
+        `
+          mutation ($input: TelemetryCollectorInput!) {
+            setTelemetryCollector(input: $input) {
+              endpoint
+              headerNames
+              redactPrompts
+            }
+          }
+        `,
+        {
+          input: {
+            endpoint: receiverUrl,
+            headers: [{ name: 'x-api-key', value: 'collector-secret' }],
+            redactPrompts: 'drop',
+            redactCommands: 'hash',
+            redactPaths: 'hash',
+          },
+        },
+      );
+      expect(set.errors).toBeUndefined();
+      expect(set.data!.setTelemetryCollector.headerNames).toEqual(['x-api-key']);
+
+      const auditor = await signInAdmin(api, org.organizationId, 'auditor');
+      const refused = await graphql(api, auditor, '{ telemetryCollector { endpoint } }');
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+      failNext = 1;
+      const arrived = new Promise<void>((resolve) => (waiter = resolve));
+      const erin = await org.enrol('erin');
+      const events = sessionEvents(erin.subject(), new Date());
+      await upload(api, erin.secret, events);
+      // The first attempt is refused (503); the job's retry delivers it.
+      await arrived;
+      await api.jobs.drain();
+      expect(
+        await api.prisma.telemetryForwardOutbox.count({
+          where: { organizationId: org.organizationId },
+        }),
+      ).toBe(0);
+
+      const request = received.at(-1)!;
+      expect(request.headers['x-api-key']).toBe('collector-secret');
+      const body = request.body as {
+        resourceLogs: {
+          resource: { attributes: { key: string; value: Record<string, string> }[] };
+          scopeLogs: {
+            logRecords: {
+              eventName: string;
+              attributes: { key: string; value: Record<string, string | number> }[];
+            }[];
+          }[];
+        }[];
+      };
+      const records = body.resourceLogs[0]!.scopeLogs[0]!.logRecords;
+      expect(records).toHaveLength(events.length);
+      const attrs = (name: string) =>
+        Object.fromEntries(
+          records
+            .find((r) => r.eventName === name)!
+            .attributes.map((a) => [a.key, Object.values(a.value)[0]]),
+        );
+      const model = attrs('steward.agent.model.requested');
+      expect(model).toMatchObject({
+        'gen_ai.request.model': 'claude-sonnet-4-5',
+        'gen_ai.usage.input_tokens': '1200',
+        'gen_ai.usage.output_tokens': '300',
+        'user.id': erin.userId,
+        'session.id': 'session-erin',
+      });
+      const github = records
+        .filter((r) => r.eventName === 'steward.agent.tool.called')
+        .map((r) => Object.fromEntries(r.attributes.map((a) => [a.key, Object.values(a.value)[0]])))
+        .find((a) => a['steward.mcp.server.name'] === 'github')!;
+      expect(github).toMatchObject({
+        'gen_ai.tool.name': 'search_issues',
+        'mcp.method.name': 'tools/call',
+        'steward.policy.decision': 'allow',
+      });
+      expect(github['gen_ai.tool.call.arguments']).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+      const started = attrs('steward.agent.session.started');
+      expect(started['steward.session.task']).toBe('[redacted]');
+      expect(attrs('steward.agent.file.read')['file.path']).toMatch(/^hmac-sha256:/);
+      // Nothing sensitive left the building in any form.
+      const raw = JSON.stringify(body);
+      for (const secret of ['/Users/alice', 'summarise the Q3', 'rm -rf', 'is:open label:bug']) {
+        expect(raw).not.toContain(secret);
+      }
+    });
+
+    it('keeps a batch in the outbox while the collector is down, and the sweep catches up', async () => {
+      const org = await telemetryFixture(api, 'Catch-up Co');
+      // The collector is unreachable (a closed port): every attempt of the fast-path job fails.
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/v1/logs`;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      await api.prisma.telemetryCollector.create({
+        data: { organizationId: org.organizationId, endpoint: closedUrl, hashKey: 'k' },
+      });
+      const before = received.length;
+      const frank = await org.enrol('frank');
+      const { body } = await upload(api, frank.secret, sessionEvents(frank.subject(), new Date()));
+      await api.jobs.drain();
+      const waiting = await api.prisma.telemetryForwardOutbox.findUnique({
+        where: { batchId: String(body.batchId) },
+      });
+      expect(waiting?.lastError).toMatch(/fetch failed/);
+
+      // The collector is back: the periodic sweep delivers what is still in the outbox.
+      await api.prisma.telemetryCollector.update({
+        where: { organizationId: org.organizationId },
+        data: { endpoint: receiverUrl },
+      });
+      await api.get(ForwardingService).sweep();
+      expect(
+        received.slice(before).some((r) => JSON.stringify(r.body).includes(org.organizationId)),
+      ).toBe(true);
+      expect(
+        await api.prisma.telemetryForwardOutbox.findUnique({
+          where: { batchId: String(body.batchId) },
+        }),
+      ).toBeNull();
+    });
+  });
+});
