@@ -40,9 +40,15 @@ export function redactEvent(event: AgentEvent, rules: RedactionRules, key: strin
     case 'plan.approved':
       return { ...event, plan: prompt(event.plan) };
     case 'tool.called':
-      return event.parameters === undefined
-        ? event
-        : { ...event, parameters: command(event.parameters) };
+      // Error messages quote the call's arguments (paths, command lines), so they follow them.
+      return {
+        ...event,
+        ...(event.parameters === undefined ? {} : { parameters: command(event.parameters) }),
+        ...(event.error === undefined ? {} : { error: command(event.error) }),
+      };
+    case 'session.ended':
+      // A refusal reason names the folder that was refused.
+      return event.reason === undefined ? event : { ...event, reason: path(event.reason) };
     case 'file.read':
       return { ...event, path: path(event.path) };
     case 'file.modified':
@@ -59,7 +65,6 @@ export function redactEvent(event: AgentEvent, rules: RedactionRules, key: strin
         ...(event.detail === undefined ? {} : { detail: command(event.detail) }),
       };
     }
-    case 'session.ended':
     case 'skill.used':
     case 'model.requested':
       return event;

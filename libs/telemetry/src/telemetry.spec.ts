@@ -112,6 +112,19 @@ describe('redaction', () => {
     const s = redactEvent(started, rules, key);
     expect(s).toMatchObject({ task: REDACTED, folders: [{ path: REDACTED, access: 'write' }] });
     expect(redactEvent(tool, rules, key)).toMatchObject({ parameters: REDACTED, tool: 'mcp' });
+    const failed = createEvent(subject, {
+      ...(bodies[3] as object),
+      error: 'refused: /etc/x',
+    } as EventBody);
+    expect(redactEvent(failed, rules, key)).toMatchObject({ error: REDACTED });
+    const refused = createEvent(subject, {
+      type: 'session.ended',
+      outcome: 'refused',
+      reason: '/home/alice may not be granted',
+      toolCalls: 0,
+      costUsd: '0',
+    });
+    expect(redactEvent(refused, rules, key)).toMatchObject({ reason: REDACTED });
     expect(redactEvent(moved, rules, key)).toMatchObject({ path: REDACTED, from: REDACTED });
     expect(redactEvent(violation, rules, key)).toMatchObject({ target: REDACTED });
     for (const event of [started, tool, moved, violation]) {

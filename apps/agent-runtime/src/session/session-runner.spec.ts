@@ -43,12 +43,17 @@ describe('session runner under a verified bundle (attack tests)', () => {
 
   function environment(
     role: Partial<Omit<RoleSource, 'id' | 'name'>>,
-    options: { autoApprove?: boolean; attended?: boolean; answer?: boolean } = {},
+    options: {
+      autoApprove?: boolean;
+      attended?: boolean;
+      answer?: boolean;
+      header?: Parameters<typeof signedBundle>[2];
+    } = {},
   ): SessionEnvironment {
     const store = enrolledState(path.join(base, 'state'), org);
     const bundles = new BundleManager(store, store.enrolment()!);
     const accepted = bundles.accept(
-      signedBundle(org, makePolicy(role, { autoApprove: options.autoApprove })),
+      signedBundle(org, makePolicy(role, { autoApprove: options.autoApprove }), options.header),
       '"1"',
     );
     expect(accepted.verified).toBe(true);
@@ -120,6 +125,40 @@ describe('session runner under a verified bundle (attack tests)', () => {
     expect(events()[4]).toMatchObject({ ok: true, result: 'quarterly notes' });
     expect(fs.readFileSync(path.join(work, 'summary.md'), 'utf8')).toBe('short');
     expect(new EventSpool(path.join(base, 'state', 'spool')).stats().pending).toBe(7);
+  });
+
+  it('spools events redacted as the bundle says, while the person sees them whole', async () => {
+    const env = environment(
+      { capabilities: ['agent', 'auto_approve_plans'] },
+      {
+        autoApprove: true,
+        header: {
+          telemetry: {
+            controlPlane: true,
+            otlp: null,
+            redaction: { prompts: 'drop', commands: 'hash', paths: 'drop' },
+          },
+        },
+      },
+    );
+    await runSession(
+      {
+        task: 'summarise the merger memo',
+        grants: [parseGrant(work)],
+        approve: 'auto',
+        model: script([{ tool: 'read_file', input: { path: 'notes.md' } }, { final: 'done' }]),
+      },
+      env,
+    );
+    expect(lines.join('')).toContain('merger memo');
+    const spoolDir = path.join(base, 'state', 'spool');
+    const spooled = fs
+      .readdirSync(spoolDir)
+      .map((name) => fs.readFileSync(path.join(spoolDir, name), 'utf8'))
+      .join('');
+    expect(spooled).not.toContain('merger memo');
+    expect(spooled).not.toContain(work);
+    expect(spooled).toMatch(/"parameters":"hmac-sha256:[0-9a-f]{64}"/);
   });
 
   it('refuses auto-approval where the bundle does not allow it, and prompts otherwise', async () => {
