@@ -27,18 +27,3 @@ export class TerminalApprover implements Approver {
     }
   }
 }
-
-/** For tests and unattended runs with a fixed answer. */
-export class FixedApprover implements Approver {
-  readonly questions: string[] = [];
-
-  constructor(
-    readonly attended: boolean,
-    private readonly answer: boolean,
-  ) {}
-
-  async confirm(question: string): Promise<boolean> {
-    this.questions.push(question);
-    return this.attended && this.answer;
-  }
-}

@@ -17,8 +17,6 @@ export interface EventOutput {
  * output, the redacted one (as the bundle's telemetry rules say) to the durable spool.
  */
 export class EventRecorder {
-  readonly events: AgentEvent[] = [];
-
   constructor(
     private readonly subject: EventSubject,
     private readonly sink: EventSink,
@@ -28,7 +26,6 @@ export class EventRecorder {
 
   record(body: EventBody): AgentEvent {
     const event = AgentEvent.parse(createEvent(this.subject, body));
-    this.events.push(event);
     this.json?.write(`${JSON.stringify(event)}\n`);
     this.sink.append(redactEvent(event, this.redaction.rules, this.redaction.key));
     return event;

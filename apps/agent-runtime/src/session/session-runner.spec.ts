@@ -6,7 +6,7 @@ import type { RoleSource } from '@steward/policy';
 import { BundleManager } from '../control-plane/bundle-manager';
 import { EventSpool } from '../control-plane/event-spool';
 import { parseGrant } from '../tools/files/granted-folders';
-import { FixedApprover } from './approver';
+import { FixedApprover } from '../../test-support/fixed-approver';
 import { ScriptedModel, type Script } from './models/scripted-model';
 import { SessionRefused, runSession, type SessionEnvironment } from './session-runner';
 import {

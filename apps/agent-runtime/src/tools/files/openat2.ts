@@ -23,7 +23,6 @@ export const ERRNO = {
   EISDIR: 21,
   ELOOP: 40,
   ENXIO: 6,
-  ENOSYS: 38,
 } as const;
 
 export class SyscallError extends Error {
