@@ -1,9 +1,21 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CONFIG } from '../../config/config';
 import type { Config } from '../../config/config';
 import type { AdminPrincipal } from './admin-principal';
-import { CurrentAdmin, RequireAdmin } from './admin-auth.guard';
+import { CurrentAdmin, OWNER_ROLES, RequireAdmin } from './admin-auth.guard';
 import { AuthService } from './auth.service';
 import { clearSessionCookies, page, setSessionCookies } from './session-cookies';
 
@@ -43,5 +55,15 @@ export class AuthController {
   ): Promise<void> {
     await this.auth.signOut(admin);
     clearSessionCookies(reply);
+  }
+
+  // The REST twin of the revokeAdminSession mutation, for scripts holding an owner's session.
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @RequireAdmin(...OWNER_ROLES)
+  async revokeSession(@CurrentAdmin() owner: AdminPrincipal, @Param('id') id: string) {
+    if (!(await this.auth.revokeSession(owner, id))) {
+      throw new NotFoundException(`no live session ${id}`);
+    }
   }
 }

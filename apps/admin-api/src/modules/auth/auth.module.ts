@@ -8,6 +8,7 @@ import { AuditModule } from '../audit/audit.module';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { AdminAuthGuard } from './admin-auth.guard';
+import { AdminSessionsResolver } from './admin-sessions.resolver';
 import { AdminsRepository } from './admins.repository';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -41,6 +42,7 @@ import { ViewerResolver } from './viewer.resolver';
     SamlSettingsService,
     SamlSettingsResolver,
     MachineCredentialsResolver,
+    AdminSessionsResolver,
     {
       provide: SAML_REPLAY_STORE,
       inject: [REDIS, PrismaService, CONFIG],

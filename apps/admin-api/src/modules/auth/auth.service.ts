@@ -11,6 +11,8 @@ import { IssuedSession, SessionsService } from './sessions.service';
 export type SignInResult =
   { ok: true; session: IssuedSession } | { ok: false; reason: string; code?: string };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 // Group lists can be long; a refusal page and an audit record show the first few.
 const GROUPS_SHOWN = 20;
 
@@ -177,6 +179,21 @@ export class AuthService {
       data: { method: 'bootstrap', role: admin.role, ip },
     });
     return { ok: true, session };
+  }
+
+  // An owner ends any console session of the organization (a lost laptop, a departed admin).
+  // False when the organization has no such live session.
+  async revokeSession(owner: AdminPrincipal, sessionId: string): Promise<boolean> {
+    if (!UUID.test(sessionId)) return false;
+    if (!(await this.sessions.revoke(owner.organizationId, sessionId))) return false;
+    await this.audit.record(owner.organizationId, {
+      actorType: 'admin',
+      actorId: owner.adminId,
+      action: 'admin.session_revoked',
+      resourceType: 'admin_session',
+      resourceId: sessionId,
+    });
+    return true;
   }
 
   async signOut(admin: AdminPrincipal): Promise<void> {

@@ -21,10 +21,20 @@ export class SessionsRepository {
     await this.prisma.adminSession.update({ where: { id }, data: { lastSeenAt: at } });
   }
 
-  async revoke(organizationId: string, id: string, at: Date): Promise<void> {
-    await this.prisma.forOrganization(organizationId).adminSession.updateMany({
+  // True when a live session of this organization was revoked.
+  async revoke(organizationId: string, id: string, at: Date): Promise<boolean> {
+    const { count } = await this.prisma.forOrganization(organizationId).adminSession.updateMany({
       where: { id, revokedAt: null },
       data: { revokedAt: at },
+    });
+    return count === 1;
+  }
+
+  listLive(organizationId: string, now: Date) {
+    return this.prisma.forOrganization(organizationId).adminSession.findMany({
+      where: { revokedAt: null, expiresAt: { gt: now } },
+      include: { admin: { select: { id: true, email: true, role: true } } },
+      orderBy: [{ lastSeenAt: 'desc' }, { id: 'asc' }],
     });
   }
 }

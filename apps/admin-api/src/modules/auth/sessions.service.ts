@@ -65,7 +65,17 @@ export class SessionsService {
     };
   }
 
-  end(principal: AdminPrincipal): Promise<void> {
-    return this.sessions.revoke(principal.organizationId, principal.sessionId, new Date());
+  async end(principal: AdminPrincipal): Promise<void> {
+    await this.sessions.revoke(principal.organizationId, principal.sessionId, new Date());
+  }
+
+  // Sessions still usable (idle ones included until their next request ends them).
+  listLive(organizationId: string) {
+    return this.sessions.listLive(organizationId, new Date());
+  }
+
+  // False when the organization has no such live session.
+  revoke(organizationId: string, sessionId: string): Promise<boolean> {
+    return this.sessions.revoke(organizationId, sessionId, new Date());
   }
 }

@@ -1,26 +1,10 @@
-import {
-  Args,
-  Field,
-  ID,
-  InputType,
-  Mutation,
-  ObjectType,
-  Query,
-  registerEnumType,
-  Resolver,
-} from '@nestjs/graphql';
+import { Args, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
-import { AdminRole } from '../admin-principal';
+import { AdminRole } from '../admin-role.graphql';
 import type { AdminPrincipal } from '../admin-principal';
 import { CurrentAdmin, OWNER_ROLES, READ_ROLES, RequireAdmin } from '../admin-auth.guard';
 import { SamlSettingsError } from './saml-settings';
 import { SamlSettingsService, SamlSettingsView } from './saml-settings.service';
-
-registerEnumType(AdminRole, {
-  name: 'AdminRole',
-  description:
-    'owner: everything; admin: everything but SAML and role mapping; auditor: read-only, may export; billing: spend and analytics only.',
-});
 
 @ObjectType({ description: 'What to enter in the identity provider for this organization.' })
 class SamlServiceProvider {
@@ -70,7 +54,9 @@ class SamlConnectionInput {
   groupsAttribute?: string | null;
 }
 
-@ObjectType({ description: 'Members of this IdP group sign in as admins with this role.' })
+@ObjectType('AdminRoleMapping', {
+  description: 'Members of this IdP group sign in as admins with this role.',
+})
 class AdminRoleMappingObject {
   @Field(() => ID) id!: string;
   @Field() idpGroup!: string;
