@@ -137,7 +137,25 @@ const COMPARISONS = new Set(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le
 
 const invalid = (message: string) => ScimError.badRequest('invalidFilter', message);
 
+// Deepest nesting of parentheses and brackets outside quoted strings.
+function nesting(filter: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let quoted = false;
+  for (let index = 0; index < filter.length; index++) {
+    const char = filter[index];
+    if (quoted) {
+      if (char === '\\') index++;
+      else if (char === '"') quoted = false;
+    } else if (char === '"') quoted = true;
+    else if (char === '(' || char === '[') deepest = Math.max(deepest, ++depth);
+    else if (char === ')' || char === ']') depth--;
+  }
+  return deepest;
+}
+
 function parseFilter(filter: string): Filter {
+  if (nesting(filter) > MAX_FILTER_DEPTH) throw invalid('the filter is nested too deeply');
   if (filter.length > MAX_FILTER_LENGTH)
     throw invalid(`a filter is at most ${MAX_FILTER_LENGTH} characters`);
   try {
@@ -220,6 +238,7 @@ function prismaOp(op: Compare['op']): string {
 }
 
 function present(column: Column): Where {
+  if (column.kind === 'string' && !column.nullable) return { NOT: { [column.column]: '' } };
   if (column.kind === 'string')
     return { AND: [{ [column.column]: { not: null } }, { NOT: { [column.column]: '' } }] };
   return { [column.column]: { not: null } };
@@ -229,6 +248,10 @@ function present(column: Column): Where {
 // includes users with no title, where SQL's NOT would drop the NULLs.
 function columnCondition(column: Column, node: Filter, negated: boolean, attrPath: string): Where {
   const effectiveNegation = node.op === 'ne' ? !negated : negated;
+  // A required non-text column is always present.
+  if (node.op === 'pr' && !column.nullable && column.kind !== 'string') {
+    return negated ? { [column.column]: { in: [] } } : {};
+  }
   const positive =
     node.op === 'pr'
       ? present(column)

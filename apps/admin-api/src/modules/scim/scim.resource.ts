@@ -261,11 +261,9 @@ export function groupAttributes(group: DirectoryGroupRecord, baseUrl: string): S
   return compact({
     externalId: group.externalId,
     displayName: group.displayName,
-    members: group.memberIds?.map((value) => ({
-      value,
-      $ref: `${baseUrl}/Users/${value}`,
-      type: 'User',
-    })),
+    members: group.memberIds?.length
+      ? group.memberIds.map((value) => ({ value, $ref: `${baseUrl}/Users/${value}`, type: 'User' }))
+      : undefined,
   })!;
 }
 
