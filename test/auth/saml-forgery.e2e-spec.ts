@@ -134,9 +134,20 @@ describe('forged SAML responses', () => {
 
   it('refuses a bearer confirmation addressed to another ACS', async () => {
     await expectRefused(
-      signedResponse(organization, idp, { recipient: 'https://elsewhere.example/acs' }),
+      signedResponse(organization, idp, {
+        recipient: 'https://elsewhere.example/acs',
+        destination: organization.acsUrl,
+      }),
       'bad_subject_confirmation',
       /no current bearer confirmation/,
+    );
+  });
+
+  it('refuses a response sent to another destination', async () => {
+    await expectRefused(
+      signedResponse(organization, idp, { destination: 'https://elsewhere.example/acs' }),
+      'wrong_destination',
+      /not to this organization&#39;s ACS/,
     );
   });
 

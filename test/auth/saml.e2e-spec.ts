@@ -117,8 +117,12 @@ describe('admin sign-in with SAML', () => {
     expect(await viewerWith(api, sessionCookieOf(first)!)).toMatchObject({ role: 'billing' });
   });
 
-  it('refuses an admin none of whose groups maps to a role, with a clear page and an audit record', async () => {
+  it('refuses an admin none of whose groups maps to a role, with a clear page, an audit record and their old sessions ended', async () => {
     const organization = await samlOrganization(api, 'Unmapped Co', idp);
+    // Signed in while still in an admin group...
+    const earlier = await postToAcs(api, organization.slug, signedResponse(organization, idp));
+    expect(await viewerWith(api, sessionCookieOf(earlier)!)).toMatchObject({ role: 'admin' });
+    // ...then the IdP no longer lists one.
     const acs = await postToAcs(
       api,
       organization.slug,
@@ -128,7 +132,11 @@ describe('admin sign-in with SAML', () => {
     expect(sessionCookieOf(acs)).toBeNull();
     const page = await acs.text();
     expect(page).toContain('none of your groups (engineering, everyone) gives an admin role');
-    expect(await lastFailure(api, organization.id)).toMatchObject({ code: 'no_mapped_group' });
+    expect(await lastFailure(api, organization.id)).toMatchObject({
+      code: 'no_mapped_group',
+      sessionsRevoked: 1,
+    });
+    expect(await viewerWith(api, sessionCookieOf(earlier)!)).toBeNull();
   });
 
   it('closes the first-run bootstrap link once SAML has signed someone in', async () => {

@@ -58,6 +58,8 @@ export interface AssertionOptions {
   groups?: string[];
   groupsAttribute?: string;
   inResponseTo?: string;
+  // The Response's Destination (default: the recipient).
+  destination?: string;
   // Validity window relative to now, in ms (defaults: from 1 minute ago to 5 minutes ahead).
   notBeforeOffsetMs?: number;
   notOnOrAfterOffsetMs?: number;
@@ -96,12 +98,12 @@ export function assertionXml(options: AssertionOptions): string {
 }
 
 export function responseXml(
-  options: Pick<AssertionOptions, 'idpEntityId' | 'recipient' | 'inResponseTo'>,
+  options: Pick<AssertionOptions, 'idpEntityId' | 'recipient' | 'inResponseTo' | 'destination'>,
   assertions: string[],
 ): string {
   const inResponseTo = options.inResponseTo ? ` InResponseTo="${options.inResponseTo}"` : '';
   return (
-    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id()}" Version="2.0" IssueInstant="${iso(0)}" Destination="${escape(options.recipient)}"${inResponseTo}>` +
+    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id()}" Version="2.0" IssueInstant="${iso(0)}" Destination="${escape(options.destination ?? options.recipient)}"${inResponseTo}>` +
     `<saml:Issuer>${escape(options.idpEntityId)}</saml:Issuer>` +
     `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
     assertions.join('') +

@@ -68,14 +68,18 @@ export class AuthService {
       : [];
     const role = highestRole(mappings.map((mapping) => mapping.role));
     const shownGroups = identity.groups.slice(0, GROUPS_SHOWN);
+    const previous = await this.admins.findByEmail(organization.id, identity.email);
     if (!role) {
+      // The IdP no longer puts this person in an admin group: sessions they still hold end too.
+      const sessionsRevoked = previous
+        ? await this.sessions.revokeAllOf(organization.id, previous.id)
+        : 0;
       return fail(
         'no_mapped_group',
         `You signed in as ${identity.email}, but none of your groups (${shownGroups.join(', ') || 'none sent'}) gives an admin role in Steward. Ask an owner of this organization to map one of your groups to an admin role.`,
-        { email: identity.email, groups: shownGroups },
+        { email: identity.email, groups: shownGroups, sessionsRevoked },
       );
     }
-    const previous = await this.admins.findByEmail(organization.id, identity.email);
     const admin = await this.admins.upsertSignIn(organization.id, {
       email: identity.email,
       name: identity.name ?? previous?.name ?? undefined,

@@ -30,6 +30,14 @@ export class SessionsRepository {
     return count === 1;
   }
 
+  async revokeAllOf(organizationId: string, adminId: string, at: Date): Promise<number> {
+    const { count } = await this.prisma.forOrganization(organizationId).adminSession.updateMany({
+      where: { adminId, revokedAt: null },
+      data: { revokedAt: at },
+    });
+    return count;
+  }
+
   listLive(organizationId: string, now: Date) {
     return this.prisma.forOrganization(organizationId).adminSession.findMany({
       where: { revokedAt: null, expiresAt: { gt: now } },

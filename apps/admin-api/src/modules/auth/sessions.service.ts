@@ -74,6 +74,11 @@ export class SessionsService {
     return this.sessions.listLive(organizationId, new Date());
   }
 
+  // Ends every session of an admin; returns how many were live.
+  revokeAllOf(organizationId: string, adminId: string): Promise<number> {
+    return this.sessions.revokeAllOf(organizationId, adminId, new Date());
+  }
+
   // False when the organization has no such live session.
   revoke(organizationId: string, sessionId: string): Promise<boolean> {
     return this.sessions.revoke(organizationId, sessionId, new Date());

@@ -33,6 +33,7 @@ export type SamlRefusalCode =
   | 'bad_signature'
   | 'wrong_issuer'
   | 'wrong_audience'
+  | 'wrong_destination'
   | 'expired'
   | 'not_yet_valid'
   | 'bad_subject_confirmation'
@@ -185,13 +186,20 @@ export class SamlService {
   ): Promise<SamlIdentity> {
     const urls = this.urls(organization);
     const saml = this.engine(organization, connection);
+    const envelope = responseEnvelope(samlResponse);
     let profile: Profile | null;
     try {
       ({ profile } = await saml.validatePostResponseAsync({ SAMLResponse: samlResponse }));
     } catch (error) {
-      throw refusalFor(error as Error, !hasResponseSignature(samlResponse), urls);
+      throw refusalFor(error as Error, !envelope.signed, urls);
     }
     if (!profile) throw new SamlRefusal('malformed', 'The SAML response carries no assertion.');
+    if (envelope.destination && envelope.destination !== urls.acsUrl) {
+      throw new SamlRefusal(
+        'wrong_destination',
+        `The SAML response was sent to ${envelope.destination}, not to this organization's ACS (${urls.acsUrl}).`,
+      );
+    }
 
     if (profile.issuer !== connection.idpEntityId) {
       throw new SamlRefusal(
@@ -302,18 +310,23 @@ export class SamlService {
   }
 }
 
-// Only to tell "unsigned" from "signed by someone else" in the refusal: is there a signature
-// directly on the Response element?
-function hasResponseSignature(samlResponse: string): boolean {
+// What node-saml does not report about the Response element itself: whether a signature sits
+// directly on it (to tell "unsigned" from "signed by someone else"), and its Destination. Read
+// from the raw XML, but only trusted once node-saml has verified the signature over this element.
+function responseEnvelope(samlResponse: string): { signed: boolean; destination: string | null } {
   try {
     const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
     const root = new DOMParser().parseFromString(xml, 'text/xml').documentElement;
-    if (!root) return false;
-    return Array.from(root.childNodes).some(
-      (node) =>
-        node.nodeType === 1 && (node as unknown as { localName: string }).localName === 'Signature',
-    );
+    if (!root) return { signed: false, destination: null };
+    return {
+      signed: Array.from(root.childNodes).some(
+        (node) =>
+          node.nodeType === 1 &&
+          (node as unknown as { localName: string }).localName === 'Signature',
+      ),
+      destination: root.getAttribute('Destination'),
+    };
   } catch {
-    return false;
+    return { signed: false, destination: null };
   }
 }
