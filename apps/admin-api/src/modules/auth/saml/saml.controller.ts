@@ -18,15 +18,13 @@ import { AuthService } from '../auth.service';
 import { page, setSessionCookies } from '../session-cookies';
 import { SamlService } from './saml.service';
 
-// Only a path on this site may be the destination after sign-in (no open redirect).
+// Only a path on this site may be the destination after sign-in (no open redirect): printable
+// ASCII without spaces or backslashes (browsers drop tabs and newlines and read \ as /, which
+// would turn "/\t/evil.example" into "//evil.example"), and not protocol-relative.
+const SAFE_PATH = /^\/(?!\/)[\x21-\x5b\x5d-\x7e]{0,2047}$/;
+
 export function safeReturnPath(value: unknown): string {
-  return typeof value === 'string' &&
-    value.startsWith('/') &&
-    !value.startsWith('//') &&
-    !value.includes('\\') &&
-    value.length <= 2048
-    ? value
-    : '/';
+  return typeof value === 'string' && SAFE_PATH.test(value) ? value : '/';
 }
 
 // The organization's SAML service provider endpoints, all public: the IdP and the admin's browser
