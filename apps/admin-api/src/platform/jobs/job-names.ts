@@ -15,6 +15,11 @@ export enum JobName {
   AuditExport = 'audit.export',
   // Deletes audit records past each organization's retention, unless on legal hold.
   AuditRetention = 'audit.retention',
+  // Records a crossed spend threshold in the audit log and posts the signed webhook (modules/spend).
+  SpendAlert = 'spend.alert',
+  // Catch-up for spend alerts whose job was lost, and release of expired leases (tidiness only:
+  // reserving never depends on it).
+  SpendSweep = 'spend.sweep',
 }
 
 export interface JobOptions {

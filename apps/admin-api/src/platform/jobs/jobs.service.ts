@@ -1,8 +1,9 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CONFIG } from '../../config/config';
 import type { Config } from '../../config/config';
 import type { JobBackend } from './job-backend';
-import { JobHandler, JobName, JobOptions } from './job-names';
+import { JobContext, JobHandler, JobName, JobOptions } from './job-names';
 
 export const JOB_BACKEND = Symbol('JobBackend');
 // False in the CLI: it enqueues nothing and works on nothing.
@@ -16,6 +17,27 @@ interface Schedule {
 // Feature modules register their handlers (and repeating schedules) in onModuleInit; once every
 // module has, this checks that each job name has exactly one handler and, in processes that run
 // jobs, starts working.
+const tracer = trace.getTracer('steward-jobs');
+
+// One span per job run, so a job's database and Redis calls nest under it in a trace.
+function traced<T>(name: JobName, job: JobContext, run: () => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(
+    `job ${name}`,
+    { attributes: { 'job.name': name, 'job.id': job.id, 'job.attempt': job.attempt } },
+    async (span) => {
+      try {
+        return await run();
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
 @Injectable()
 export class JobsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly handlers = new Map<JobName, JobHandler>();
@@ -54,7 +76,7 @@ export class JobsService implements OnApplicationBootstrap, OnModuleDestroy {
     await this.backend.startWorking((name) => {
       const handler = this.handlers.get(name);
       if (!handler) throw new Error(`no handler for job ${name}`);
-      return handler;
+      return (data, job) => traced(name, job, () => handler(data, job));
     });
   }
 
