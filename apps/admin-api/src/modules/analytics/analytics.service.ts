@@ -174,7 +174,9 @@ export class AnalyticsService {
   }
 
   async summary(organizationId: string, range: DayRange): Promise<OrganizationSummary> {
-    const [totals] = await this.prisma.$queryRaw<Record<string, bigint | string | null>[]>`
+    // Two independent scans of the same rows, run side by side.
+    const [[totals], decisions] = await Promise.all([
+      this.prisma.$queryRaw<Record<string, bigint | string | null>[]>`
       SELECT count(DISTINCT "userId") AS "activeUsers",
         coalesce(sum(sessions), 0) AS sessions, coalesce(sum("toolCalls"), 0) AS "toolCalls",
         coalesce(sum("plansApprovedManual"), 0) AS "plansApprovedManual",
@@ -189,13 +191,14 @@ export class AnalyticsService {
         coalesce(sum("policyViolations"), 0) AS "policyViolations"
       FROM "UserDailyMetrics"
       WHERE "organizationId" = ${organizationId}::uuid
-        AND day BETWEEN ${range.from}::date AND ${range.to}::date`;
-    const decisions = await this.prisma.$queryRaw<{ decision: string; n: bigint }[]>`
+        AND day BETWEEN ${range.from}::date AND ${range.to}::date`,
+      this.prisma.$queryRaw<{ decision: string; n: bigint }[]>`
       SELECT d.key AS decision, sum(d.value::bigint) AS n
       FROM "UserDailyMetrics", jsonb_each_text("toolCallsByDecision") d
       WHERE "organizationId" = ${organizationId}::uuid
         AND day BETWEEN ${range.from}::date AND ${range.to}::date
-      GROUP BY d.key ORDER BY d.key`;
+      GROUP BY d.key ORDER BY d.key`,
+    ]);
     const count = (name: string) => Number(totals![name] ?? 0);
     return {
       ...range,

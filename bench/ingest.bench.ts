@@ -1,0 +1,369 @@
+// npm run bench -- ingest
+// 1. Agent events per second through POST /api/v1/endpoints/events (the real API: NestJS + Fastify,
+//    validation, dedupe, audit record, rollup marks, Postgres, Redis), side by side with a raw COPY
+//    of the same rows into the same partitioned table, alternated A/B in one run; ratio printed
+//    (goal >= 0.5x).
+// 2. Analytics API over 30 days of rollups standing for 10 million events (seeded with SQL
+//    generate_series): p50 and p95 of the organization summary and of per-user and per-group pages
+//    (goal p50 <= 100 ms).
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { AgentEvent, createEvent, EventSubject } from '@steward/telemetry';
+import { AppModule } from '../apps/admin-api/src/app.module';
+import { loadConfig } from '../apps/admin-api/src/config/config';
+import { CredentialsService } from '../apps/admin-api/src/modules/credentials/credentials.service';
+import { OrganizationsService } from '../apps/admin-api/src/modules/organizations/organizations.service';
+import { EventPartitions } from '../apps/admin-api/src/modules/telemetry/event-partitions';
+import { applyMigrations } from '../apps/admin-api/src/platform/database/migrations';
+import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
+import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
+import { createTestDatabase, dropTestDatabase } from '../test/support/test-database';
+
+const BATCHES = 120;
+const EVENTS_PER_BATCH = 500;
+const SENDERS = 8;
+const ROUNDS = 2;
+const ANALYTICS_USERS = 2000;
+const ANALYTICS_GROUPS = 50;
+const ANALYTICS_DAYS = 30;
+const ANALYTICS_EVENTS = 10_000_000;
+const QUERY_SAMPLES = 200;
+
+type Nest = Awaited<ReturnType<typeof createHttpApp>>;
+
+async function enrol(app: Nest, name: string) {
+  const prisma = app.get(PrismaService);
+  const org = await app.get(OrganizationsService).create(name, { type: 'operator' });
+  const user = await prisma.directoryUser.create({
+    data: { organizationId: org.id, userName: 'bench', userNameLower: 'bench' },
+  });
+  const credential = await app
+    .get(CredentialsService)
+    .issue(org.id, 'endpoint', { actor: { type: 'operator' } });
+  const endpoint = await prisma.endpoint.create({
+    data: {
+      organizationId: org.id,
+      userId: user.id,
+      credentialId: credential.id,
+      deviceName: 'bench',
+      os: 'linux',
+      runtimeVersion: '0',
+    },
+  });
+  const subject: EventSubject = {
+    organizationId: org.id,
+    userId: user.id,
+    endpointId: endpoint.id,
+    sessionId: 'bench-session',
+  };
+  return { organizationId: org.id, secret: credential.secret, subject };
+}
+
+// A realistic mix: mostly tool calls and file reads, some model requests.
+function makeEvents(subject: EventSubject, count: number): AgentEvent[] {
+  const start = Date.now() - 3600_000;
+  return Array.from({ length: count }, (_, i) => {
+    const at = new Date(start + i);
+    if (i % 10 === 0) {
+      return createEvent(
+        subject,
+        {
+          type: 'model.requested',
+          model: 'claude-sonnet-4-5',
+          inputTokens: 1200,
+          outputTokens: 300,
+          costUsd: '0.004215',
+        },
+        at,
+      );
+    }
+    if (i % 3 === 0) {
+      return createEvent(
+        subject,
+        { type: 'file.read', path: `/work/docs/${i}.md`, bytes: 2048 },
+        at,
+      );
+    }
+    return createEvent(
+      subject,
+      {
+        type: 'tool.called',
+        tool: 'github/search_issues',
+        connector: 'github',
+        mcpTool: 'search_issues',
+        access: 'read',
+        decision: 'allow',
+        rule: 'role:engineers connector:github read:allow',
+        outcome: 'ok',
+        durationMs: 42,
+        parameters: '{"query":"is:open label:bug"}',
+      },
+      at,
+    );
+  });
+}
+
+async function ingestRound(app: Nest, api: string, round: number): Promise<number> {
+  const { secret, subject } = await enrol(app, `Ingest bench ${round}`);
+  const events = makeEvents(subject, BATCHES * EVENTS_PER_BATCH);
+  const bodies = Array.from({ length: BATCHES }, (_, b) =>
+    JSON.stringify({ events: events.slice(b * EVENTS_PER_BATCH, (b + 1) * EVENTS_PER_BATCH) }),
+  );
+  const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+  // Warm the credential cache and today's partition outside the timing.
+  await fetch(`${api}/api/v1/endpoints/events`, { method: 'POST', headers, body: bodies.pop()! });
+  const started = process.hrtime.bigint();
+  let stored = 0;
+  await Promise.all(
+    Array.from({ length: SENDERS }, async () => {
+      for (let body = bodies.pop(); body; body = bodies.pop()) {
+        const response = await fetch(`${api}/api/v1/endpoints/events`, {
+          method: 'POST',
+          headers,
+          body,
+        });
+        const result = (await response.json()) as { stored: number };
+        if (response.status !== 200) throw new Error(`ingest answered ${response.status}`);
+        stored += result.stored;
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (stored !== (BATCHES - 1) * EVENTS_PER_BATCH) throw new Error(`stored ${stored}`);
+  return stored / seconds;
+}
+
+function copyField(value: string): string {
+  return value
+    .replace(/\\/g, '\\\\')
+    .replace(/\t/g, '\\t')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r');
+}
+
+async function copyRound(app: Nest, databaseUrl: string, round: number): Promise<number> {
+  const { organizationId, subject } = await enrol(app, `Copy bench ${round}`);
+  const events = makeEvents(subject, (BATCHES - 1) * EVENTS_PER_BATCH);
+  const batchId = randomUUID();
+  const lines = events.map((event) => {
+    const occurredAt = new Date(event.occurredAt);
+    return (
+      [
+        organizationId,
+        occurredAt.toISOString().slice(0, 10),
+        event.id,
+        occurredAt.toISOString(),
+        event.type,
+        event.userId,
+        event.endpointId,
+        event.sessionId,
+        batchId,
+        copyField(JSON.stringify(event)),
+      ].join('\t') + '\n'
+    );
+  });
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const started = process.hrtime.bigint();
+    await pipeline(
+      Readable.from(lines),
+      client.query(
+        copyFrom(
+          `COPY "AgentEvent" ("organizationId", day, id, "occurredAt", type, "userId",
+             "endpointId", "sessionId", "batchId", payload) FROM STDIN`,
+        ),
+      ),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return events.length / seconds;
+  } finally {
+    await client.end();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function analyticsQueries(app: Nest, api: string, databaseUrl: string) {
+  const org = await app.get(OrganizationsService).create('Analytics bench', { type: 'operator' });
+  const key = await app.get(CredentialsService).issue(org.id, 'analytics', {
+    scopes: ['analytics:read'],
+    actor: { type: 'operator' },
+  });
+  const perUserDay = Math.round(ANALYTICS_EVENTS / (ANALYTICS_USERS * ANALYTICS_DAYS));
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  const seedStarted = Date.now();
+  try {
+    // What the rollup job leaves for 2,000 people over 30 days of ~10M events.
+    await client.query(
+      `INSERT INTO "UserDailyMetrics" ("organizationId", day, "userId", sessions, "toolCalls",
+         "toolCallsByConnector", "toolCallsByDecision", "plansApprovedManual", "plansApprovedAuto",
+         "filesRead", "filesModified", "skillsUsed", "modelRequests", "inputTokens", "outputTokens",
+         "costUsd", "policyViolations")
+       SELECT $1::uuid, current_date - d, 'user-' || lpad(u::text, 5, '0'), 3, $2::int * 6 / 10,
+         jsonb_build_object('github', jsonb_build_object('allow', $2::int / 2, 'ask', $2::int / 10),
+                            'builtin', jsonb_build_object('deny', $2::int / 10 - 2)),
+         jsonb_build_object('allow', $2::int / 2, 'ask', $2::int / 10, 'deny', $2::int / 10 - 2),
+         2, 1, $2::int / 5, $2::int / 10, 1, $2::int / 10 - 1, 120000, 30000, 0.421500000000, 1
+       FROM generate_series(0, $3::int - 1) d, generate_series(1, $4::int) u`,
+      [org.id, perUserDay, ANALYTICS_DAYS, ANALYTICS_USERS],
+    );
+    await client.query(
+      `INSERT INTO "GroupDailyMetrics" ("organizationId", day, "groupId", "activeUsers", sessions,
+         "toolCalls", "toolCallsByConnector", "toolCallsByDecision", "plansApprovedManual",
+         "plansApprovedAuto", "filesRead", "filesModified", "skillsUsed", "modelRequests",
+         "inputTokens", "outputTokens", "costUsd", "policyViolations")
+       SELECT $1::uuid, current_date - d, gen_random_uuid(), 40, 120, 4000, '{}', '{}', 80, 40,
+         1300, 660, 40, 640, 4800000, 1200000, 16.86, 40
+       FROM generate_series(0, $2::int - 1) d, generate_series(1, $3::int) g`,
+      [org.id, ANALYTICS_DAYS, ANALYTICS_GROUPS],
+    );
+    await client.query('ANALYZE "UserDailyMetrics"; ANALYZE "GroupDailyMetrics"');
+  } finally {
+    await client.end();
+  }
+  const seeded = (Date.now() - seedStarted) / 1000;
+  const to = new Date().toISOString().slice(0, 10);
+  const from = new Date(Date.now() - (ANALYTICS_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
+  const headers = { authorization: `Bearer ${key.secret}` };
+  const measure = async (path: string) => {
+    const times: number[] = [];
+    for (let i = 0; i < QUERY_SAMPLES + 10; i++) {
+      const started = process.hrtime.bigint();
+      const response = await fetch(`${api}${path}`, { headers });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`${path} answered ${response.status}`);
+      if (i >= 10) times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    return { p50: percentile(times, 50), p95: percentile(times, 95) };
+  };
+  const range = `from=${from}&to=${to}`;
+  return {
+    seeded,
+    summary: await measure(`/api/v1/analytics/summary?${range}`),
+    users: await measure(`/api/v1/analytics/users/daily?${range}&limit=1000`),
+    usersCsv: await measure(`/api/v1/analytics/users/daily?${range}&limit=1000&format=csv`),
+    groups: await measure(`/api/v1/analytics/groups/daily?${range}&limit=1000`),
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// The measured API runs as its own process (the built main.js), as in production, so the load
+// generator here does not steal its event loop.
+async function spawnApi(
+  databaseUrl: string,
+  prefix: string,
+): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+      'dist/apps/admin-api/src/main.js',
+    ],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        STEWARD_QUEUE_PREFIX: prefix,
+        STEWARD_SECRET_KEY: 'bench-secret-key-0123456789abcdefghijklmnopqrstuv',
+        STEWARD_PROCESS_ROLE: 'api',
+        LOG_LEVEL: 'error',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('is running')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`API exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+async function main() {
+  const database = await createTestDatabase('steward_bench_ingest');
+  await applyMigrations(database.url);
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    STEWARD_QUEUE_PREFIX: `steward-bench-${Date.now()}`,
+    STEWARD_SECRET_KEY: 'bench-secret-key-0123456789abcdefghijklmnopqrstuv',
+    LOG_LEVEL: 'error',
+    // The bench measures ingest alone: rollups and other jobs would run in a worker elsewhere.
+    STEWARD_PROCESS_ROLE: 'api',
+    PORT: '0',
+    HOST: '127.0.0.1',
+  });
+  // In this process: fixtures and the COPY side. The API under test: its own process.
+  const app = await createHttpApp(AppModule.forRoot(config), config);
+  const { url: api, child } = await spawnApi(database.url, config.STEWARD_QUEUE_PREFIX);
+  try {
+    await app.get(EventPartitions).createAhead();
+    const events = (BATCHES - 1) * EVENTS_PER_BATCH;
+    console.log(
+      `ingest: ${events} events per side per round (${BATCHES - 1} batches of ${EVENTS_PER_BATCH}, ${SENDERS} senders), ${ROUNDS} rounds A/B`,
+    );
+    const ingest: number[] = [];
+    const copy: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      ingest.push(await ingestRound(app, api, round));
+      copy.push(await copyRound(app, database.url, round));
+      console.log(
+        `  round ${round}: API ingest ${ingest.at(-1)!.toFixed(0)} events/s, raw COPY ${copy.at(-1)!.toFixed(0)} events/s`,
+      );
+    }
+    const bestIngest = Math.max(...ingest);
+    const bestCopy = Math.max(...copy);
+    console.log(
+      `ingest endpoint ${bestIngest.toFixed(0)} events/s vs raw COPY ${bestCopy.toFixed(0)} events/s: ${(bestIngest / bestCopy).toFixed(2)}x (goal >= 0.5x)`,
+    );
+
+    const analytics = await analyticsQueries(app, api, database.url);
+    console.log(
+      `analytics: rollups for ${ANALYTICS_EVENTS.toLocaleString('en')} events (${ANALYTICS_USERS} users x ${ANALYTICS_DAYS} days, ${ANALYTICS_GROUPS} groups) seeded in ${analytics.seeded.toFixed(1)} s`,
+    );
+    for (const [name, { p50, p95 }] of Object.entries(analytics).filter(
+      ([n]) => n !== 'seeded',
+    ) as [string, { p50: number; p95: number }][]) {
+      console.log(
+        `  ${name.padEnd(8)} p50 ${p50.toFixed(1)} ms  p95 ${p95.toFixed(1)} ms (goal p50 <= 100 ms)`,
+      );
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await app.close();
+    await dropTestDatabase(database.name);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
