@@ -67,7 +67,7 @@ export class PlatformModule {
           useFactory: (jobs: JobsService) => jobs.register(JobName.Ping, async (data) => data),
         },
       ],
-      exports: [CONFIG, PrismaService, REDIS, EVENT_BUS, JobsService],
+      exports: [CONFIG, DATABASE, PrismaService, REDIS, EVENT_BUS, JobsService],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma } from '../../generated/prisma/client';
+import type { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
 import { chainHash, GENESIS_HASH } from './audit-hash';
 
@@ -30,21 +30,29 @@ export class AuditService {
 
   async recordMany(organizationId: string, entries: AuditEntry[], tx?: AuditTx): Promise<void> {
     if (!entries.length) return;
-    if (!tx)
-      return this.prisma.$transaction((inner) => this.append(inner, organizationId, entries));
-    return this.append(tx, organizationId, entries);
+    if (!tx) {
+      return this.prisma.$transaction((inner) =>
+        this.appendWith(prismaExecutor(inner), organizationId, entries),
+      );
+    }
+    return this.appendWith(prismaExecutor(tx), organizationId, entries);
   }
 
-  private async append(tx: AuditTx, organizationId: string, entries: AuditEntry[]): Promise<void> {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`audit:${organizationId}`}, 0))`;
+  // The same append inside a transaction held by a plain `pg` client (agent event ingest writes its
+  // rows that way, in the same transaction as their audit record).
+  async appendWith(sql: SqlExecutor, organizationId: string, entries: AuditEntry[]): Promise<void> {
+    await sql.query(
+      'SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS locked',
+      [`audit:${organizationId}`],
+    );
     // The head is kept apart from the records, so appends continue the chain even after retention
     // deleted every record, and verification notices when the newest records are deleted.
-    const head = await tx.auditChainState.findUnique({
-      where: { organizationId },
-      select: { headSeq: true, headHash: true },
-    });
-    let seq = head?.headSeq ?? 0n;
-    let prevHash = head?.headHash ?? GENESIS_HASH;
+    const [head] = await sql.query<{ seq: string; hash: string }>(
+      'SELECT "headSeq"::text AS seq, "headHash" AS hash FROM "AuditChainState" WHERE "organizationId" = $1::uuid',
+      [organizationId],
+    );
+    let seq = BigInt(head?.seq ?? 0);
+    let prevHash = head?.hash ?? GENESIS_HASH;
     const occurredAt = new Date();
     const rows = entries.map((entry) => {
       seq += 1n;
@@ -59,27 +67,34 @@ export class AuditService {
         data: entry.data ?? {},
       };
       const hash = chainHash(prevHash, fields);
-      const row = {
-        organizationId,
-        ...fields,
-        data: fields.data as Prisma.InputJsonValue,
-        prevHash,
-        hash,
-      };
+      const row = { ...fields, seq: seq.toString(), prevHash, hash };
       prevHash = hash;
       return row;
     });
-    await tx.auditEvent.createMany({ data: rows });
-    await tx.auditChainState.upsert({
-      where: { organizationId },
-      create: {
-        organizationId,
-        headSeq: seq,
-        headHash: prevHash,
-        prunedSeq: 0n,
-        prunedHash: GENESIS_HASH,
-      },
-      update: { headSeq: seq, headHash: prevHash },
-    });
+    await sql.query(
+      `INSERT INTO "AuditEvent" ("organizationId", "seq", "occurredAt", "actorType", "actorId",
+         "action", "resourceType", "resourceId", "data", "prevHash", "hash")
+       SELECT $1::uuid, r.seq, r."occurredAt", r."actorType", r."actorId", r.action,
+         r."resourceType", r."resourceId", coalesce(r.data, '{}'), r."prevHash", r.hash
+       FROM jsonb_to_recordset($2::jsonb) AS r(seq bigint, "occurredAt" timestamp(3),
+         "actorType" text, "actorId" text, action text, "resourceType" text, "resourceId" text,
+         data jsonb, "prevHash" text, hash text)`,
+      [organizationId, JSON.stringify(rows)],
+    );
+    await sql.query(
+      `INSERT INTO "AuditChainState" ("organizationId", "headSeq", "headHash", "prunedSeq", "prunedHash")
+       VALUES ($1::uuid, $2::bigint, $3, 0, $4)
+       ON CONFLICT ("organizationId") DO UPDATE SET "headSeq" = EXCLUDED."headSeq", "headHash" = EXCLUDED."headHash"`,
+      [organizationId, seq.toString(), prevHash, GENESIS_HASH],
+    );
   }
+}
+
+// Runs parameterised SQL in the caller's transaction; rows come back as plain objects.
+export interface SqlExecutor {
+  query<T = unknown>(sql: string, params: unknown[]): Promise<T[]>;
+}
+
+function prismaExecutor(tx: AuditTx): SqlExecutor {
+  return { query: <T>(sql: string, params: unknown[]) => tx.$queryRawUnsafe<T[]>(sql, ...params) };
 }

@@ -1,7 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { AgentEvent } from '@steward/telemetry';
+import { Pool } from 'pg';
+import { DATABASE } from '../../platform/database/database';
+import type { DatabaseHandle } from '../../platform/database/database';
 import { PrismaService } from '../../platform/database/prisma.service';
-import type { AuditTx } from '../audit/audit.service';
+import type { SqlExecutor } from '../audit/audit.service';
 
 export interface EventRow {
   day: string;
@@ -19,41 +22,98 @@ export interface StoredEvent {
   payload: AgentEvent;
 }
 
-// Raw SQL: Prisma can't write ON CONFLICT DO NOTHING ... RETURNING nor read the partitioned table
-// by day efficiently. Rows go in as one multi-row INSERT built by Postgres from a JSON array (one
-// parameter, one round trip for the whole batch).
+// Writes go through a `pg` pool of their own rather than Prisma: a batch is one ~200 KB JSON
+// parameter, and passing it through Prisma's query layer costs more CPU than the insert itself.
+// Rows go in as one multi-row INSERT built by Postgres from that JSON array (one round trip).
 @Injectable()
-export class EventsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+export class EventsRepository implements OnModuleDestroy {
+  private readonly pool: Pool;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(DATABASE) database: DatabaseHandle,
+  ) {
+    this.pool = new Pool({ connectionString: database.url, max: database.embedded ? 2 : 10 });
+  }
+
+  // Runs `work` in a transaction on one connection; its executor also serves AuditService.
+  async transaction<T>(work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const sql: SqlExecutor = {
+      query: async <R>(text: string, params: unknown[]) =>
+        (await client.query(text, params)).rows as R[],
+    };
+    try {
+      await client.query('BEGIN');
+      const result = await work(sql);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
 
   // The ids actually stored: a duplicate of an event already stored (a retried batch) is skipped.
-  async insert(
-    tx: AuditTx,
+  insert(
+    sql: SqlExecutor,
     organizationId: string,
     batchId: string,
     rows: EventRow[],
   ): Promise<{ id: string; day: string }[]> {
-    const inserted = await tx.$queryRaw<{ id: string; day: string }[]>`
-      INSERT INTO "AgentEvent"
-        ("organizationId", "day", "id", "occurredAt", "type", "userId", "endpointId", "sessionId",
-         "batchId", "payload")
-      SELECT ${organizationId}::uuid, r.day, r.id, r."occurredAt", r.type, r."userId",
-             r."endpointId", r."sessionId", ${batchId}::uuid, r.payload
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
-        day date, id uuid, "occurredAt" timestamp(3), type text, "userId" text,
-        "endpointId" text, "sessionId" text, payload jsonb)
-      ON CONFLICT DO NOTHING
-      RETURNING id::text, day::text`;
-    return inserted;
+    // json (not jsonb) for the array: Postgres then parses each payload into jsonb once.
+    return sql.query<{ id: string; day: string }>(
+      `INSERT INTO "AgentEvent"
+         ("organizationId", "day", "id", "occurredAt", "type", "userId", "endpointId", "sessionId",
+          "batchId", "payload")
+       SELECT $1::uuid, r.day, r.id, r."occurredAt", r.type, r."userId", r."endpointId",
+              r."sessionId", $2::uuid, r.payload
+       FROM json_to_recordset($3::json) AS r(
+         day date, id uuid, "occurredAt" timestamp(3), type text, "userId" text,
+         "endpointId" text, "sessionId" text, payload jsonb)
+       ON CONFLICT DO NOTHING
+       RETURNING id::text, day::text`,
+      [organizationId, batchId, JSON.stringify(rows)],
+    );
   }
 
-  async markRollupPending(tx: AuditTx, organizationId: string, days: string[]): Promise<void> {
+  async markRollupPending(sql: SqlExecutor, organizationId: string, days: string[]): Promise<void> {
     // DO UPDATE (not DO NOTHING) takes the row lock: a rollup claiming this day waits until these
     // events are committed, so it can't compute the day without them and then forget it.
-    await tx.$executeRaw`
-      INSERT INTO "AnalyticsRollupPending" ("organizationId", "day")
-      SELECT ${organizationId}::uuid, d FROM unnest(${days}::date[]) AS d
-      ON CONFLICT ("organizationId", "day") DO UPDATE SET "markedAt" = now()`;
+    await sql.query(
+      `INSERT INTO "AnalyticsRollupPending" ("organizationId", "day")
+       SELECT $1::uuid, d FROM unnest($2::date[]) AS d
+       ON CONFLICT ("organizationId", "day") DO UPDATE SET "markedAt" = now()`,
+      [organizationId, days],
+    );
+  }
+
+  async forwardingEnabled(sql: SqlExecutor, organizationId: string): Promise<boolean> {
+    const [row] = await sql.query<{ enabled: boolean }>(
+      'SELECT enabled FROM "TelemetryCollector" WHERE "organizationId" = $1::uuid',
+      [organizationId],
+    );
+    return !!row?.enabled;
+  }
+
+  async addToOutbox(
+    sql: SqlExecutor,
+    organizationId: string,
+    batchId: string,
+    eventIds: string[],
+    days: string[],
+  ): Promise<void> {
+    await sql.query(
+      `INSERT INTO "TelemetryForwardOutbox" ("batchId", "organizationId", "eventIds", days)
+       VALUES ($1::uuid, $2::uuid, $3::uuid[], $4::date[])`,
+      [batchId, organizationId, eventIds, days],
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.end();
   }
 
   async findByIds(organizationId: string, days: Date[], ids: string[]): Promise<StoredEvent[]> {

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AgentEvent, MAX_BATCH_EVENTS } from '@steward/telemetry';
 import { randomUUID } from 'node:crypto';
-import { PrismaService } from '../../platform/database/prisma.service';
 import { JobName } from '../../platform/jobs/job-names';
 import { JobsService } from '../../platform/jobs/jobs.service';
 import { AuditService } from '../audit/audit.service';
@@ -38,7 +37,6 @@ export class IngestService {
   private readonly logger = new Logger('Ingest');
 
   constructor(
-    private readonly prisma: PrismaService,
     private readonly events: EventsRepository,
     private readonly partitions: EventPartitions,
     private readonly audit: AuditService,
@@ -107,58 +105,44 @@ export class IngestService {
     batchId: string,
     rows: EventRow[],
   ): Promise<{ stored: number; forward: boolean }> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const inserted = await this.events.insert(tx, caller.organizationId, batchId, rows);
-        if (!inserted.length) return { stored: 0, forward: false };
-        const insertedIds = new Set(inserted.map((row) => row.id));
-        const storedRows = rows.filter((row) => insertedIds.has(row.id));
-        const days = [...new Set(storedRows.map((row) => row.day))].sort();
-        const collector = await tx.telemetryCollector.findUnique({
-          where: { organizationId: caller.organizationId },
-          select: { enabled: true },
-        });
-        const forward = !!collector?.enabled;
-        if (forward) {
-          await tx.telemetryForwardOutbox.create({
-            data: {
-              batchId,
-              organizationId: caller.organizationId,
-              eventIds: storedRows.map((row) => row.id),
-              days: days.map((day) => new Date(`${day}T00:00:00Z`)),
-            },
-          });
-        }
-        // One audit record per batch rather than per event: agent events are the bulk of the
-        // volume, and a per-event chain append (hashing, one row each) would halve ingest speed.
-        // The record names the batch and carries the digest of exactly the events it stored
-        // (batch-digest.ts), so the chain still vouches for each event: AuditVerifier re-hashes
-        // the batch's stored events and reports any event edited, added or deleted since.
-        const types: Record<string, number> = {};
-        for (const row of storedRows) types[row.type] = (types[row.type] ?? 0) + 1;
-        await this.audit.record(
-          caller.organizationId,
-          {
-            actorType: 'endpoint',
-            actorId: caller.endpointId,
-            action: 'agent.events.ingested',
-            resourceType: 'event-batch',
-            resourceId: batchId,
-            data: {
-              count: storedRows.length,
-              types,
-              days,
-              userId: caller.userId,
-              digest: batchDigest(storedRows.map((row) => row.payload)),
-            },
+    const organizationId = caller.organizationId;
+    return this.events.transaction(async (sql) => {
+      const inserted = await this.events.insert(sql, organizationId, batchId, rows);
+      if (!inserted.length) return { stored: 0, forward: false };
+      const insertedIds = new Set(inserted.map((row) => row.id));
+      const storedRows = rows.filter((row) => insertedIds.has(row.id));
+      const days = [...new Set(storedRows.map((row) => row.day))].sort();
+      const forward = await this.events.forwardingEnabled(sql, organizationId);
+      if (forward) {
+        const ids = storedRows.map((row) => row.id);
+        await this.events.addToOutbox(sql, organizationId, batchId, ids, days);
+      }
+      // One audit record per batch rather than per event: agent events are the bulk of the
+      // volume, and a per-event chain append (hashing, one row each) would halve ingest speed.
+      // The record names the batch and carries the digest of exactly the events it stored
+      // (batch-digest.ts), so the chain still vouches for each event: re-hashing the batch's
+      // stored events (EventsRepository.findByBatch) shows any event edited, added or deleted.
+      const types: Record<string, number> = {};
+      for (const row of storedRows) types[row.type] = (types[row.type] ?? 0) + 1;
+      await this.audit.appendWith(sql, organizationId, [
+        {
+          actorType: 'endpoint',
+          actorId: caller.endpointId,
+          action: 'agent.events.ingested',
+          resourceType: 'event-batch',
+          resourceId: batchId,
+          data: {
+            count: storedRows.length,
+            types,
+            days,
+            userId: caller.userId,
+            digest: batchDigest(storedRows.map((row) => row.payload)),
           },
-          tx,
-        );
-        await this.events.markRollupPending(tx, caller.organizationId, days);
-        return { stored: inserted.length, forward };
-      },
-      { timeout: 30_000 },
-    );
+        },
+      ]);
+      await this.events.markRollupPending(sql, organizationId, days);
+      return { stored: inserted.length, forward };
+    });
   }
 
   // Waited for briefly (so with Redis up the job is queued when the upload is answered), but a Redis
