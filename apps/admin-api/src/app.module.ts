@@ -13,6 +13,7 @@ import { GovernanceModule } from './modules/governance/governance.module';
 import { EndpointsModule } from './modules/endpoints/endpoints.module';
 import { OrganizationsModule } from './modules/organizations/organizations.module';
 import { ScimModule } from './modules/scim/scim.module';
+import { SpendModule } from './modules/spend/spend.module';
 import { TelemetryModule } from './modules/telemetry/telemetry.module';
 import { ServerInfoResolver } from './platform/graphql/server-info.resolver';
 import { PlatformModule } from './platform/platform.module';
@@ -28,6 +29,7 @@ export const FEATURE_MODULES = [
   GovernanceModule,
   BundlesModule,
   EndpointsModule,
+  SpendModule,
   AuthModule,
   TelemetryModule,
   AnalyticsModule,

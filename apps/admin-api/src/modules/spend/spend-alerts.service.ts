@@ -1,0 +1,259 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CONFIG } from '../../config/config';
+import { Prisma } from '../../generated/prisma/client';
+import type { Config } from '../../config/config';
+import { resolveSecretKey, SecretBox } from '../../platform/crypto/secret-key';
+import { PrismaService } from '../../platform/database/prisma.service';
+import { JobName } from '../../platform/jobs/job-names';
+import { JobsService } from '../../platform/jobs/jobs.service';
+import { AuditService } from '../audit/audit.service';
+import { SpendClock } from './spend-clock';
+import { SpendError } from './spend.errors';
+import { SpendRepository } from './spend.repository';
+
+const SEND_TIMEOUT_MS = 10_000;
+// The sweep re-sends alerts of the last day whose job was lost; older ones are left alone.
+const SWEEP_WINDOW_MS = 24 * 3600_000;
+export const SIGNATURE_HEADER = 'steward-signature';
+export const WEBHOOK_SECRET_PREFIX = 'stw_whsec_';
+
+// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the receiver recomputes it with the
+// secret it was shown once, and refuses old timestamps (replay).
+export function signWebhook(secret: string, body: string, timestamp: number): string {
+  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${mac}`;
+}
+
+export interface SpendAlertPayload {
+  id: string;
+  type: 'spend.threshold_reached';
+  organizationId: string;
+  limitId: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  periodKey: string;
+  threshold: number;
+  spentUsd: string;
+  limitUsd: string;
+  createdAt: string;
+}
+
+// A crossed threshold (one SpendAlert row, written by the settle that crossed it) becomes one
+// audit record and one signed webhook. The row is locked while it is handled, so a job and the
+// sweep never both send it; a failed send fails the job, which BullMQ retries with back-off.
+@Injectable()
+export class SpendAlertsService {
+  private readonly logger = new Logger('SpendAlerts');
+  private readonly box: SecretBox;
+
+  constructor(
+    @Inject(CONFIG) config: Config,
+    private readonly prisma: PrismaService,
+    private readonly repository: SpendRepository,
+    private readonly audit: AuditService,
+    private readonly jobs: JobsService,
+    private readonly clock: SpendClock,
+  ) {
+    this.box = new SecretBox(resolveSecretKey(config), 'spend-webhook');
+  }
+
+  async handle(alertId: string): Promise<void> {
+    // First the audit record (short: the organization's audit chain is locked while it is
+    // written), then the delivery, each under the alert row's lock.
+    const payload = await this.prisma.$transaction(async (tx) => {
+      const alert = await this.lockAlert(tx, alertId);
+      if (!alert) return null;
+      const limit = await tx.spendLimit.findUnique({ where: { id: alert.limitId } });
+      const payload: SpendAlertPayload = {
+        id: alert.id,
+        type: 'spend.threshold_reached',
+        organizationId: alert.organizationId,
+        limitId: alert.limitId,
+        subjectType: limit?.subjectType ?? null,
+        subjectId: limit?.subjectId ?? null,
+        periodKey: alert.periodKey,
+        threshold: alert.threshold,
+        spentUsd: alert.spentUsd,
+        limitUsd: alert.limitUsd,
+        createdAt: alert.createdAt.toISOString(),
+      };
+      if (!alert.auditedAt) {
+        await this.audit.record(
+          alert.organizationId,
+          {
+            actorType: 'system',
+            action: 'spend.threshold_reached',
+            resourceType: 'spend_limit',
+            resourceId: alert.limitId,
+            data: { ...payload },
+          },
+          tx,
+        );
+        await tx.spendAlert.update({ where: { id: alert.id }, data: { auditedAt: new Date() } });
+      }
+      return alert.deliveredAt ? null : payload;
+    });
+    if (!payload) return;
+
+    const outcome = await this.prisma.$transaction(
+      async (tx) => {
+        const alert = await this.lockAlert(tx, alertId);
+        if (!alert || alert.deliveredAt) return {};
+        const webhook = await tx.spendWebhook.findUnique({
+          where: { organizationId: alert.organizationId },
+        });
+        if (!webhook?.enabled) return {};
+        try {
+          await this.send(webhook, payload);
+          await tx.spendAlert.update({
+            where: { id: alert.id },
+            data: { deliveredAt: new Date(), attempts: { increment: 1 }, lastError: null },
+          });
+          return {};
+        } catch (error) {
+          await tx.spendAlert.update({
+            where: { id: alert.id },
+            data: { attempts: { increment: 1 }, lastError: String(error).slice(0, 500) },
+          });
+          return { error };
+        }
+      },
+      { timeout: SEND_TIMEOUT_MS * 2 },
+    );
+    if (outcome.error) throw outcome.error;
+  }
+
+  private async lockAlert(tx: Prisma.TransactionClient, alertId: string) {
+    const [alert] = await tx.$queryRaw<
+      {
+        id: string;
+        organizationId: string;
+        limitId: string;
+        periodKey: string;
+        threshold: number;
+        spentUsd: string;
+        limitUsd: string;
+        createdAt: Date;
+        auditedAt: Date | null;
+        deliveredAt: Date | null;
+      }[]
+    >`SELECT id, "organizationId", "limitId", "periodKey", threshold, "spentUsd"::text AS "spentUsd",
+        "limitUsd"::text AS "limitUsd", "createdAt", "auditedAt", "deliveredAt"
+      FROM "SpendAlert" WHERE id = ${alertId}::uuid FOR UPDATE SKIP LOCKED`;
+    return alert ?? null;
+  }
+
+  private async send(
+    webhook: { url: string; secretSealed: Uint8Array; organizationId: string },
+    payload: SpendAlertPayload,
+  ): Promise<void> {
+    const secret = this.box
+      .open(Buffer.from(webhook.secretSealed), webhook.organizationId)
+      .toString('utf8');
+    const body = JSON.stringify(payload);
+    const timestamp = Math.floor(this.clock.now().getTime() / 1000);
+    const response = await fetch(webhook.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'steward-event-id': payload.id,
+        [SIGNATURE_HEADER]: signWebhook(secret, body, timestamp),
+      },
+      body,
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+    });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`webhook answered ${response.status}`);
+  }
+
+  async sweep(): Promise<void> {
+    const since = new Date(this.clock.now().getTime() - SWEEP_WINDOW_MS);
+    for (const alertId of await this.repository.pendingAlertIds(since)) {
+      try {
+        await this.handle(alertId);
+      } catch (error) {
+        this.logger.warn(`spend alert ${alertId} not delivered yet: ${String(error)}`);
+      }
+    }
+  }
+
+  enqueue(alertId: string): Promise<unknown> {
+    return this.jobs.enqueue(
+      JobName.SpendAlert,
+      { alertId },
+      { jobId: `spend-alert-${alertId}`, attempts: 8 },
+    );
+  }
+
+  // ---- webhook configuration (console) ------------------------------------------------------
+
+  webhook(organizationId: string) {
+    return this.repository.webhook(organizationId);
+  }
+
+  // Returns the signing secret only when one is made (first set, or rotateSecret): shown once.
+  async setWebhook(
+    organizationId: string,
+    input: { url: string; enabled: boolean; rotateSecret: boolean },
+    actor: { id: string },
+  ): Promise<{ url: string; enabled: boolean; updatedAt: Date; secret: string | null }> {
+    let url: URL;
+    try {
+      url = new URL(input.url);
+    } catch {
+      throw new SpendError('invalid', `not a URL: ${input.url}`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new SpendError('invalid', 'the webhook URL must be http(s)');
+    }
+    const existing = await this.repository.webhook(organizationId);
+    const secret =
+      !existing || input.rotateSecret
+        ? `${WEBHOOK_SECRET_PREFIX}${randomBytes(32).toString('base64url')}`
+        : null;
+    const row = await this.prisma.$transaction(async (tx) => {
+      const saved = await this.repository.upsertWebhook(tx, organizationId, {
+        url: url.toString(),
+        enabled: input.enabled,
+        ...(secret
+          ? { secretSealed: new Uint8Array(this.box.seal(Buffer.from(secret), organizationId)) }
+          : {}),
+      });
+      await this.audit.record(
+        organizationId,
+        {
+          actorType: 'admin',
+          actorId: actor.id,
+          action: 'spend.webhook.set',
+          resourceType: 'spend_webhook',
+          resourceId: organizationId,
+          data: { url: saved.url, enabled: saved.enabled, secretRotated: secret !== null },
+        },
+        tx,
+      );
+      return saved;
+    });
+    return { url: row.url, enabled: row.enabled, updatedAt: row.updatedAt, secret };
+  }
+
+  async deleteWebhook(organizationId: string, actor: { id: string }): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const deleted = await this.repository.deleteWebhook(tx, organizationId);
+      if (deleted) {
+        await this.audit.record(
+          organizationId,
+          {
+            actorType: 'admin',
+            actorId: actor.id,
+            action: 'spend.webhook.deleted',
+            resourceType: 'spend_webhook',
+            resourceId: organizationId,
+          },
+          tx,
+        );
+      }
+      return deleted;
+    });
+  }
+}

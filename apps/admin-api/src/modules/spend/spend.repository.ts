@@ -1,0 +1,206 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../../generated/prisma/client';
+import { PrismaService } from '../../platform/database/prisma.service';
+
+export interface CounterSnapshot {
+  limitId: string;
+  periodKey: string;
+  enforcement: 'hard' | 'soft';
+  limitUsd: string;
+  spentUsd: string;
+  reservedUsd: string;
+}
+
+export type ReserveOutcome =
+  | {
+      status: 'granted';
+      leaseId: string;
+      amountUsd: string;
+      expiresAt: string;
+      budgets: CounterSnapshot[];
+    }
+  | { status: 'existing'; leaseId: string; amountUsd: string; expiresAt: string }
+  | { status: 'refused'; budgets: [CounterSnapshot] };
+
+export type SettleOutcome =
+  | { status: 'not_found' }
+  | {
+      status: 'settled' | 'replayed';
+      leaseId: string;
+      amountUsd: string;
+      costUsd: string;
+      settledAt: string;
+      late: boolean;
+      alertIds: string[];
+    };
+
+export interface ReserveInput {
+  organizationId: string;
+  userId: string;
+  endpointId: string;
+  leaseId: string;
+  amountUsd: string;
+  budgets: { limitId: string; periodKey: string }[];
+  now: Date;
+  expiresAt: Date;
+  model: string | null;
+  idempotencyKey: string | null;
+}
+
+// Timestamps are stored as UTC wall-clock `timestamp(3)` (Prisma's DateTime); the functions take
+// and return them that way.
+function timestamp(date: Date): string {
+  return date.toISOString();
+}
+
+export function fromTimestamp(value: string): Date {
+  return new Date(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
+}
+
+// The spend ledger's database access. The hot path is three SQL functions (migration
+// 20261124040846_spend), one round trip each; the rest is ordinary Prisma.
+@Injectable()
+export class SpendRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async reserve(input: ReserveInput): Promise<ReserveOutcome> {
+    const [row] = await this.prisma.$queryRaw<{ result: ReserveOutcome }[]>`
+      SELECT steward_spend_reserve(
+        ${input.organizationId}::uuid, ${input.userId}::uuid, ${input.endpointId}::uuid,
+        ${input.leaseId}::uuid, ${input.amountUsd}::numeric,
+        ${input.budgets.map((b) => b.limitId)}::uuid[], ${input.budgets.map((b) => b.periodKey)}::text[],
+        ${timestamp(input.now)}::timestamp, ${timestamp(input.expiresAt)}::timestamp,
+        ${input.model}, ${input.idempotencyKey}) AS result`;
+    return row!.result;
+  }
+
+  async settle(input: {
+    organizationId: string;
+    endpointId: string;
+    leaseId: string;
+    costUsd: string;
+    inputTokens: number | null;
+    outputTokens: number | null;
+    now: Date;
+  }): Promise<SettleOutcome> {
+    const [row] = await this.prisma.$queryRaw<{ result: SettleOutcome }[]>`
+      SELECT steward_spend_settle(
+        ${input.organizationId}::uuid, ${input.endpointId}::uuid, ${input.leaseId}::uuid,
+        ${input.costUsd}::numeric, ${input.inputTokens}::int, ${input.outputTokens}::int,
+        ${timestamp(input.now)}::timestamp) AS result`;
+    return row!.result;
+  }
+
+  async releaseExpired(organizationId: string, now: Date): Promise<number> {
+    const [row] = await this.prisma.$queryRaw<{ released: number }[]>`
+      SELECT steward_spend_release_expired(${organizationId}::uuid, ${timestamp(now)}::timestamp)
+        AS released`;
+    return row!.released;
+  }
+
+  // Organizations with expired open leases, for the tidy-up sweep.
+  async organizationsWithExpiredLeases(now: Date): Promise<string[]> {
+    const rows = await this.prisma.spendLease.findMany({
+      where: { openUntil: { lte: now } },
+      distinct: ['organizationId'],
+      select: { organizationId: true },
+      take: 1000,
+    });
+    return rows.map((row) => row.organizationId);
+  }
+
+  findLease(organizationId: string, endpointId: string, leaseId: string) {
+    return this.prisma
+      .forOrganization(organizationId)
+      .spendLease.findFirst({ where: { id: leaseId, endpointId } });
+  }
+
+  counters(organizationId: string, keys: { limitId: string; periodKey: string }[]) {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.prisma.forOrganization(organizationId).spendCounter.findMany({
+      where: { OR: keys.map((key) => ({ limitId: key.limitId, periodKey: key.periodKey })) },
+    });
+  }
+
+  ledger(organizationId: string, where: Prisma.SpendLeaseWhereInput, take: number) {
+    return this.prisma.forOrganization(organizationId).spendLease.findMany({
+      where: { ...where, settledAt: { not: null } },
+      orderBy: { settledAt: 'desc' },
+      take,
+    });
+  }
+
+  // ---- price table --------------------------------------------------------------------------
+
+  prices(organizationId: string) {
+    return this.prisma
+      .forOrganization(organizationId)
+      .modelPrice.findMany({ orderBy: { model: 'asc' } });
+  }
+
+  price(organizationId: string, model: string) {
+    return this.prisma.forOrganization(organizationId).modelPrice.findFirst({ where: { model } });
+  }
+
+  upsertPrice(
+    tx: Prisma.TransactionClient,
+    organizationId: string,
+    price: { model: string; inputUsdPerMillion: string; outputUsdPerMillion: string },
+  ) {
+    return tx.modelPrice.upsert({
+      where: { organizationId_model: { organizationId, model: price.model } },
+      create: { organizationId, ...price },
+      update: {
+        inputUsdPerMillion: price.inputUsdPerMillion,
+        outputUsdPerMillion: price.outputUsdPerMillion,
+      },
+    });
+  }
+
+  async deletePrice(tx: Prisma.TransactionClient, organizationId: string, model: string) {
+    return (await tx.modelPrice.deleteMany({ where: { organizationId, model } })).count > 0;
+  }
+
+  // ---- alerts and webhooks --------------------------------------------------------------------
+
+  findAlert(alertId: string) {
+    return this.prisma.spendAlert.findUnique({ where: { id: alertId } });
+  }
+
+  // Alerts not yet audited or delivered (while a webhook is set), newest day only: the sweep's
+  // catch-up for jobs lost with Redis.
+  async pendingAlertIds(since: Date): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT a.id FROM "SpendAlert" a
+      LEFT JOIN "SpendWebhook" w ON w."organizationId" = a."organizationId" AND w.enabled
+      WHERE a."createdAt" >= ${timestamp(since)}::timestamp
+        AND (a."auditedAt" IS NULL OR (a."deliveredAt" IS NULL AND w."organizationId" IS NOT NULL))
+      ORDER BY a."createdAt" LIMIT 500`;
+    return rows.map((row) => row.id);
+  }
+
+  webhook(organizationId: string) {
+    return this.prisma.spendWebhook.findUnique({ where: { organizationId } });
+  }
+
+  upsertWebhook(
+    tx: Prisma.TransactionClient,
+    organizationId: string,
+    data: { url: string; enabled: boolean; secretSealed?: Uint8Array<ArrayBuffer> },
+  ) {
+    return tx.spendWebhook.upsert({
+      where: { organizationId },
+      create: {
+        organizationId,
+        url: data.url,
+        enabled: data.enabled,
+        secretSealed: data.secretSealed!,
+      },
+      update: data,
+    });
+  }
+
+  async deleteWebhook(tx: Prisma.TransactionClient, organizationId: string) {
+    return (await tx.spendWebhook.deleteMany({ where: { organizationId } })).count > 0;
+  }
+}

@@ -1,0 +1,427 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import Decimal from 'decimal.js';
+import { PrismaService } from '../../platform/database/prisma.service';
+import { EVENT_BUS } from '../../platform/redis/event-bus';
+import type { EventBus } from '../../platform/redis/event-bus';
+import { AuditService } from '../audit/audit.service';
+import { DIRECTORY_CHANGED_CHANNEL } from '../directory/directory.types';
+import { GovernanceService } from '../governance/governance.service';
+import type { SpendLimitForUser } from '../governance/governance.service';
+import { GOVERNANCE_CHANGED_CHANNEL } from '../governance/governance.types';
+import { OrganizationsService } from '../organizations/organizations.service';
+import { periodWindow } from './periods';
+import { SpendAlertsService } from './spend-alerts.service';
+import { SpendClock } from './spend-clock';
+import { SpendError } from './spend.errors';
+import { fromTimestamp, SpendRepository } from './spend.repository';
+import type { CounterSnapshot, ReserveOutcome } from './spend.repository';
+
+export const LEASE_TTL_MS = 15 * 60_000;
+// Which limits apply to a user is cached this long per replica (and dropped at once on a
+// governance or directory change); the amounts and enforcement are read live by every reserve.
+const LIMITS_CACHE_MS = 5_000;
+// Deadlock and serialization failures are retried (they should not happen with one lock order,
+// but a retry is cheap insurance); a unique violation is two requests with one idempotency key.
+const RETRYABLE_SQLSTATES = ['40P01', '40001', '23505'];
+const MAX_ATTEMPTS = 4;
+const PERIOD_ADJECTIVE = { day: 'daily', week: 'weekly', month: 'monthly' } as const;
+
+export interface BudgetStatus {
+  limitId: string;
+  subjectType: 'user' | 'group';
+  subjectId: string;
+  period: 'day' | 'week' | 'month';
+  periodKey: string;
+  enforcement: 'hard' | 'soft';
+  limitUsd: string;
+  spentUsd: string;
+  reservedUsd: string;
+  remainingUsd: string;
+  resetsAt: string;
+}
+
+export interface LeaseGrant {
+  id: string;
+  amountUsd: string;
+  expiresAt: string;
+  budgets: BudgetStatus[];
+  // True when the idempotency key named an existing lease.
+  existing: boolean;
+}
+
+export interface Settlement {
+  id: string;
+  amountUsd: string;
+  costUsd: string;
+  returnedUsd: string;
+  settledAt: string;
+  late: boolean;
+  replayed: boolean;
+}
+
+export interface LeaseRequest {
+  amountUsd: string;
+  model?: string;
+  idempotencyKey?: string;
+}
+
+export type SettleRequest =
+  { costUsd: string } | { inputTokens: number; outputTokens: number; model?: string };
+
+interface EndpointSubject {
+  organizationId: string;
+  userId: string;
+  endpointId: string;
+}
+
+// A non-negative USD amount with at most 6 decimals, as a string (never a float).
+export function parseUsd(value: string, name: string): string {
+  if (!/^\d{1,12}(\.\d{1,6})?$/.test(value)) {
+    throw new SpendError('invalid', `${name}: a USD amount like "0.25" (at most 6 decimals)`);
+  }
+  return new Decimal(value).toFixed();
+}
+
+function usd(value: Decimal.Value): string {
+  return new Decimal(value).toDecimalPlaces(6).toFixed();
+}
+
+function sqlState(error: unknown): string | undefined {
+  const text = error instanceof Error ? `${error.message} ${JSON.stringify(error)}` : '';
+  return (
+    RETRYABLE_SQLSTATES.find((code) => text.includes(code)) ??
+    (/deadlock detected/.test(text) ? '40P01' : /duplicate key/.test(text) ? '23505' : undefined)
+  );
+}
+
+// Leases and settlement against every spend limit of a user (theirs and their groups'), in the
+// organization's periods; the usage ledger; the price table. Zero overspend under any concurrency
+// comes from the reserve function's conditional updates (see SpendRepository).
+@Injectable()
+export class SpendService implements OnModuleInit, OnModuleDestroy {
+  private readonly limitsCache = new Map<
+    string,
+    { at: number; limits: Promise<SpendLimitForUser[]> }
+  >();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly repository: SpendRepository,
+    private readonly governance: GovernanceService,
+    private readonly organizations: OrganizationsService,
+    private readonly alerts: SpendAlertsService,
+    private readonly audit: AuditService,
+    private readonly prisma: PrismaService,
+    private readonly clock: SpendClock,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const forget = (message: string) => {
+      const { organizationId } = JSON.parse(message) as { organizationId: string };
+      for (const key of this.limitsCache.keys()) {
+        if (key.startsWith(`${organizationId}:`)) this.limitsCache.delete(key);
+      }
+    };
+    this.unsubscribe.push(
+      await this.bus.subscribe(GOVERNANCE_CHANGED_CHANNEL, forget),
+      await this.bus.subscribe(DIRECTORY_CHANGED_CHANNEL, forget),
+    );
+  }
+
+  onModuleDestroy(): void {
+    for (const stop of this.unsubscribe.splice(0)) stop();
+  }
+
+  private limitsFor(organizationId: string, userId: string): Promise<SpendLimitForUser[]> {
+    const key = `${organizationId}:${userId}`;
+    const cached = this.limitsCache.get(key);
+    if (cached && Date.now() - cached.at < LIMITS_CACHE_MS) return cached.limits;
+    const limits = this.governance.spendLimitsForUser(organizationId, userId);
+    this.limitsCache.set(key, { at: Date.now(), limits });
+    limits.catch(() => this.limitsCache.delete(key));
+    return limits;
+  }
+
+  async lease(subject: EndpointSubject, request: LeaseRequest): Promise<LeaseGrant> {
+    const amount = new Decimal(request.amountUsd);
+    const limits = await this.limitsFor(subject.organizationId, subject.userId);
+    const now = this.clock.now();
+    const windows = new Map(
+      limits.map((limit) => [limit.id, periodWindow(limit.period, limit.timeZone, now)]),
+    );
+    const input = {
+      organizationId: subject.organizationId,
+      userId: subject.userId,
+      endpointId: subject.endpointId,
+      amountUsd: usd(amount),
+      budgets: limits.map((limit) => ({
+        limitId: limit.id,
+        periodKey: windows.get(limit.id)!.key,
+      })),
+      now,
+      expiresAt: new Date(now.getTime() + LEASE_TTL_MS),
+      model: request.model ?? null,
+      idempotencyKey: request.idempotencyKey ?? null,
+    };
+
+    let outcome = await this.reserve(input);
+    if (outcome.status === 'refused') {
+      // Expired leases stop counting here, when they would make a difference: no job has to have
+      // run for a refusal to be right.
+      if ((await this.repository.releaseExpired(subject.organizationId, now)) > 0) {
+        outcome = await this.reserve(input);
+      }
+    }
+    const byId = new Map(limits.map((limit) => [limit.id, limit]));
+    const status = (snapshot: CounterSnapshot): BudgetStatus => {
+      const limit = byId.get(snapshot.limitId)!;
+      return budgetStatus(limit, snapshot, windows.get(limit.id)!.resetsAt);
+    };
+    if (outcome.status === 'refused') {
+      const [snapshot] = outcome.budgets;
+      const budget = status(snapshot);
+      throw new SpendError(
+        'limit_exhausted',
+        `the ${PERIOD_ADJECTIVE[budget.period]} hard spend limit of the ${budget.subjectType} ` +
+          `(${budget.limitUsd} USD, ${budget.periodKey}) has ${budget.remainingUsd} USD left, ` +
+          `less than the ${usd(amount)} USD asked; it resets at ${budget.resetsAt}`,
+        { ...budget },
+      );
+    }
+    if (outcome.status === 'existing') {
+      return {
+        id: outcome.leaseId,
+        amountUsd: usd(outcome.amountUsd),
+        expiresAt: fromTimestamp(outcome.expiresAt).toISOString(),
+        budgets: [],
+        existing: true,
+      };
+    }
+    return {
+      id: outcome.leaseId,
+      amountUsd: usd(outcome.amountUsd),
+      expiresAt: fromTimestamp(outcome.expiresAt).toISOString(),
+      budgets: outcome.budgets.map(status),
+      existing: false,
+    };
+  }
+
+  private async reserve(
+    input: Omit<Parameters<SpendRepository['reserve']>[0], 'leaseId'>,
+  ): Promise<ReserveOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.repository.reserve({ ...input, leaseId: randomUUID() });
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !sqlState(error)) throw error;
+      }
+    }
+  }
+
+  async settle(
+    subject: EndpointSubject,
+    leaseId: string,
+    request: SettleRequest,
+  ): Promise<Settlement> {
+    const cost =
+      'costUsd' in request
+        ? new Decimal(request.costUsd)
+        : await this.priceTokens(subject, leaseId, request);
+    const tokens = 'costUsd' in request ? null : request;
+    const outcome = await this.repository.settle({
+      organizationId: subject.organizationId,
+      endpointId: subject.endpointId,
+      leaseId,
+      costUsd: usd(cost),
+      inputTokens: tokens?.inputTokens ?? null,
+      outputTokens: tokens?.outputTokens ?? null,
+      now: this.clock.now(),
+    });
+    if (outcome.status === 'not_found') {
+      throw new SpendError('lease_not_found', `no lease ${leaseId} of this endpoint`);
+    }
+    // The alert rows are committed; a lost job is caught up by the sweep.
+    for (const alertId of outcome.alertIds) await this.alerts.enqueue(alertId);
+    const returned = Decimal.max(0, new Decimal(outcome.amountUsd).minus(outcome.costUsd));
+    return {
+      id: outcome.leaseId,
+      amountUsd: usd(outcome.amountUsd),
+      costUsd: usd(outcome.costUsd),
+      returnedUsd: usd(outcome.late ? 0 : returned),
+      settledAt: fromTimestamp(outcome.settledAt).toISOString(),
+      late: outcome.late,
+      replayed: outcome.status === 'replayed',
+    };
+  }
+
+  // tokens × the organization's price per million tokens of the model, exactly.
+  private async priceTokens(
+    subject: EndpointSubject,
+    leaseId: string,
+    request: { inputTokens: number; outputTokens: number; model?: string },
+  ): Promise<Decimal> {
+    let model = request.model;
+    if (!model) {
+      const lease = await this.repository.findLease(
+        subject.organizationId,
+        subject.endpointId,
+        leaseId,
+      );
+      if (!lease) throw new SpendError('lease_not_found', `no lease ${leaseId} of this endpoint`);
+      model = lease.model ?? undefined;
+    }
+    const price = model ? await this.repository.price(subject.organizationId, model) : null;
+    if (!price) {
+      throw new SpendError(
+        'model_price_unknown',
+        model
+          ? `the price table has no model ${model}`
+          : 'the lease names no model: send costUsd or model',
+      );
+    }
+    return modelCost(price, request.inputTokens, request.outputTokens);
+  }
+
+  // The console's view: every limit of the organization in its current period.
+  async overview(organizationId: string): Promise<BudgetStatus[]> {
+    const organization = await this.organizations.findById(organizationId);
+    if (!organization) throw new SpendError('not_found', `no organization ${organizationId}`);
+    const now = this.clock.now();
+    await this.repository.releaseExpired(organizationId, now);
+    const limits = await this.governance.listSpendLimits(organizationId);
+    const windows = new Map(
+      limits.map((limit) => [limit.id, periodWindow(limit.period, organization.timeZone, now)]),
+    );
+    const counters = await this.repository.counters(
+      organizationId,
+      limits.map((limit) => ({ limitId: limit.id, periodKey: windows.get(limit.id)!.key })),
+    );
+    const byKey = new Map(counters.map((c) => [`${c.limitId}:${c.periodKey}`, c]));
+    return limits.map((limit) => {
+      const window = windows.get(limit.id)!;
+      const counter = byKey.get(`${limit.id}:${window.key}`);
+      return budgetStatus(
+        limit,
+        {
+          limitId: limit.id,
+          periodKey: window.key,
+          enforcement: limit.enforcement,
+          limitUsd: limit.amountUsd.toFixed(),
+          spentUsd: counter?.spentUsd.toFixed() ?? '0',
+          reservedUsd: counter?.reservedUsd.toFixed() ?? '0',
+        },
+        window.resetsAt,
+      );
+    });
+  }
+
+  // Tidiness for the console's numbers; reserving releases what it needs by itself.
+  async releaseAllExpired(): Promise<void> {
+    const now = this.clock.now();
+    for (const organizationId of await this.repository.organizationsWithExpiredLeases(now)) {
+      await this.repository.releaseExpired(organizationId, now);
+    }
+  }
+
+  // ---- price table and ledger (console) --------------------------------------------------------
+
+  prices(organizationId: string) {
+    return this.repository.prices(organizationId);
+  }
+
+  async setPrice(
+    organizationId: string,
+    price: { model: string; inputUsdPerMillion: string; outputUsdPerMillion: string },
+    actor: { id: string },
+  ) {
+    const model = price.model.trim();
+    if (!model || model.length > 200) throw new SpendError('invalid', 'model: 1..200 characters');
+    const input = parseUsd(price.inputUsdPerMillion, 'inputUsdPerMillion');
+    const output = parseUsd(price.outputUsdPerMillion, 'outputUsdPerMillion');
+    return this.prisma.$transaction(async (tx) => {
+      const row = await this.repository.upsertPrice(tx, organizationId, {
+        model,
+        inputUsdPerMillion: input,
+        outputUsdPerMillion: output,
+      });
+      await this.audit.record(
+        organizationId,
+        {
+          actorType: 'admin',
+          actorId: actor.id,
+          action: 'spend.price.set',
+          resourceType: 'model_price',
+          resourceId: row.id,
+          data: { model, inputUsdPerMillion: input, outputUsdPerMillion: output },
+        },
+        tx,
+      );
+      return row;
+    });
+  }
+
+  async deletePrice(organizationId: string, model: string, actor: { id: string }) {
+    return this.prisma.$transaction(async (tx) => {
+      const deleted = await this.repository.deletePrice(tx, organizationId, model);
+      if (deleted) {
+        await this.audit.record(
+          organizationId,
+          {
+            actorType: 'admin',
+            actorId: actor.id,
+            action: 'spend.price.deleted',
+            resourceType: 'model_price',
+            data: { model },
+          },
+          tx,
+        );
+      }
+      return deleted;
+    });
+  }
+
+  ledger(organizationId: string, filter: { userId?: string }, first: number) {
+    return this.repository.ledger(
+      organizationId,
+      filter.userId ? { userId: filter.userId } : {},
+      Math.min(Math.max(first, 1), 500),
+    );
+  }
+}
+
+export function modelCost(
+  price: { inputUsdPerMillion: Decimal.Value; outputUsdPerMillion: Decimal.Value },
+  inputTokens: number,
+  outputTokens: number,
+): Decimal {
+  return new Decimal(inputTokens)
+    .times(price.inputUsdPerMillion.toString())
+    .plus(new Decimal(outputTokens).times(price.outputUsdPerMillion.toString()))
+    .dividedBy(1_000_000)
+    .toDecimalPlaces(6, Decimal.ROUND_HALF_UP);
+}
+
+function budgetStatus(
+  limit: Pick<SpendLimitForUser, 'id' | 'subjectType' | 'subjectId' | 'period' | 'enforcement'>,
+  snapshot: CounterSnapshot,
+  resetsAt: Date,
+): BudgetStatus {
+  const remaining = new Decimal(snapshot.limitUsd)
+    .minus(snapshot.spentUsd)
+    .minus(snapshot.reservedUsd);
+  return {
+    limitId: limit.id,
+    subjectType: limit.subjectType,
+    subjectId: limit.subjectId,
+    period: limit.period,
+    periodKey: snapshot.periodKey,
+    enforcement: limit.enforcement,
+    limitUsd: usd(snapshot.limitUsd),
+    spentUsd: usd(snapshot.spentUsd),
+    reservedUsd: usd(snapshot.reservedUsd),
+    remainingUsd: usd(Decimal.max(0, remaining)),
+    resetsAt: resetsAt.toISOString(),
+  };
+}

@@ -1,0 +1,355 @@
+import { ChildProcess, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SpendClock } from '../../apps/admin-api/src/modules/spend/spend-clock';
+import { graphql, signInAdmin } from '../support/admin-session';
+import { startTestApi, TestApi } from '../support/api';
+import { freePort, lease, settle, spawnApi, spendFixture, stopped } from './spend-support';
+
+const CONCURRENT_LEASES = 500;
+
+describe('spend leases', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'ignore' });
+    api = await startTestApi();
+  }, 180_000);
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  function standAt(iso: string): { set(iso: string): void } {
+    const clock = api.get(SpendClock);
+    let now = new Date(iso);
+    jest.spyOn(clock, 'now').mockImplementation(() => now);
+    return { set: (next) => (now = new Date(next)) };
+  }
+
+  async function counters(organizationId: string) {
+    const rows = await api.prisma.spendCounter.findMany({ where: { organizationId } });
+    return new Map(
+      rows.map((row) => [
+        row.limitId,
+        { spent: row.spentUsd.toFixed(), reserved: row.reservedUsd.toFixed(), key: row.periodKey },
+      ]),
+    );
+  }
+
+  it('grants exactly what a hard budget holds to 500 concurrent requests on two API processes', async () => {
+    const org = await spendFixture(api, 'Concurrency Co');
+    const userLimit = await org.limit('user', '10');
+    const teamLimit = await org.limit('group', '100');
+    const children: ChildProcess[] = [];
+    try {
+      const ports = [await freePort(), await freePort()];
+      children.push(...(await Promise.all(ports.map((port) => spawnApi(port)))));
+      const bases = ports.map((port) => `http://127.0.0.1:${port}`);
+
+      const replies = await Promise.all(
+        Array.from({ length: CONCURRENT_LEASES }, (_, i) =>
+          lease(bases[i % 2]!, org.secret, { amountUsd: '0.1', model: 'claude-sonnet-4-5' }),
+        ),
+      );
+      const granted = replies.filter((reply) => reply.status === 201);
+      const refused = replies.filter((reply) => reply.status === 402);
+      expect(granted).toHaveLength(100);
+      expect(refused).toHaveLength(CONCURRENT_LEASES - 100);
+      for (const reply of refused) {
+        expect(reply.body.code).toBe('spend_limit_exhausted');
+        expect((reply.body.limit as { limitId: string }).limitId).toBe(userLimit);
+        expect(reply.body.detail).toMatch(/daily hard spend limit of the user .* resets at/);
+      }
+      const sumGranted = granted.reduce((sum, reply) => sum + Number(reply.body.amountUsd) * 10, 0);
+      expect(sumGranted).toBeLessThanOrEqual(100);
+      let after = await counters(org.organizationId);
+      expect(after.get(userLimit)).toMatchObject({ spent: '0', reserved: '10' });
+      expect(after.get(teamLimit)).toMatchObject({ spent: '0', reserved: '10' });
+
+      // Each settle is sent twice at once, once to each process, as a runtime retrying after a
+      // timeout would: every cost is counted once and the rest of each lease returns.
+      const settles = await Promise.all(
+        granted.flatMap((reply) =>
+          bases.map((base) => settle(base, org.secret, String(reply.body.id), { costUsd: '0.04' })),
+        ),
+      );
+      expect(settles.every((reply) => reply.status === 200)).toBe(true);
+      expect(settles.filter((reply) => reply.body.replayed === false)).toHaveLength(100);
+      expect(settles.every((reply) => reply.body.costUsd === '0.04')).toBe(true);
+      after = await counters(org.organizationId);
+      expect(after.get(userLimit)).toMatchObject({ spent: '4', reserved: '0' });
+      expect(after.get(teamLimit)).toMatchObject({ spent: '4', reserved: '0' });
+
+      // What settling returned can be leased again: 6 USD is 60 more leases of 0.1.
+      const again = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          lease(bases[i % 2]!, org.secret, { amountUsd: '0.1' }),
+        ),
+      );
+      expect(again.filter((reply) => reply.status === 201)).toHaveLength(60);
+      expect(again.filter((reply) => reply.status === 402)).toHaveLength(40);
+    } finally {
+      await Promise.all(children.map(stopped));
+    }
+  }, 120_000);
+
+  it('counts a retried settle once, prices tokens by the price table, and keeps the ledger', async () => {
+    const org = await spendFixture(api, 'Retry Co');
+    const limit = await org.limit('user', '5');
+    const admin = await signInAdmin(api, org.organizationId, 'billing');
+    const price = await graphql(
+      api,
+      admin,
+      `
+        mutation {
+          setModelPrice(
+            input: {
+              model: "claude-sonnet-4-5"
+              inputUsdPerMillion: "3"
+              outputUsdPerMillion: "15"
+            }
+          ) {
+            model
+            inputUsdPerMillion
+            outputUsdPerMillion
+          }
+        }
+      `,
+    );
+    expect(price.errors).toBeUndefined();
+
+    const granted = await lease(api.url, org.secret, {
+      amountUsd: '0.5',
+      model: 'claude-sonnet-4-5',
+      idempotencyKey: 'request-1',
+    });
+    expect(granted.status).toBe(201);
+    const same = await lease(api.url, org.secret, {
+      amountUsd: '0.5',
+      idempotencyKey: 'request-1',
+    });
+    expect(same.status).toBe(200);
+    expect(same.body.id).toBe(granted.body.id);
+
+    const id = String(granted.body.id);
+    // 1,234 input and 567 output tokens: 0.003702 + 0.008505 = 0.012207 USD exactly.
+    const tries = await Promise.all(
+      [1, 2, 3].map(() =>
+        settle(api.url, org.secret, id, { inputTokens: 1234, outputTokens: 567 }),
+      ),
+    );
+    expect(tries.map((reply) => reply.status)).toEqual([200, 200, 200]);
+    expect(tries.filter((reply) => !reply.body.replayed)).toHaveLength(1);
+    expect(new Set(tries.map((reply) => reply.body.costUsd))).toEqual(new Set(['0.012207']));
+    const later = await settle(api.url, org.secret, id, { costUsd: '0.4' });
+    expect(later.body).toMatchObject({ replayed: true, costUsd: '0.012207' });
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+      spent: '0.012207',
+      reserved: '0',
+    });
+
+    const unknown = await settle(api.url, org.secret, '00000000-0000-4000-8000-000000000000', {
+      costUsd: '0.1',
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('lease_not_found');
+    const unpriced = await lease(api.url, org.secret, { amountUsd: '0.1', model: 'unknown-model' });
+    const refusedPrice = await settle(api.url, org.secret, String(unpriced.body.id), {
+      inputTokens: 10,
+      outputTokens: 10,
+    });
+    expect(refusedPrice.status).toBe(422);
+    expect((await lease(api.url, org.secret, { amountUsd: 0.1 })).status).toBe(400);
+
+    const ledger = await graphql<{ spendLedger: { costUsd: string; inputTokens: number }[] }>(
+      api,
+      admin,
+      `
+        {
+          spendLedger {
+            costUsd
+            inputTokens
+            outputTokens
+            model
+          }
+        }
+      `,
+    );
+    expect(ledger.data?.spendLedger).toEqual([
+      { costUsd: '0.012207', inputTokens: 1234, outputTokens: 567, model: 'claude-sonnet-4-5' },
+    ]);
+  });
+
+  it('returns an expired lease without any job, and still records its late settlement', async () => {
+    const org = await spendFixture(api, 'Expiry Co');
+    const limit = await org.limit('user', '1');
+    const clock = standAt('2026-11-24T10:00:00Z');
+    const first = await lease(api.url, org.secret, { amountUsd: '0.6' });
+    expect(first.status).toBe(201);
+    expect(first.body.expiresAt).toBe('2026-11-24T10:15:00.000Z');
+    expect((await lease(api.url, org.secret, { amountUsd: '0.6' })).status).toBe(402);
+
+    clock.set('2026-11-24T10:15:01Z');
+    const second = await lease(api.url, org.secret, { amountUsd: '0.6' });
+    expect(second.status).toBe(201);
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({ reserved: '0.6' });
+
+    const late = await settle(api.url, org.secret, String(first.body.id), { costUsd: '0.1' });
+    expect(late.body).toMatchObject({ late: true, returnedUsd: '0', costUsd: '0.1' });
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+      spent: '0.1',
+      reserved: '0.6',
+    });
+  });
+
+  it('starts a new period at local midnight in the organization time zone', async () => {
+    const org = await spendFixture(api, 'Tokyo Co', 'Asia/Tokyo');
+    await org.limit('user', '1');
+    // 23:59:30 in Tokyo on 24 November.
+    const clock = standAt('2026-11-24T14:59:30Z');
+    const all = await lease(api.url, org.secret, { amountUsd: '1' });
+    expect(all.status).toBe(201);
+    expect((all.body.budgets as { periodKey: string }[])[0]!.periodKey).toBe('2026-11-24');
+    await settle(api.url, org.secret, String(all.body.id), { costUsd: '1' });
+
+    const refused = await lease(api.url, org.secret, { amountUsd: '0.01' });
+    expect(refused.status).toBe(402);
+    expect(refused.body.limit).toMatchObject({
+      periodKey: '2026-11-24',
+      remainingUsd: '0',
+      resetsAt: '2026-11-24T15:00:00.000Z',
+    });
+
+    clock.set('2026-11-24T15:00:00Z');
+    const next = await lease(api.url, org.secret, { amountUsd: '1' });
+    expect(next.status).toBe(201);
+    expect(next.body.budgets).toEqual([
+      expect.objectContaining({ periodKey: '2026-11-25', spentUsd: '0', remainingUsd: '0' }),
+    ]);
+  });
+
+  describe('alerts', () => {
+    let receiver: Server;
+    const received: { headers: IncomingMessage['headers']; body: string }[] = [];
+    let receiverUrl: string;
+
+    beforeAll(async () => {
+      receiver = createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        request.on('end', () => {
+          received.push({ headers: request.headers, body });
+          response.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/spend`;
+    });
+
+    afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+
+    it('posts one signed webhook and one audit record per threshold per period', async () => {
+      const org = await spendFixture(api, 'Alerts Co');
+      const limit = await org.limit('group', '1', {
+        enforcement: 'soft',
+        alertThresholds: [50, 80, 100],
+      });
+      const admin = await signInAdmin(api, org.organizationId, 'admin');
+      const hook = await graphql<{ setSpendWebhook: { secret: string } }>(
+        api,
+        admin,
+        `
+          mutation ($url: String!) {
+            setSpendWebhook(input: { url: $url }) {
+              url
+              enabled
+              secret
+            }
+          }
+        `,
+        { url: receiverUrl },
+      );
+      const secret = hook.data!.setSpendWebhook.secret;
+      expect(secret).toMatch(/^stw_whsec_/);
+
+      const spendOnce = async (amountUsd: string) => {
+        const granted = await lease(api.url, org.secret, { amountUsd });
+        expect(granted.status).toBe(201);
+        const id = String(granted.body.id);
+        await Promise.all(
+          [1, 2].map(() => settle(api.url, org.secret, id, { costUsd: amountUsd })),
+        );
+      };
+      await spendOnce('0.6'); // 60%: crosses 50
+      await spendOnce('0.1'); // 70%: nothing
+      await spendOnce('0.3'); // 100%: crosses 80 and 100
+      await spendOnce('0.5'); // 150%: a soft limit allows, nothing new to say
+      await api.jobs.drain();
+
+      expect(received).toHaveLength(3);
+      const thresholds = received.map((delivery) => {
+        const [t, v1] = String(delivery.headers['steward-signature'])
+          .split(',')
+          .map((part) => part.split('=')[1]!);
+        const expected = createHmac('sha256', secret).update(`${t}.${delivery.body}`).digest('hex');
+        expect(v1).toBe(expected);
+        const payload = JSON.parse(delivery.body) as { threshold: number; limitId: string };
+        expect(payload.limitId).toBe(limit);
+        return payload.threshold;
+      });
+      expect(thresholds.sort((a, b) => a - b)).toEqual([50, 80, 100]);
+      const audited = await api.prisma.auditEvent.count({
+        where: { organizationId: org.organizationId, action: 'spend.threshold_reached' },
+      });
+      expect(audited).toBe(3);
+
+      const budgets = await graphql<{ spendBudgets: Record<string, unknown>[] }>(
+        api,
+        admin,
+        `
+          {
+            spendBudgets {
+              limitId
+              subjectType
+              enforcement
+              limitUsd
+              spentUsd
+              reservedUsd
+              remainingUsd
+              periodKey
+              resetsInSeconds
+            }
+          }
+        `,
+      );
+      expect(budgets.data?.spendBudgets).toEqual([
+        expect.objectContaining({
+          limitId: limit,
+          subjectType: 'group',
+          spentUsd: '1.5',
+          reservedUsd: '0',
+          remainingUsd: '0',
+        }),
+      ]);
+      const auditor = await signInAdmin(api, org.organizationId, 'auditor');
+      const denied = await graphql(
+        api,
+        auditor,
+        `
+          mutation {
+            setModelPrice(
+              input: { model: "m", inputUsdPerMillion: "1", outputUsdPerMillion: "1" }
+            ) {
+              model
+            }
+          }
+        `,
+      );
+      expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    });
+  });
+});
