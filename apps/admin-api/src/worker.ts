@@ -22,9 +22,14 @@ async function main(): Promise<void> {
       logger: new StewardLogger({ logLevels: logLevelsFrom(config.LOG_LEVEL) }),
     },
   );
-  app.enableShutdownHooks();
   process.stdout.write('Steward worker is running jobs.\n');
-  process.once('SIGTERM', () => void app.close().then(() => tracing?.shutdown()));
+  const stop = async () => {
+    await app.close();
+    await tracing?.shutdown();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
 }
 
 main().catch(reportStartupFailure);

@@ -41,6 +41,5 @@ export async function createHttpApp(
   }
   setupOpenApi(app);
   app.useGlobalFilters(new ProblemFilter());
-  app.enableShutdownHooks();
   return app;
 }
