@@ -1,0 +1,148 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Story, type StoryResult } from './support/story';
+
+const ROOT = path.resolve(__dirname, '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// A built Steward process; resolves once it printed `ready`.
+function startProcess(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/admin-api/src', script)], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (ready.test(output)) resolve(child);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}):\n${output}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+describe('the whole story on the production shape: two API replicas and a worker', () => {
+  const children: ChildProcess[] = [];
+  let base: string;
+  let result: StoryResult;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'ignore' });
+    base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'steward-production-shape-')));
+    const shared = {
+      ...process.env,
+      DATABASE_URL: process.env.DATABASE_URL,
+      REDIS_URL: process.env.REDIS_URL,
+      STEWARD_QUEUE_PREFIX: process.env.STEWARD_QUEUE_PREFIX,
+      STEWARD_SECRET_KEY: 'production-shape-secret-key-0123456789abcdefghij',
+      STEWARD_DATA_DIR: path.join(base, 'data'),
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+    };
+    const [adminPort, endpointPort] = [await freePort(), await freePort()];
+    const api = (port: number) => ({
+      ...shared,
+      STEWARD_PROCESS_ROLE: 'api',
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    });
+    children.push(
+      ...(await Promise.all([
+        startProcess('main.js', api(adminPort), /Steward is running/),
+        startProcess('main.js', api(endpointPort), /Steward is running/),
+        startProcess('worker.js', shared, /Steward worker is running jobs/),
+      ])),
+    );
+
+    // The run's database is shared by every test file: this story gets its own organization.
+    const steward = (...args: string[]) =>
+      JSON.parse(
+        execFileSync(process.execPath, [path.join(ROOT, 'bin/steward.js'), ...args, '--json'], {
+          cwd: ROOT,
+          env: shared,
+        }).toString(),
+      ) as Record<string, string>;
+    const organization = steward('org', 'create', `Acme ${Math.random().toString(36).slice(2)}`);
+    const { link } = steward('org', 'bootstrap-link', organization.slug!);
+    const workDir = path.join(base, 'work');
+    fs.mkdirSync(workDir);
+    result = await new Story({
+      root: ROOT,
+      adminUrl: `http://127.0.0.1:${adminPort}`,
+      endpointUrl: `http://127.0.0.1:${endpointPort}`,
+      organization: { id: organization.id!, slug: organization.slug! },
+      bootstrapLink: link!,
+      cliEnv: shared,
+      workDir,
+      print: () => undefined,
+    }).play();
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(children.map(stop));
+    if (base) fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  it('governs the session the endpoint runs on the other replica', () => {
+    expect(
+      result.toolCalls.map((call) => [call.mcpTool ?? call.tool, call.decision, call.outcome]),
+    ).toEqual([
+      ['read_file', 'allow', 'ok'],
+      ['search_deals', 'allow', 'ok'],
+      ['write_file', 'allow', 'ok'],
+      ['write_file', 'deny', 'refused'],
+      ['update_deal', 'deny', 'refused'],
+    ]);
+  });
+
+  it('leases spend on the endpoint replica against the budget the admin set on the other', () => {
+    expect(result.spend).toMatchObject({
+      amountUsd: '0.4',
+      costUsd: '0.1234',
+      remainingUsd: '4.6',
+    });
+  });
+
+  it('rolls the session up for the Analytics API (worker) and keeps the audit chain intact', () => {
+    expect(result.analytics).toMatchObject({
+      sessions: 1,
+      toolCalls: 5,
+      toolCallsByDecision: { allow: 3, deny: 2 },
+    });
+    expect(result.audit.ok).toBe(true);
+    expect(result.audit.checked).toBeGreaterThan(10);
+  });
+
+  it('wakes the long-poll on the endpoint replica when SCIM deactivates the person on the other', () => {
+    expect(result.revocation.bundleVersion).toBeGreaterThan(result.bundleVersionBefore);
+    expect(result.revocation.refusal).toMatch(/access-revoked/);
+  });
+});
