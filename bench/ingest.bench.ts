@@ -17,6 +17,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { AgentEvent, createEvent, EventSubject } from '@steward/telemetry';
 import { AppModule } from '../apps/admin-api/src/app.module';
 import { loadConfig } from '../apps/admin-api/src/config/config';
+import { RollupsRepository } from '../apps/admin-api/src/modules/analytics/rollups.repository';
 import { CredentialsService } from '../apps/admin-api/src/modules/credentials/credentials.service';
 import { OrganizationsService } from '../apps/admin-api/src/modules/organizations/organizations.service';
 import { EventPartitions } from '../apps/admin-api/src/modules/telemetry/event-partitions';
@@ -209,7 +210,7 @@ async function analyticsQueries(app: Nest, api: string, databaseUrl: string) {
          "toolCallsByConnector", "toolCallsByDecision", "plansApprovedManual", "plansApprovedAuto",
          "filesRead", "filesModified", "skillsUsed", "modelRequests", "inputTokens", "outputTokens",
          "costUsd", "policyViolations")
-       SELECT $1::uuid, current_date - d, 'user-' || lpad(u::text, 5, '0'), 3, $2::int * 6 / 10,
+       SELECT $1::uuid, (now() at time zone 'utc')::date - d, 'user-' || lpad(u::text, 5, '0'), 3, $2::int * 6 / 10,
          jsonb_build_object('github', jsonb_build_object('allow', $2::int / 2, 'ask', $2::int / 10),
                             'builtin', jsonb_build_object('deny', $2::int / 10 - 2)),
          jsonb_build_object('allow', $2::int / 2, 'ask', $2::int / 10, 'deny', $2::int / 10 - 2),
@@ -222,12 +223,20 @@ async function analyticsQueries(app: Nest, api: string, databaseUrl: string) {
          "toolCalls", "toolCallsByConnector", "toolCallsByDecision", "plansApprovedManual",
          "plansApprovedAuto", "filesRead", "filesModified", "skillsUsed", "modelRequests",
          "inputTokens", "outputTokens", "costUsd", "policyViolations")
-       SELECT $1::uuid, current_date - d, gen_random_uuid(), 40, 120, 4000, '{}', '{}', 80, 40,
+       SELECT $1::uuid, (now() at time zone 'utc')::date - d, gen_random_uuid(), 40, 120, 4000, '{}', '{}', 80, 40,
          1300, 660, 40, 640, 4800000, 1200000, 16.86, 40
        FROM generate_series(0, $2::int - 1) d, generate_series(1, $3::int) g`,
       [org.id, ANALYTICS_DAYS, ANALYTICS_GROUPS],
     );
-    await client.query('ANALYZE "UserDailyMetrics"; ANALYZE "GroupDailyMetrics"');
+    const rollups = app.get(RollupsRepository);
+    for (let d = 0; d < ANALYTICS_DAYS; d++) {
+      const day = new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10);
+      await rollups.recomputeOrganizationDay(org.id, day);
+    }
+    // What autovacuum does on its own after a bulk load (index-only scans need the visibility map).
+    await client.query(
+      'VACUUM ANALYZE "UserDailyMetrics", "GroupDailyMetrics", "OrganizationDailyMetrics"',
+    );
   } finally {
     await client.end();
   }

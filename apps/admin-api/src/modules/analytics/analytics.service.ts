@@ -100,8 +100,8 @@ function metrics(row: UserDailyMetrics | GroupDailyMetrics) {
   };
 }
 
-// Reads the rollups only (never the raw events), so a month over millions of events is a few
-// thousand rows through the primary key. Pages are keyset cursors on (day, user or group).
+// Reads the rollups only (never the raw events): a month's summary is ~30 organization rows, and
+// pages of daily rows go through the primary key. Pages are keyset cursors on (day, user or group).
 @Injectable()
 export class AnalyticsService {
   constructor(private readonly prisma: PrismaService) {}
@@ -174,35 +174,40 @@ export class AnalyticsService {
   }
 
   async summary(organizationId: string, range: DayRange): Promise<OrganizationSummary> {
-    // Two independent scans of the same rows, run side by side.
-    const [[totals], decisions] = await Promise.all([
+    // Totals from the organization's daily rows (one per day); people active on several days
+    // are counted once, from the per-user rows' primary key.
+    const [[totals], [active], decisions] = await Promise.all([
       this.prisma.$queryRaw<Record<string, bigint | string | null>[]>`
-      SELECT count(DISTINCT "userId") AS "activeUsers",
-        coalesce(sum(sessions), 0) AS sessions, coalesce(sum("toolCalls"), 0) AS "toolCalls",
-        coalesce(sum("plansApprovedManual"), 0) AS "plansApprovedManual",
-        coalesce(sum("plansApprovedAuto"), 0) AS "plansApprovedAuto",
-        coalesce(sum("filesRead"), 0) AS "filesRead",
-        coalesce(sum("filesModified"), 0) AS "filesModified",
-        coalesce(sum("skillsUsed"), 0) AS "skillsUsed",
-        coalesce(sum("modelRequests"), 0) AS "modelRequests",
-        coalesce(sum("inputTokens"), 0)::text AS "inputTokens",
-        coalesce(sum("outputTokens"), 0)::text AS "outputTokens",
-        coalesce(sum("costUsd"), 0)::text AS "costUsd",
-        coalesce(sum("policyViolations"), 0) AS "policyViolations"
-      FROM "UserDailyMetrics"
-      WHERE "organizationId" = ${organizationId}::uuid
-        AND day BETWEEN ${range.from}::date AND ${range.to}::date`,
+        SELECT coalesce(sum(sessions), 0) AS sessions, coalesce(sum("toolCalls"), 0) AS "toolCalls",
+          coalesce(sum("plansApprovedManual"), 0) AS "plansApprovedManual",
+          coalesce(sum("plansApprovedAuto"), 0) AS "plansApprovedAuto",
+          coalesce(sum("filesRead"), 0) AS "filesRead",
+          coalesce(sum("filesModified"), 0) AS "filesModified",
+          coalesce(sum("skillsUsed"), 0) AS "skillsUsed",
+          coalesce(sum("modelRequests"), 0) AS "modelRequests",
+          coalesce(sum("inputTokens"), 0)::text AS "inputTokens",
+          coalesce(sum("outputTokens"), 0)::text AS "outputTokens",
+          coalesce(sum("costUsd"), 0)::text AS "costUsd",
+          coalesce(sum("policyViolations"), 0) AS "policyViolations"
+        FROM "OrganizationDailyMetrics"
+        WHERE "organizationId" = ${organizationId}::uuid
+          AND day BETWEEN ${range.from}::date AND ${range.to}::date`,
+      this.prisma.$queryRaw<{ activeUsers: bigint }[]>`
+        SELECT count(*) AS "activeUsers" FROM (
+          SELECT DISTINCT "userId" FROM "UserDailyMetrics"
+          WHERE "organizationId" = ${organizationId}::uuid
+            AND day BETWEEN ${range.from}::date AND ${range.to}::date) people`,
       this.prisma.$queryRaw<{ decision: string; n: bigint }[]>`
-      SELECT d.key AS decision, sum(d.value::bigint) AS n
-      FROM "UserDailyMetrics", jsonb_each_text("toolCallsByDecision") d
-      WHERE "organizationId" = ${organizationId}::uuid
-        AND day BETWEEN ${range.from}::date AND ${range.to}::date
-      GROUP BY d.key ORDER BY d.key`,
+        SELECT d.key AS decision, sum(d.value::bigint) AS n
+        FROM "OrganizationDailyMetrics", jsonb_each_text("toolCallsByDecision") d
+        WHERE "organizationId" = ${organizationId}::uuid
+          AND day BETWEEN ${range.from}::date AND ${range.to}::date
+        GROUP BY d.key ORDER BY d.key`,
     ]);
     const count = (name: string) => Number(totals![name] ?? 0);
     return {
       ...range,
-      activeUsers: count('activeUsers'),
+      activeUsers: Number(active?.activeUsers ?? 0),
       sessions: count('sessions'),
       toolCalls: count('toolCalls'),
       toolCallsByDecision: Object.fromEntries(decisions.map((d) => [d.decision, Number(d.n)])),

@@ -76,6 +76,33 @@ const GROUP_ROLLUP = rollupSql(
   ', "activeUsers"',
 );
 
+// The organization's day from its users' rows (already exact sums).
+const ORGANIZATION_ROLLUP = `
+  INSERT INTO "OrganizationDailyMetrics" ("organizationId", day, "activeUsers", sessions,
+    "toolCalls", "toolCallsByDecision", "plansApprovedManual", "plansApprovedAuto", "filesRead",
+    "filesModified", "skillsUsed", "modelRequests", "inputTokens", "outputTokens", "costUsd",
+    "policyViolations", "updatedAt")
+  SELECT $1::uuid, $2::date, count(*), coalesce(sum(sessions), 0), coalesce(sum("toolCalls"), 0),
+    coalesce((SELECT jsonb_object_agg(key, n) FROM (
+      SELECT d.key, sum(d.value::bigint) AS n
+      FROM "UserDailyMetrics" u, jsonb_each_text(u."toolCallsByDecision") d
+      WHERE u."organizationId" = $1::uuid AND u.day = $2::date GROUP BY d.key) t), '{}'),
+    coalesce(sum("plansApprovedManual"), 0), coalesce(sum("plansApprovedAuto"), 0),
+    coalesce(sum("filesRead"), 0), coalesce(sum("filesModified"), 0),
+    coalesce(sum("skillsUsed"), 0), coalesce(sum("modelRequests"), 0),
+    coalesce(sum("inputTokens"), 0), coalesce(sum("outputTokens"), 0),
+    coalesce(sum("costUsd"), 0), coalesce(sum("policyViolations"), 0), now()
+  FROM "UserDailyMetrics" WHERE "organizationId" = $1::uuid AND day = $2::date
+  ON CONFLICT ("organizationId", day) DO UPDATE SET "activeUsers" = EXCLUDED."activeUsers",
+    sessions = EXCLUDED.sessions, "toolCalls" = EXCLUDED."toolCalls",
+    "toolCallsByDecision" = EXCLUDED."toolCallsByDecision",
+    "plansApprovedManual" = EXCLUDED."plansApprovedManual",
+    "plansApprovedAuto" = EXCLUDED."plansApprovedAuto", "filesRead" = EXCLUDED."filesRead",
+    "filesModified" = EXCLUDED."filesModified", "skillsUsed" = EXCLUDED."skillsUsed",
+    "modelRequests" = EXCLUDED."modelRequests", "inputTokens" = EXCLUDED."inputTokens",
+    "outputTokens" = EXCLUDED."outputTokens", "costUsd" = EXCLUDED."costUsd",
+    "policyViolations" = EXCLUDED."policyViolations", "updatedAt" = now()`;
+
 @Injectable()
 export class RollupsRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -106,6 +133,12 @@ export class RollupsRepository {
     await tx.$executeRaw`DELETE FROM "GroupDailyMetrics"
       WHERE "organizationId" = ${organizationId}::uuid AND day = ${day}::date`;
     await tx.$executeRawUnsafe(GROUP_ROLLUP, organizationId, day);
+    await tx.$executeRawUnsafe(ORGANIZATION_ROLLUP, organizationId, day);
+  }
+
+  // The organization's day alone, from UserDailyMetrics already in place.
+  async recomputeOrganizationDay(organizationId: string, day: string): Promise<void> {
+    await this.prisma.$executeRawUnsafe(ORGANIZATION_ROLLUP, organizationId, day);
   }
 
   recomputeDay(organizationId: string, day: string): Promise<void> {
