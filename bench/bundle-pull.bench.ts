@@ -23,6 +23,7 @@ import { applyMigrations } from '../apps/admin-api/src/platform/database/migrati
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
 import { createTestDatabase, dropTestDatabase } from '../test/support/test-database';
+import { reportResult } from './result';
 
 const CONNECTIONS = 200;
 const SECONDS = 5;
@@ -110,6 +111,26 @@ async function httpComparison() {
     console.log(
       `200 path: API ${(totals.api200 / ROUNDS).toFixed(0)} req/s, bare node:http ${(totals.bare200 / ROUNDS).toFixed(0)} req/s, ratio ${(totals.api200 / totals.bare200).toFixed(2)} (target ≥ 0.40)`,
     );
+    reportResult({
+      figure: 'bundle pull 304 (ETag unchanged)',
+      value: Math.round(totals.api304 / ROUNDS),
+      unit: 'req/s',
+      peer: 'bare node:http',
+      peerValue: Math.round(totals.bare304 / ROUNDS),
+      ratio: totals.api304 / totals.bare304,
+      goal: 'ratio ≥ 0.60',
+      met: totals.api304 / totals.bare304 >= 0.6,
+    });
+    reportResult({
+      figure: 'bundle pull 200 (new bundle)',
+      value: Math.round(totals.api200 / ROUNDS),
+      unit: 'req/s',
+      peer: 'bare node:http',
+      peerValue: Math.round(totals.bare200 / ROUNDS),
+      ratio: totals.api200 / totals.bare200,
+      goal: 'ratio ≥ 0.40',
+      met: totals.api200 / totals.bare200 >= 0.4,
+    });
     bare.close();
 
     // Idle long-polls: each its own keep-alive socket, held until the API's 60 s wait ends.
@@ -134,6 +155,13 @@ async function httpComparison() {
     console.log(
       `long-polls held: ${feed.heldPolls}; process RSS ${(before / 2 ** 20).toFixed(0)} → ${(after / 2 ** 20).toFixed(0)} MiB (+${((after - before) / 2 ** 20).toFixed(1)} MiB, ${((after - before) / POLLS / 1024).toFixed(1)} KiB per poll, client sockets included)`,
     );
+    reportResult({
+      figure: `memory per held long-poll (${POLLS} held)`,
+      value: (after - before) / POLLS / 1024,
+      unit: 'KiB',
+      goal: 'measured (sizing input)',
+      met: true,
+    });
     for (const request of requests) request.destroy();
     agent.destroy();
   } finally {
@@ -216,6 +244,13 @@ function compileAndSign() {
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const sample = [...shared.values()][0]!.bytes.length;
+  reportResult({
+    figure: `compile + sign bundles for ${USERS} users`,
+    value: ms,
+    unit: 'ms',
+    goal: '≤ 2000 ms',
+    met: ms <= 2000,
+  });
   console.log(
     `compile + sign: ${USERS} users, 200 connectors × 50 tools, ${shared.size} distinct policies (${sample} bytes each): ${ms.toFixed(0)} ms total (target ≤ 2000), ${(bytesTotal / 2 ** 20).toFixed(1)} MiB of signed headers`,
   );

@@ -18,6 +18,7 @@ import type {
   RoleGrant,
   RoleSource,
 } from '@steward/policy';
+import { reportResult } from './result';
 
 const CONNECTORS = 200;
 const TOOLS = 50;
@@ -209,6 +210,16 @@ console.log(
   `  cedar-wasm ${cedar.getCedarVersion()}: p50 ${percentile(theirs, 0.5).toFixed(1)} µs, p99 ${cedarP99.toFixed(1)} µs`,
 );
 console.log(`  ratio cedar / steward at p99: ${(cedarP99 / ourP99).toFixed(0)}×`);
+reportResult({
+  figure: 'tool decision p99',
+  value: ourP99,
+  unit: 'µs',
+  peer: 'cedar-wasm (same policies)',
+  peerValue: cedarP99,
+  ratio: ourP99 / cedarP99,
+  goal: '≤ 2 µs',
+  met: ourP99 <= 2,
+});
 console.log(`  same decision on 500 sampled requests: ${500 - mismatches}/500`);
 
 // ---- 2. paths ----------------------------------------------------------------------------------
@@ -237,6 +248,13 @@ for (let round = 0; round < 60; round++) {
 }
 const pathP99 = percentile(pathSamples.slice(pathSamples.length / 4), 0.99);
 console.log(`path decision (${folderRules} macOS folder rules: roots + ceiling)`);
+reportResult({
+  figure: 'path decision p99',
+  value: pathP99,
+  unit: 'µs',
+  goal: '≤ 10 µs',
+  met: pathP99 <= 10,
+});
 console.log(
   `  p50 ${percentile(pathSamples, 0.5).toFixed(3)} µs, p99 ${pathP99.toFixed(3)} µs (goal ≤ 10 µs: ${pathP99 <= 10 ? 'met' : 'MISSED'})`,
 );
@@ -256,4 +274,11 @@ console.log(
 console.log(
   `  p50 ${percentile(compileSamples, 0.5).toFixed(2)} ms, p99 ${compileP99.toFixed(2)} ms (goal ≤ 5 ms: ${compileP99 <= 5 ? 'met' : 'MISSED'})`,
 );
+reportResult({
+  figure: 'compile one user’s policy p99',
+  value: compileP99,
+  unit: 'ms',
+  goal: '≤ 5 ms',
+  met: compileP99 <= 5,
+});
 if (sink === 42) console.log('');

@@ -14,6 +14,7 @@ import { FileTools, type PathDecider } from '../apps/agent-runtime/src/tools/fil
 import { GrantedFolders } from '../apps/agent-runtime/src/tools/files/granted-folders';
 import { SandboxShell, sandboxHealth } from '../apps/agent-runtime/src/tools/shell/sandbox-shell';
 import { sessionPathDecider } from '../apps/agent-runtime/src/session/path-decisions';
+import { reportResult } from './result';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -127,6 +128,16 @@ console.log(
 console.log(
   `  A/B read_file with vs without policy: ${(((governedUs - readUs) / readUs) * 100).toFixed(2)}% (noise-bound)`,
 );
+reportResult({
+  figure: 'policy decisions per read_file call',
+  value: decisionUs,
+  unit: 'µs',
+  peer: 'read_file 4 KB itself',
+  peerValue: readUs,
+  ratio: decisionUs / readUs,
+  goal: '< 5% of read_file',
+  met: decisionUs / readUs < 0.05,
+});
 folders.close();
 
 async function shellBench(): Promise<void> {
@@ -151,6 +162,16 @@ async function shellBench(): Promise<void> {
   }
   await shell.stop();
   console.log(`sandbox session start (proxies, once per session): ${initMs.toFixed(1)} ms`);
+  reportResult({
+    figure: 'shell command in the sandbox (median)',
+    value: median(sandboxed),
+    unit: 'ms',
+    peer: 'bare bash',
+    peerValue: median(plain),
+    ratio: median(sandboxed) / median(plain),
+    goal: 'measured (per-command overhead)',
+    met: true,
+  });
   console.log(
     `shell command in the sandbox: ${median(sandboxed).toFixed(1)} ms median ` +
       `(p90 ${percentile(sandboxed, 0.9).toFixed(1)} ms); bare bash: ${median(plain).toFixed(1)} ms; ` +

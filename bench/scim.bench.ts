@@ -13,6 +13,7 @@ import { applyMigrations } from '../apps/admin-api/src/platform/database/migrati
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
 import { createTestDatabase, dropTestDatabase } from '../test/support/test-database';
+import { reportResult } from './result';
 
 const FILTER_SAMPLES = 300;
 const CREATE_USERS = 10_000;
@@ -145,6 +146,30 @@ async function main(): Promise<void> {
       throw new Error(`expected ${GROUP_MEMBERS} members, found ${stored}`);
 
     const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+    reportResult({
+      figure: 'SCIM userName eq p50 at 100,000 users',
+      value: large,
+      unit: 'ms',
+      peer: 'same at 1,000 users',
+      peerValue: small,
+      ratio: large / small,
+      goal: 'ratio ≤ 1.5',
+      met: large / small <= 1.5,
+    });
+    reportResult({
+      figure: `SCIM create users over HTTP (${CREATE_CONCURRENCY} concurrent)`,
+      value: usersPerSecond,
+      unit: 'users/s',
+      goal: '≥ 300 users/s',
+      met: usersPerSecond >= 300,
+    });
+    reportResult({
+      figure: `SCIM PATCH adding ${GROUP_MEMBERS} group members`,
+      value: patchSeconds,
+      unit: 's',
+      goal: '< 2 s',
+      met: patchSeconds < 2,
+    });
     console.log(`userName eq p50 at 1,000 users:   ${small.toFixed(2)} ms`);
     console.log(`userName eq p50 at 100,000 users: ${large.toFixed(2)} ms`);
     console.log(

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `npm run bench -- NAME` runs bench/NAME.bench.ts (compiled by scripts/build.mjs); with no name,
-// every benchmark in turn. Each prints its figures and the comparison its issue asks for.
-import { execFileSync } from 'node:child_process';
+// every benchmark in turn. Each prints its figures and the comparison its issue asks for, and one
+// `RESULT {json}` line per headline figure (bench/result.ts); those lines become the table in
+// docs/benchmarks.md (rows of benchmarks not run this time are kept).
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,17 +22,92 @@ if (unknown.length) {
   process.exit(2);
 }
 execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+// Streams the benchmark's output through and returns its RESULT lines.
+function runBench(name) {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', path.join(root, 'dist/bench', `${name}.bench.js`)],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => {
+      const results = output
+        .split('\n')
+        .filter((line) => line.startsWith('RESULT '))
+        .map((line) => JSON.parse(line.slice('RESULT '.length)));
+      resolve({ ok: code === 0, results });
+    });
+  });
+}
+
+function cell(value) {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'number') return String(value).replaceAll('|', '\\|');
+  return Math.abs(value) >= 100 ? value.toFixed(0) : Number(value.toPrecision(3)).toString();
+}
+
+const TABLE_FILE = path.join(root, 'docs/benchmarks.md');
+const HEADER = '| bench | figure | value | peer | peer value | ratio | goal | met | run |';
+
+function writeTable(rowsByBench) {
+  const kept = fs.existsSync(TABLE_FILE)
+    ? fs
+        .readFileSync(TABLE_FILE, 'utf8')
+        .split('\n')
+        .filter((line) => /^\| [a-z][\w-]* \|/.test(line) && line !== HEADER)
+        .filter((line) => !rowsByBench.has(line.split(' | ')[0].slice(2)))
+    : [];
+  const run = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const fresh = [...rowsByBench].flatMap(([bench, results]) =>
+    results.map((r) =>
+      [
+        bench,
+        r.figure,
+        `${cell(r.value)} ${r.unit}`,
+        r.peer,
+        r.peerValue === undefined ? '' : `${cell(r.peerValue)} ${r.unit}`,
+        r.ratio === undefined ? '' : `${cell(r.ratio)}×`,
+        r.goal,
+        r.met ? 'yes' : '**no**',
+        run,
+      ]
+        .map(cell)
+        .join(' | '),
+    ),
+  );
+  const rows = [...kept, ...fresh.map((row) => `| ${row} |`)].sort();
+  const text = [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (every benchmark) or `npm run bench -- NAME` (that one; the other',
+    'rows are kept). Each row is one `RESULT` line of `bench/NAME.bench.ts`; a peer is measured in',
+    'the same run as its figure, so compare ratios, not absolute figures across runs. Last machine:',
+    `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}.`,
+    '',
+    HEADER,
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+  fs.writeFileSync(TABLE_FILE, text);
+}
+
 let failed = false;
+const rowsByBench = new Map();
 for (const name of requested.length ? requested : available) {
   console.log(`\n=== bench ${name} ===`);
-  try {
-    execFileSync(process.execPath, ['--expose-gc', path.join(root, 'dist/bench', `${name}.bench.js`)], {
-      stdio: 'inherit',
-      cwd: root,
-    });
-  } catch {
+  const { ok, results } = await runBench(name);
+  if (!ok) {
     failed = true;
     console.error(`bench ${name} failed`);
   }
+  if (results.length) rowsByBench.set(name, results);
 }
+writeTable(rowsByBench);
+console.log(`\nwrote ${path.relative(root, TABLE_FILE)}`);
 process.exit(failed ? 1 : 0);
