@@ -86,8 +86,10 @@ export class AuthService {
       role,
       source: 'saml',
     });
-    const now = new Date();
-    await this.samlSettings.recordSuccessfulSignIn(organization.id, now);
+    const closedBootstrap = await this.samlSettings.recordSuccessfulSignIn(
+      organization.id,
+      new Date(),
+    );
     const session = await this.sessions.start(organization.id, admin.id);
     const actor = {
       actorType: 'admin' as const,
@@ -110,9 +112,8 @@ export class AuthService {
             },
           ]
         : []),
-      ...(organization.bootstrapDisabledAt
-        ? []
-        : [
+      ...(closedBootstrap
+        ? [
             {
               ...actor,
               action: 'organization.bootstrap_disabled',
@@ -120,7 +121,8 @@ export class AuthService {
               resourceId: organization.id,
               data: { cause: 'first_saml_sign_in' },
             },
-          ]),
+          ]
+        : []),
       {
         ...actor,
         action: 'admin.signed_in',

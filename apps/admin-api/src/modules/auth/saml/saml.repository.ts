@@ -34,15 +34,17 @@ export class SamlRepository {
     return count > 0;
   }
 
-  // The first successful SAML sign-in also closes the first-run bootstrap path for good.
-  async recordSuccessfulSignIn(organizationId: string, at: Date): Promise<void> {
-    await this.prisma.$transaction([
+  // The first successful SAML sign-in also closes the first-run bootstrap path for good; true when
+  // this call is the one that closed it.
+  async recordSuccessfulSignIn(organizationId: string, at: Date): Promise<boolean> {
+    const [, closed] = await this.prisma.$transaction([
       this.prisma.samlConnection.update({ where: { organizationId }, data: { lastSignInAt: at } }),
       this.prisma.organization.updateMany({
         where: { id: organizationId, bootstrapDisabledAt: null },
         data: { bootstrapDisabledAt: at, bootstrapTokenHash: null, bootstrapExpiresAt: null },
       }),
     ]);
+    return closed.count === 1;
   }
 
   listRoleMappings(organizationId: string) {

@@ -236,7 +236,11 @@ export class SamlService {
         'The SAML assertion carries no email address (as NameID or an email attribute).',
       );
     }
-    const groupsValue = profile[connection.groupsAttribute];
+    // From the assertion's attributes only, never from the profile's own fields (issuer, nameID).
+    const attributes = (profile.attributes ?? {}) as Record<string, unknown>;
+    const groupsValue = Object.hasOwn(attributes, connection.groupsAttribute)
+      ? attributes[connection.groupsAttribute]
+      : [];
     const groups = (Array.isArray(groupsValue) ? groupsValue : [groupsValue]).filter(
       (group): group is string => typeof group === 'string' && group.length > 0,
     );
