@@ -1,0 +1,54 @@
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { EventBus, InProcessEventBus, RedisEventBus } from './event-bus';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function nextMessage(bus: EventBus, channel: string): Promise<string> {
+  return new Promise((resolve) => {
+    void bus.subscribe(channel, (message) => resolve(message));
+  });
+}
+
+describe('event bus', () => {
+  it('delivers in-process', async () => {
+    const bus = new InProcessEventBus();
+    const received = nextMessage(bus, 'c');
+    await bus.publish('c', 'hello');
+    expect(await received).toBe('hello');
+  });
+
+  it('delivers across two processes’ buses through Redis, and stops after unsubscribe', async () => {
+    const prefix = `steward-bus-spec-${randomBytes(4).toString('hex')}`;
+    const a = new Redis(REDIS_URL);
+    const b = new Redis(REDIS_URL);
+    const publisher = new RedisEventBus(a, prefix);
+    const subscriber = new RedisEventBus(b, prefix);
+    try {
+      const got: string[] = [];
+      const unsubscribe = await subscriber.subscribe('bundles', (message) => got.push(message));
+      const second = nextMessage(subscriber, 'bundles');
+      await publisher.publish('bundles', 'v2');
+      expect(await second).toBe('v2');
+      expect(got).toEqual(['v2']);
+      unsubscribe();
+      // Another deployment sharing the Redis (another prefix) never sees these messages.
+      const otherConnection = a.duplicate();
+      const other = new RedisEventBus(otherConnection, `${prefix}-other`);
+      const otherGot: string[] = [];
+      await other.subscribe('bundles', (message) => otherGot.push(message));
+      const third = nextMessage(subscriber, 'bundles');
+      await publisher.publish('bundles', 'v3');
+      expect(await third).toBe('v3');
+      expect(got).toEqual(['v2']);
+      expect(otherGot).toEqual([]);
+      await other.close();
+      otherConnection.disconnect();
+    } finally {
+      await publisher.close();
+      await subscriber.close();
+      a.disconnect();
+      b.disconnect();
+    }
+  });
+});
