@@ -120,8 +120,8 @@ describe('npm start on an empty data folder', () => {
       const env = { STEWARD_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'error' };
       const first = await startServerProcess(env);
       expect(first.output()).toMatch(/first start: created organization "My organization"/);
-      expect(first.output()).toMatch(/Console:  http:\/\/localhost:\d+\//);
-      const link = /Sign in:  (\S+)/.exec(first.output())![1].replace('localhost', '127.0.0.1');
+      expect(first.output()).toMatch(/Console: {2}http:\/\/localhost:\d+\//);
+      const link = /Sign in: {2}(\S+)/.exec(first.output())![1].replace('localhost', '127.0.0.1');
       const ready = await fetch(`${first.url}/readyz`);
       expect(ready.status).toBe(200);
       const signIn = await fetch(link, { redirect: 'manual' });

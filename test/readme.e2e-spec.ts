@@ -5,7 +5,7 @@ import { describeVariables } from '../apps/admin-api/src/config/config';
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 
 function readmeTable(): Map<string, string> {
-  const rows = [...readme.matchAll(/^\| `([A-Z_]+)` \| (.+?) \| .+ \|$/gm)];
+  const rows = [...readme.matchAll(/^\| `([A-Z_]+)` +\| (.+?) +\| .+ \|$/gm)];
   return new Map(rows.map(([, name, defaultCell]) => [name, defaultCell.replace(/`/g, '')]));
 }
 
