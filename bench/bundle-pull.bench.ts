@@ -159,8 +159,9 @@ async function httpComparison() {
       figure: `memory per held long-poll (${POLLS} held)`,
       value: (after - before) / POLLS / 1024,
       unit: 'KiB',
-      goal: 'measured (sizing input)',
-      met: true,
+      // RSS is noisy on a shared machine: a shrink during the measurement makes the figure void.
+      goal: 'measured (void when ≤ 0)',
+      met: after > before,
     });
     for (const request of requests) request.destroy();
     agent.destroy();

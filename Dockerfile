@@ -1,0 +1,19 @@
+# The Steward image: the API (STEWARD_PROCESS_ROLE=api), the worker (worker.js) and the operator
+# CLI (bin/steward.js) are the same build. See docs/running-at-scale.md.
+FROM node:20-bookworm-slim
+
+# npm 11, as in development: it honours the project's allowScripts (no dependency install scripts).
+RUN npm install -g npm@11 && mkdir /app && chown node:node /app
+WORKDIR /app
+USER node
+
+# `npm install` (not `npm ci`: the lockfile is made on Linux x64 and lacks other platforms' optional
+# binaries) also builds dist/ and the console through the postinstall script.
+COPY --chown=node:node . .
+RUN npm install && npm cache clean --force
+
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
+  CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+CMD ["node", "dist/apps/admin-api/src/main.js"]
