@@ -1,0 +1,264 @@
+// npm run bench -- spend
+// Lease+settle pairs per second, side by side with pgbench doing a single-row UPDATE on the same
+// database, alternated A/B in one run (goal >= 0.5x of pgbench). Two figures for the spend side:
+//   - through HTTP: POST /spend/leases then /settle against the built API in its own process
+//     (endpoint auth, validation, NestJS + Fastify, the reserve and settle functions);
+//   - through the service: SpendService.lease + settle in this process (the same SQL, no HTTP),
+//     because on this 2-core machine the HTTP stack, not the ledger, dominates the first figure.
+// Every lease reserves against two hard budgets (the user's and the team's, shared by all users),
+// so the team's counter row is as contended as pgbench's single row.
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { AppModule } from '../apps/admin-api/src/app.module';
+import { loadConfig } from '../apps/admin-api/src/config/config';
+import { CredentialsService } from '../apps/admin-api/src/modules/credentials/credentials.service';
+import { GovernanceService } from '../apps/admin-api/src/modules/governance/governance.service';
+import { OrganizationsService } from '../apps/admin-api/src/modules/organizations/organizations.service';
+import { SpendService } from '../apps/admin-api/src/modules/spend/spend.service';
+import { applyMigrations } from '../apps/admin-api/src/platform/database/migrations';
+import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
+import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
+import { createTestDatabase, dropTestDatabase } from '../test/support/test-database';
+
+const USERS = 16;
+const SECONDS = 10;
+const ROUNDS = 2;
+const WARMUP_SECONDS = 3;
+const PGBENCH_CLIENTS = 8;
+const ACTOR = { type: 'operator' as const, id: 'bench' };
+
+type Nest = Awaited<ReturnType<typeof createHttpApp>>;
+interface Endpoint {
+  organizationId: string;
+  userId: string;
+  endpointId: string;
+  secret: string;
+}
+
+async function fixture(app: Nest): Promise<Endpoint[]> {
+  const prisma = app.get(PrismaService);
+  const governance = app.get(GovernanceService);
+  const org = await app.get(OrganizationsService).create('Spend Bench', { type: 'operator' });
+  const team = await prisma.directoryGroup.create({
+    data: { organizationId: org.id, displayName: 'Everyone' },
+  });
+  await governance.createSpendLimit(
+    org.id,
+    {
+      subjectType: 'group',
+      subjectId: team.id,
+      amountUsd: '1000000000',
+      period: 'month',
+      enforcement: 'hard',
+      alertThresholds: [],
+    },
+    ACTOR,
+  );
+  const endpoints: Endpoint[] = [];
+  for (let i = 0; i < USERS; i++) {
+    const user = await prisma.directoryUser.create({
+      data: { organizationId: org.id, userName: `user${i}`, userNameLower: `user${i}` },
+    });
+    await prisma.directoryGroupMember.create({
+      data: { organizationId: org.id, groupId: team.id, userId: user.id },
+    });
+    await governance.createSpendLimit(
+      org.id,
+      {
+        subjectType: 'user',
+        subjectId: user.id,
+        amountUsd: '1000000',
+        period: 'day',
+        enforcement: 'hard',
+        alertThresholds: [],
+      },
+      ACTOR,
+    );
+    const credential = await app
+      .get(CredentialsService)
+      .issue(org.id, 'endpoint', { actor: { type: 'operator' } });
+    const endpoint = await prisma.endpoint.create({
+      data: {
+        organizationId: org.id,
+        userId: user.id,
+        credentialId: credential.id,
+        deviceName: `bench-${i}`,
+        os: 'linux',
+        runtimeVersion: '0',
+      },
+    });
+    endpoints.push({
+      organizationId: org.id,
+      userId: user.id,
+      endpointId: endpoint.id,
+      secret: credential.secret,
+    });
+  }
+  return endpoints;
+}
+
+async function timed(pair: (worker: number) => Promise<void>, seconds = SECONDS): Promise<number> {
+  const deadline = Date.now() + seconds * 1000;
+  let pairs = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: USERS }, async (_, worker) => {
+      while (Date.now() < deadline) {
+        await pair(worker);
+        pairs++;
+      }
+    }),
+  );
+  return pairs / ((Date.now() - started) / 1000);
+}
+
+async function call(url: string, secret: string, body: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+function httpPairs(api: string, endpoints: Endpoint[], seconds = SECONDS): Promise<number> {
+  return timed(async (worker) => {
+    const { secret } = endpoints[worker]!;
+    const lease = await call(`${api}/api/v1/endpoints/spend/leases`, secret, { amountUsd: '0.01' });
+    await call(`${api}/api/v1/endpoints/spend/leases/${String(lease.id)}/settle`, secret, {
+      costUsd: '0.005',
+    });
+  }, seconds);
+}
+
+function servicePairs(app: Nest, endpoints: Endpoint[], seconds = SECONDS): Promise<number> {
+  const spend = app.get(SpendService);
+  return timed(async (worker) => {
+    const endpoint = endpoints[worker]!;
+    const lease = await spend.lease(endpoint, { amountUsd: '0.01' });
+    await spend.settle(endpoint, lease.id, { costUsd: '0.005' });
+  }, seconds);
+}
+
+function pgbench(databaseName: string, script: string): number {
+  const output = execFileSync(
+    'pgbench',
+    ['-n', '-f', script, '-c', String(PGBENCH_CLIENTS), '-j', '2', '-T', String(SECONDS)],
+    {
+      env: { ...process.env, PGHOST: '127.0.0.1', PGUSER: 'postgres', PGDATABASE: databaseName },
+      encoding: 'utf8',
+    },
+  );
+  const match = /tps = ([\d.]+)/.exec(output);
+  if (!match) throw new Error(`pgbench said:\n${output}`);
+  return Number(match[1]);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function spawnApi(
+  databaseUrl: string,
+  queuePrefix: string,
+): Promise<ChildProcess & { url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/apps/admin-api/src/main.js'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      STEWARD_QUEUE_PREFIX: queuePrefix,
+      STEWARD_SECRET_KEY: 'bench-secret-key-0123456789abcdefghijklmnopqrstuv',
+      STEWARD_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'steward-bench-')),
+      STEWARD_PROCESS_ROLE: 'api',
+      LOG_LEVEL: 'error',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('is running')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`API exited (${code})`)));
+  });
+  return Object.assign(child, { url: `http://127.0.0.1:${port}` });
+}
+
+async function main() {
+  const database = await createTestDatabase('steward_bench_spend');
+  await applyMigrations(database.url);
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    STEWARD_QUEUE_PREFIX: `steward-bench-${Date.now()}`,
+    STEWARD_SECRET_KEY: 'bench-secret-key-0123456789abcdefghijklmnopqrstuv',
+    LOG_LEVEL: 'error',
+    STEWARD_PROCESS_ROLE: 'api',
+    PORT: '0',
+    HOST: '127.0.0.1',
+  });
+  const app = await createHttpApp(AppModule.forRoot(config), config);
+  const api = await spawnApi(database.url, config.STEWARD_QUEUE_PREFIX);
+  const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spend-pgbench-')), 'update.sql');
+  fs.writeFileSync(script, 'UPDATE spend_bench_row SET n = n + 1 WHERE id = 1;\n');
+  try {
+    const prisma = app.get(PrismaService);
+    await prisma.$executeRawUnsafe('CREATE TABLE spend_bench_row (id int PRIMARY KEY, n bigint)');
+    await prisma.$executeRawUnsafe('INSERT INTO spend_bench_row VALUES (1, 0)');
+    const endpoints = await fixture(app);
+    console.log(
+      `spend: ${USERS} concurrent users, each lease against 2 hard budgets (own + shared team), ` +
+        `${SECONDS} s per side, ${ROUNDS} rounds A/B; pgbench -c ${PGBENCH_CLIENTS} single-row UPDATE`,
+    );
+    // Warm-up (JIT, credential and limit caches, connection pools), not counted.
+    await httpPairs(api.url, endpoints, WARMUP_SECONDS);
+    await servicePairs(app, endpoints, WARMUP_SECONDS);
+    const http: number[] = [];
+    const service: number[] = [];
+    const pg: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      http.push(await httpPairs(api.url, endpoints));
+      pg.push(pgbench(database.name, script));
+      service.push(await servicePairs(app, endpoints));
+      console.log(
+        `  round ${round}: HTTP ${http.at(-1)!.toFixed(0)} pairs/s, service ${service.at(-1)!.toFixed(0)} pairs/s, pgbench ${pg.at(-1)!.toFixed(0)} tps`,
+      );
+    }
+    const best = (values: number[]) => Math.max(...values);
+    console.log(
+      `lease+settle through HTTP ${best(http).toFixed(0)} pairs/s vs pgbench ${best(pg).toFixed(0)} tps: ` +
+        `${(best(http) / best(pg)).toFixed(2)}x (goal >= 0.5x)`,
+    );
+    console.log(
+      `lease+settle through the service ${best(service).toFixed(0)} pairs/s vs pgbench ${best(pg).toFixed(0)} tps: ` +
+        `${(best(service) / best(pg)).toFixed(2)}x (goal >= 0.5x)`,
+    );
+  } finally {
+    api.kill('SIGTERM');
+    await new Promise((resolve) => api.once('exit', resolve));
+    await app.close();
+    await dropTestDatabase(database.name);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
