@@ -52,6 +52,37 @@ describe('steward CLI against Postgres (DATABASE_URL)', () => {
     expect(again).toMatchObject({ code: 2, stderr: expect.stringMatching(/already revoked/) });
   });
 
+  it('refuses a bootstrap link once SAML works, unless an operator breaks the glass', async () => {
+    const organization = JSON.parse(
+      (await runCli('steward', ['org', 'create', 'Locked Out Co', '--json'], env)).stdout,
+    );
+    const db = new Client({ connectionString: process.env.DATABASE_URL });
+    await db.connect();
+    await db.query('UPDATE "Organization" SET "bootstrapDisabledAt" = now() WHERE id = $1', [
+      organization.id,
+    ]);
+    const refused = await runCli('steward', ['org', 'bootstrap-link', organization.slug], env);
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringMatching(/SAML works there/) });
+
+    const reopened = await runCli(
+      'steward',
+      ['org', 'bootstrap-link', organization.slug, '--reopen', '--json'],
+      env,
+    );
+    expect(JSON.parse(reopened.stdout).link).toMatch(
+      /\/auth\/bootstrap\/locked-out-co\?token=stw_boot_/,
+    );
+    const { rows } = await db.query(
+      `SELECT action FROM "AuditEvent" WHERE "organizationId" = $1 ORDER BY seq`,
+      [organization.id],
+    );
+    await db.end();
+    expect(rows.map((row) => row.action)).toEqual([
+      'organization.created',
+      'organization.bootstrap_reopened',
+    ]);
+  });
+
   it('refuses a bad --type with the accepted values, and changes nothing', async () => {
     const result = await runCli(
       'steward',

@@ -80,15 +80,22 @@ org
 org
   .command('bootstrap-link <org>')
   .description('issue a new one-time sign-in link for the first admin (until SAML works)')
+  .option(
+    '--reopen',
+    'break glass: re-enable it after SAML worked (e.g. the IdP certificate expired)',
+  )
   .option('--json', 'print JSON')
-  .action(async (idOrSlug: string, options: { json?: boolean }) => {
+  .action(async (idOrSlug: string, options: { reopen?: boolean; json?: boolean }) => {
     const link = await withServices(async (app) => {
       const organizations = app.get(OrganizationsService);
-      return organizations.issueBootstrapLink(await organizations.get(idOrSlug));
+      let organization = await organizations.get(idOrSlug);
+      if (options.reopen)
+        organization = await organizations.reopenBootstrap(organization, OPERATOR);
+      return organizations.issueBootstrapLink(organization);
     });
     if (!link)
       throw new UsageError(
-        'the bootstrap sign-in is disabled for this organization: SAML works there',
+        'the bootstrap sign-in is disabled for this organization because SAML works there; --reopen re-enables it',
       );
     print(!!options.json, { link }, link);
   });

@@ -48,4 +48,8 @@ export class OrganizationsRepository {
       data: { bootstrapTokenHash: tokenHash, bootstrapExpiresAt: expiresAt },
     });
   }
+
+  reopenBootstrap(id: string): Promise<Organization> {
+    return this.prisma.organization.update({ where: { id }, data: { bootstrapDisabledAt: null } });
+  }
 }

@@ -82,6 +82,23 @@ export class OrganizationsService {
     };
   }
 
+  // Break glass for an operator locked out of SSO: the bootstrap path works again (audited) until
+  // the next successful SAML sign-in closes it.
+  async reopenBootstrap(
+    organization: Organization,
+    actor: { type: ActorType; id?: string },
+  ): Promise<Organization> {
+    const reopened = await this.organizations.reopenBootstrap(organization.id);
+    await this.audit.record(organization.id, {
+      actorType: actor.type,
+      actorId: actor.id,
+      action: 'organization.bootstrap_reopened',
+      resourceType: 'organization',
+      resourceId: organization.id,
+    });
+    return reopened;
+  }
+
   // A one-time link that signs in the first owner, until SAML works for the organization. Issuing
   // a new one invalidates the previous link.
   async issueBootstrapLink(organization: Organization): Promise<string | null> {
