@@ -65,6 +65,21 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
     expect(await api.get(AuditVerifier).verify(org.organizationId)).toMatchObject({ ok: true });
   });
 
+  it('stores a batch once when it is uploaded several times at the same moment', async () => {
+    const org = await telemetryFixture(api, 'Racing Co');
+    const ivan = await org.enrol('ivan');
+    const events = sessionEvents(ivan.subject(), new Date(Date.now() - 600_000));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => upload(api, ivan.secret, events)),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const stored = results.map((r) => r.body.stored as number);
+    expect(stored.reduce((a, b) => a + b, 0)).toBe(events.length);
+    const [{ count }] = await api.prisma.$queryRaw<{ count: bigint }[]>`
+      SELECT count(*) FROM "AgentEvent" WHERE "organizationId" = ${org.organizationId}::uuid`;
+    expect(count).toBe(BigInt(events.length));
+  });
+
   it('refuses uploads without an endpoint credential and bodies that are not batches', async () => {
     const org = await telemetryFixture(api, 'Refusing Co');
     const analyticsKey = await api

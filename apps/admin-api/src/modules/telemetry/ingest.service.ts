@@ -106,8 +106,8 @@ export class IngestService {
     rows: EventRow[],
   ): Promise<{ stored: number; forward: boolean }> {
     const organizationId = caller.organizationId;
-    return this.events.transaction(async (sql) => {
-      const inserted = await this.events.insert(sql, organizationId, batchId, rows);
+    return this.events.transaction(async (sql, client) => {
+      const inserted = await this.events.insert(sql, client, organizationId, batchId, rows);
       if (!inserted.length) return { stored: 0, forward: false };
       const insertedIds = new Set(inserted.map((row) => row.id));
       const storedRows = rows.filter((row) => insertedIds.has(row.id));
