@@ -10,6 +10,7 @@ import {
   IconUsersGroup,
   type Icon,
 } from '@tabler/icons-react';
+import type { Area } from '../lib/permissions';
 
 export interface NavItem {
   to:
@@ -24,16 +25,17 @@ export interface NavItem {
     | '/settings';
   label: string;
   icon: Icon;
+  area: Area;
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
-  { to: '/', label: 'Overview', icon: IconHome },
-  { to: '/people', label: 'People & groups', icon: IconUsersGroup },
-  { to: '/roles', label: 'Roles', icon: IconShieldLock },
-  { to: '/connectors', label: 'Connectors', icon: IconPlugConnected },
-  { to: '/folders', label: 'Folders', icon: IconFolders },
-  { to: '/spend', label: 'Spend', icon: IconCoin },
-  { to: '/endpoints', label: 'Endpoints & rollout', icon: IconDeviceLaptop },
-  { to: '/audit', label: 'Audit', icon: IconListDetails },
-  { to: '/settings', label: 'Settings', icon: IconAdjustments },
+  { to: '/', label: 'Overview', icon: IconHome, area: 'overview' },
+  { to: '/people', label: 'People & groups', icon: IconUsersGroup, area: 'people' },
+  { to: '/roles', label: 'Roles', icon: IconShieldLock, area: 'roles' },
+  { to: '/connectors', label: 'Connectors', icon: IconPlugConnected, area: 'connectors' },
+  { to: '/folders', label: 'Folders', icon: IconFolders, area: 'folders' },
+  { to: '/spend', label: 'Spend', icon: IconCoin, area: 'spend' },
+  { to: '/endpoints', label: 'Endpoints & rollout', icon: IconDeviceLaptop, area: 'endpoints' },
+  { to: '/audit', label: 'Audit', icon: IconListDetails, area: 'audit' },
+  { to: '/settings', label: 'Settings', icon: IconAdjustments, area: 'settings' },
 ];

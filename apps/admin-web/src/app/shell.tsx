@@ -2,12 +2,14 @@ import { AppShell, Box, Burger, Group, ScrollArea, Text, ThemeIcon } from '@mant
 import { useDisclosure } from '@mantine/hooks';
 import { Outlet, useRouterState } from '@tanstack/react-router';
 import { IconShieldCheck } from '@tabler/icons-react';
-import { useEffect, useRef } from 'react';
+import { Suspense, useEffect, useRef } from 'react';
 import { ColorSchemeControl } from '../components/ui/color-scheme-control';
 import { NavItemLink } from '../components/ui/links';
 import { SignedInAdmin } from '../features/auth/components/signed-in-admin';
 import { useViewer } from '../features/auth/hooks/use-viewer';
+import { canSee } from '../lib/permissions';
 import { NAV_ITEMS } from './navigation';
+import { RoutePending } from './route-states';
 import classes from './shell.module.css';
 
 export function ConsoleShell() {
@@ -71,16 +73,18 @@ export function ConsoleShell() {
       <AppShell.Navbar p="xs" id="console-navigation">
         <AppShell.Section grow component={ScrollArea}>
           <nav aria-label="Console">
-            {NAV_ITEMS.map(({ to, label, icon: Icon }) => (
-              <NavItemLink
-                key={to}
-                to={to}
-                label={label}
-                leftSection={<Icon size={18} stroke={1.6} aria-hidden />}
-                activeOptions={{ exact: to === '/' }}
-                activeProps={{ active: true }}
-              />
-            ))}
+            {NAV_ITEMS.filter(({ area }) => canSee(viewer, area)).map(
+              ({ to, label, icon: Icon }) => (
+                <NavItemLink
+                  key={to}
+                  to={to}
+                  label={label}
+                  leftSection={<Icon size={18} stroke={1.6} aria-hidden />}
+                  activeOptions={{ exact: to === '/' }}
+                  activeProps={{ active: true }}
+                />
+              ),
+            )}
           </nav>
         </AppShell.Section>
         {/* On narrow screens the header has no room for the theme switch. */}
@@ -90,7 +94,9 @@ export function ConsoleShell() {
       </AppShell.Navbar>
 
       <AppShell.Main id="main" ref={mainRef} tabIndex={-1} className={classes.main}>
-        <Outlet />
+        <Suspense fallback={<RoutePending />}>
+          <Outlet />
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );

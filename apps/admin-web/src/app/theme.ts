@@ -9,6 +9,8 @@ export const theme = createTheme({
     'Inter, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
   // Visible focus for keyboard users only, in both themes.
   focusRing: 'auto',
+  // No sliding or fading for people who asked their system for less motion.
+  respectReducedMotion: true,
 });
 
 // Mantine's default greys and tints fall under 4.5:1 on white; keep text readable (WCAG AA).

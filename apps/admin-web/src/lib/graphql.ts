@@ -5,6 +5,7 @@ import type { introspection } from '../generated/graphql-env';
 // (`npm run web:codegen`); custom scalars get their wire types here as the schema grows.
 export const graphql = initGraphQLTada<{
   introspection: introspection;
+  scalars: { DateTime: string };
 }>();
 
 export type { ResultOf, VariablesOf, FragmentOf } from 'gql.tada';

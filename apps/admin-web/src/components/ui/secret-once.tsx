@@ -1,0 +1,33 @@
+import { Alert, Code, CopyButton, Button, Group, Stack, Text } from '@mantine/core';
+import { IconKey } from '@tabler/icons-react';
+
+// A freshly issued secret: the API stores only its hash, so this is the only time it exists.
+export function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
+  return (
+    <Alert
+      color="yellow"
+      variant="light"
+      icon={<IconKey aria-hidden />}
+      title="Copy this secret now"
+    >
+      <Stack gap="xs">
+        <Text size="sm">It is shown once. Steward keeps only a hash and cannot show it again.</Text>
+        <Code block data-testid="secret-once">
+          {secret}
+        </Code>
+        <Group gap="xs">
+          <CopyButton value={secret}>
+            {({ copied, copy }) => (
+              <Button size="xs" variant="default" onClick={copy}>
+                {copied ? 'Copied' : 'Copy'}
+              </Button>
+            )}
+          </CopyButton>
+          <Button size="xs" variant="subtle" onClick={onDone}>
+            I have stored it
+          </Button>
+        </Group>
+      </Stack>
+    </Alert>
+  );
+}

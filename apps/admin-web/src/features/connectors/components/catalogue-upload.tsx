@@ -1,0 +1,79 @@
+import { Button, Group, Stack, Text, Textarea } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { ApiError } from '../../../components/ui/api-error';
+import type { Connector } from '../graphql/connectors';
+import { useImportConnectorTools, useUploadConnectorTools } from '../hooks/use-connectors';
+
+function jsonError(value: string): string | null {
+  if (!value.trim()) return 'Paste the server’s tools/list result';
+  try {
+    JSON.parse(value);
+    return null;
+  } catch {
+    return 'This is not valid JSON';
+  }
+}
+
+// Two ways to learn a connector's tools: ask the server (the API connects to it), or paste the
+// tools/list result when the API cannot reach it.
+export function CatalogueUpload({
+  connector,
+  readOnly,
+}: {
+  connector: Connector;
+  readOnly: boolean;
+}) {
+  const upload = useUploadConnectorTools();
+  const importTools = useImportConnectorTools();
+  const form = useForm({
+    initialValues: { catalogue: '' },
+    validate: { catalogue: jsonError },
+    validateInputOnChange: true,
+  });
+  if (readOnly) return null;
+  const result = upload.data?.uploadConnectorTools ?? importTools.data?.importConnectorTools;
+
+  return (
+    <form
+      noValidate
+      aria-label="Import tools"
+      onSubmit={form.onSubmit((values) =>
+        upload.mutate(
+          { id: connector.id, catalogue: values.catalogue },
+          { onSuccess: () => form.reset() },
+        ),
+      )}
+    >
+      <Stack gap="xs">
+        <Textarea
+          label="Tool catalogue (JSON)"
+          description='The result of tools/list: {"tools": [...]} or [...]'
+          autosize
+          minRows={3}
+          maxRows={10}
+          ff="monospace"
+          {...form.getInputProps('catalogue')}
+        />
+        <Group gap="xs">
+          <Button type="submit" variant="default" loading={upload.isPending}>
+            Import pasted catalogue
+          </Button>
+          <Button
+            variant="subtle"
+            loading={importTools.isPending}
+            onClick={() => importTools.mutate({ id: connector.id })}
+          >
+            Ask the server for its tools
+          </Button>
+        </Group>
+        {result && (
+          <Text size="sm" role="status">
+            {result.added.length} added, {result.changed.length} changed, {result.removed.length}{' '}
+            removed.
+          </Text>
+        )}
+        <ApiError error={upload.error ?? importTools.error} />
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,30 @@
+import { graphql, type ResultOf, type VariablesOf } from '../../../lib/graphql';
+
+export const SpendLimitsQuery = graphql(`
+  query SpendLimits {
+    spendLimits {
+      id
+      subjectType
+      subjectId
+      period
+      amountUsd
+      enforcement
+      alertThresholds
+    }
+  }
+`);
+export const CreateSpendLimitMutation = graphql(`
+  mutation CreateSpendLimit($input: SpendLimitInput!) {
+    createSpendLimit(input: $input) {
+      id
+    }
+  }
+`);
+export const DeleteSpendLimitMutation = graphql(`
+  mutation DeleteSpendLimit($id: ID!) {
+    deleteSpendLimit(id: $id)
+  }
+`);
+
+export type SpendLimit = ResultOf<typeof SpendLimitsQuery>['spendLimits'][number];
+export type SpendLimitInput = VariablesOf<typeof CreateSpendLimitMutation>['input'];
