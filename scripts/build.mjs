@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// Builds what `npm start`, the CLIs and the console need: the Prisma client, the TypeScript of
-// apps/ and libs/ (compiled by SWC, which keeps decorator metadata for NestJS's injection), and the
-// console bundle. Each step is skipped when its inputs have not changed since the last build, so
-// `npm start` stays fast. `--force` rebuilds everything.
+// Builds what `npm start`, `npm test`, the CLIs and the console need: the Prisma client, the
+// TypeScript of apps/ and libs/ (compiled by SWC, which keeps decorator metadata for NestJS's
+// injection), and the console bundle. Each step is skipped when its inputs have not changed since
+// the last build, so it runs before every start, test run and CLI call. `--force` rebuilds
+// everything; `--no-console` skips the console (the CLIs don't need it).
+//
+// It is not an install script on purpose: with strict-allow-scripts, `npx steward` treats a root
+// package with install scripts as one to approve, and refuses.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +18,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const stamps = path.join(dist, '.stamps');
 const force = process.argv.includes('--force');
+const withConsole = !process.argv.includes('--no-console');
 
 const TS_ROOTS = ['apps/admin-api/src', 'apps/agent-runtime/src', 'libs', 'bench', 'test/support'];
 const LIB_ALIASES = {
@@ -78,7 +83,12 @@ step('typescript', () => {
     ),
   );
   const { same, save } = unchanged('typescript', files);
-  if (same && fs.existsSync(path.join(dist, 'apps/admin-api/src/main.js'))) return false;
+  const entries = [
+    'apps/admin-api/src/main.js',
+    'apps/admin-api/src/cli.js',
+    'apps/agent-runtime/src/main.js',
+  ];
+  if (same && entries.every((entry) => fs.existsSync(path.join(dist, entry)))) return false;
   compileTypeScript(files);
   save();
 });
@@ -113,7 +123,7 @@ function compileTypeScript(files) {
 
 step('console', () => {
   const web = path.join(root, 'apps/admin-web');
-  if (!fs.existsSync(path.join(web, 'index.html'))) return false;
+  if (!withConsole || !fs.existsSync(path.join(web, 'index.html'))) return false;
   const inputs = walk(web, (f) => !f.includes(`${path.sep}dist${path.sep}`));
   const { same, save } = unchanged('console', inputs);
   if (same && fs.existsSync(path.join(web, 'dist/index.html'))) return false;
