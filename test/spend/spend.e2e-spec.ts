@@ -234,7 +234,7 @@ describe('spend leases', () => {
 
   describe('alerts', () => {
     let receiver: Server;
-    const received: { headers: IncomingMessage['headers']; body: string }[] = [];
+    const received: { headers: IncomingMessage['headers']; body: string; status: number }[] = [];
     let receiverUrl: string;
 
     beforeAll(async () => {
@@ -242,8 +242,10 @@ describe('spend leases', () => {
         let body = '';
         request.on('data', (chunk: Buffer) => (body += chunk.toString()));
         request.on('end', () => {
-          received.push({ headers: request.headers, body });
-          response.writeHead(204).end();
+          // The first delivery fails: the job's retry must deliver it, once.
+          const status = received.length === 0 ? 503 : 204;
+          received.push({ headers: request.headers, body, status });
+          response.writeHead(status).end();
         });
       });
       await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -252,7 +254,7 @@ describe('spend leases', () => {
 
     afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
 
-    it('posts one signed webhook and one audit record per threshold per period', async () => {
+    it('posts one signed webhook (retried until accepted) and one audit record per threshold per period', async () => {
       const org = await spendFixture(api, 'Alerts Co');
       const limit = await org.limit('group', '1', {
         enforcement: 'soft',
@@ -290,8 +292,11 @@ describe('spend leases', () => {
       await spendOnce('0.5'); // 150%: a soft limit allows, nothing new to say
       await api.jobs.drain();
 
-      expect(received).toHaveLength(3);
-      const thresholds = received.map((delivery) => {
+      // Four requests: the first failed and was retried.
+      expect(received).toHaveLength(4);
+      const accepted = received.filter((delivery) => delivery.status === 204);
+      expect(accepted.map((delivery) => delivery.body)).toContain(received[0]!.body);
+      const thresholds = accepted.map((delivery) => {
         const [t, v1] = String(delivery.headers['steward-signature'])
           .split(',')
           .map((part) => part.split('=')[1]!);
