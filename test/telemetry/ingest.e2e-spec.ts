@@ -4,7 +4,7 @@ import { CredentialsService } from '../../apps/admin-api/src/modules/credentials
 import { RollupsRepository } from '../../apps/admin-api/src/modules/analytics/rollups.repository';
 import { ForwardingService } from '../../apps/admin-api/src/modules/telemetry/forwarding.service';
 import { AuditVerifier } from '../../apps/admin-api/src/modules/audit/audit-verifier';
-import { batchDigest } from '../../apps/admin-api/src/modules/telemetry/batch-digest';
+import { batchDigest } from '../../apps/admin-api/src/modules/audit/batch-digest';
 import { EventsRepository } from '../../apps/admin-api/src/modules/telemetry/events.repository';
 import { graphql, signInAdmin } from '../support/admin-session';
 import { startTestApi, TestApi } from '../support/api';
@@ -62,7 +62,18 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
       .get(EventsRepository)
       .findByBatch(org.organizationId, data.days, records[0]!.resourceId!);
     expect(batchDigest(stored)).toBe(data.digest);
-    expect(await api.get(AuditVerifier).verify(org.organizationId)).toMatchObject({ ok: true });
+    const verifier = api.get(AuditVerifier);
+    expect(await verifier.verify(org.organizationId, { events: true })).toMatchObject({ ok: true });
+
+    // Agent events are vouched for by their batch's digest: editing one is detected.
+    await api.prisma.$executeRaw`
+      UPDATE "AgentEvent" SET payload = jsonb_set(payload, '{decision}', '"deny"')
+      WHERE "organizationId" = ${org.organizationId}::uuid AND type = 'tool.called'`;
+    expect(await verifier.verify(org.organizationId)).toMatchObject({ ok: true });
+    expect(await verifier.verify(org.organizationId, { events: true })).toMatchObject({
+      ok: false,
+      firstBad: { id: records[0]!.id.toString(), problem: 'events-changed' },
+    });
   });
 
   it('stores a batch once when it is uploaded several times at the same moment', async () => {

@@ -194,11 +194,12 @@ audit
   .command('verify')
   .description('recompute the hash chain; names the first edited, deleted or reordered record')
   .requiredOption('--org <id>', 'organization id or slug')
+  .option('--events', 'also re-hash the agent events of every ingest batch (reads every event)')
   .option('--json', 'print JSON')
-  .action(async (options: { org: string; json?: boolean }) => {
+  .action(async (options: { org: string; events?: boolean; json?: boolean }) => {
     const result = await withServices(async (app) => {
       const organization = await app.get(OrganizationsService).get(options.org);
-      return app.get(AuditVerifier).verify(organization.id);
+      return app.get(AuditVerifier).verify(organization.id, { events: options.events });
     });
     print(
       !!options.json,

@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../platform/database/prisma.service';
+import type { AgentEvent } from '@steward/telemetry';
 import { chainHash, GENESIS_HASH } from './audit-hash';
+import { batchDigest } from './batch-digest';
 
 export type AuditProblem =
   | 'edited' // the record's content no longer matches its hash
   | 'broken-link' // its prevHash is not the previous record's hash (deleted or reordered before it)
   | 'missing' // a sequence number is absent (deleted)
-  | 'truncated'; // the newest records are gone (the chain head says more were written)
+  | 'truncated' // the newest records are gone (the chain head says more were written)
+  | 'events-changed'; // agent events no longer match their ingest batch's digest
 
 export interface AuditVerification {
   ok: boolean;
@@ -18,6 +21,7 @@ export interface AuditVerification {
 }
 
 const PAGE = 5000;
+const INGEST_ACTION = 'agent.events.ingested';
 
 // Walks the organization's chain in sequence order and recomputes every hash. Any edited, deleted
 // or reordered record breaks either its own hash, its link to the previous record or the sequence;
@@ -27,7 +31,52 @@ const PAGE = 5000;
 export class AuditVerifier {
   constructor(private readonly prisma: PrismaService) {}
 
-  async verify(organizationId: string): Promise<AuditVerification> {
+  // With `events`, also re-hashes the agent events of every ingest batch record against the
+  // record's digest (reads every stored event: an auditor's deep check, not a routine one).
+  async verify(
+    organizationId: string,
+    options: { events?: boolean } = {},
+  ): Promise<AuditVerification> {
+    const chain = await this.verifyChain(organizationId);
+    if (!chain.ok || !options.events) return chain;
+    const firstBad = await this.verifyEventBatches(organizationId, BigInt(chain.fromSeq) - 1n);
+    return firstBad ? { ...chain, ok: false, firstBad } : chain;
+  }
+
+  private async verifyEventBatches(
+    organizationId: string,
+    afterSeq: bigint,
+  ): Promise<AuditVerification['firstBad']> {
+    let after = afterSeq;
+    for (;;) {
+      const records = await this.prisma.auditEvent.findMany({
+        where: { organizationId, action: INGEST_ACTION, seq: { gt: after } },
+        orderBy: { seq: 'asc' },
+        take: PAGE,
+        select: { id: true, seq: true, resourceId: true, data: true },
+      });
+      for (const record of records) {
+        const data = record.data as { count?: number; days?: string[]; digest?: string };
+        const events = await this.prisma.$queryRaw<{ payload: AgentEvent }[]>`
+          SELECT payload FROM "AgentEvent"
+          WHERE "organizationId" = ${organizationId}::uuid AND day = ANY(${data.days ?? []}::date[])
+            AND "batchId" = ${record.resourceId}::uuid`;
+        const digest = batchDigest(events.map((row) => row.payload));
+        if (events.length !== data.count || digest !== data.digest) {
+          return {
+            seq: record.seq.toString(),
+            id: record.id.toString(),
+            problem: 'events-changed',
+            detail: `batch ${record.resourceId}: ${events.length} of ${data.count} events stored, ${digest === data.digest ? 'same' : 'different'} content`,
+          };
+        }
+      }
+      if (records.length < PAGE) return null;
+      after = records.at(-1)!.seq;
+    }
+  }
+
+  private async verifyChain(organizationId: string): Promise<AuditVerification> {
     const state = await this.prisma.auditChainState.findUnique({ where: { organizationId } });
     const fromSeq = state?.prunedSeq ?? 0n;
     let expectedSeq = fromSeq + 1n;

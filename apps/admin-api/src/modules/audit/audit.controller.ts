@@ -128,8 +128,12 @@ export class AuditController {
   @Get('verify')
   @RequireApiKey('audit:read')
   @ApiOperation({ summary: 'Recomputes the hash chain and names the first bad record' })
-  verify(@CurrentApiKey() caller: ApiKeyCaller): Promise<AuditVerification> {
-    return this.verifier.verify(caller.organizationId);
+  @ApiQuery({ name: 'events', required: false, description: 'true: also re-hash agent events' })
+  verify(
+    @CurrentApiKey() caller: ApiKeyCaller,
+    @Query('events') events?: string,
+  ): Promise<AuditVerification> {
+    return this.verifier.verify(caller.organizationId, { events: events === 'true' });
   }
 
   @Post('exports')

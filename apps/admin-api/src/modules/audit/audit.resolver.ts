@@ -55,7 +55,8 @@ export class AuditRecordPage {
 export class AuditBadRecord {
   @Field() seq!: string;
   @Field(() => String, { nullable: true }) id!: string | null;
-  @Field({ description: 'edited, broken-link, missing or truncated' }) problem!: string;
+  @Field({ description: 'edited, broken-link, missing, truncated or events-changed' })
+  problem!: string;
   @Field() detail!: string;
 }
 
@@ -151,8 +152,15 @@ export class AuditResolver {
 
   @Query(() => AuditVerification, { description: 'Recomputes the hash chain.' })
   @RequireAdmin('owner', 'admin', 'auditor')
-  verifyAuditLog(@CurrentAdmin() admin: AdminPrincipal): Promise<AuditVerification> {
-    return this.verifier.verify(admin.organizationId);
+  verifyAuditLog(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Args('events', {
+      defaultValue: false,
+      description: 'Also re-hash the agent events of every ingest batch (reads every event).',
+    })
+    events: boolean,
+  ): Promise<AuditVerification> {
+    return this.verifier.verify(admin.organizationId, { events });
   }
 
   @Query(() => AuditRetention)

@@ -71,21 +71,21 @@ export class AuditService {
       prevHash = hash;
       return row;
     });
+    // Records and new head in one statement: every round trip here is spent holding the lock.
     await sql.query(
-      `INSERT INTO "AuditEvent" ("organizationId", "seq", "occurredAt", "actorType", "actorId",
-         "action", "resourceType", "resourceId", "data", "prevHash", "hash")
-       SELECT $1::uuid, r.seq, r."occurredAt", r."actorType", r."actorId", r.action,
-         r."resourceType", r."resourceId", coalesce(r.data, '{}'), r."prevHash", r.hash
-       FROM jsonb_to_recordset($2::jsonb) AS r(seq bigint, "occurredAt" timestamp(3),
-         "actorType" text, "actorId" text, action text, "resourceType" text, "resourceId" text,
-         data jsonb, "prevHash" text, hash text)`,
-      [organizationId, JSON.stringify(rows)],
-    );
-    await sql.query(
-      `INSERT INTO "AuditChainState" ("organizationId", "headSeq", "headHash", "prunedSeq", "prunedHash")
-       VALUES ($1::uuid, $2::bigint, $3, 0, $4)
+      `WITH appended AS (
+         INSERT INTO "AuditEvent" ("organizationId", "seq", "occurredAt", "actorType", "actorId",
+           "action", "resourceType", "resourceId", "data", "prevHash", "hash")
+         SELECT $1::uuid, r.seq, r."occurredAt", r."actorType", r."actorId", r.action,
+           r."resourceType", r."resourceId", coalesce(r.data, '{}'), r."prevHash", r.hash
+         FROM jsonb_to_recordset($2::jsonb) AS r(seq bigint, "occurredAt" timestamp(3),
+           "actorType" text, "actorId" text, action text, "resourceType" text, "resourceId" text,
+           data jsonb, "prevHash" text, hash text)
+       )
+       INSERT INTO "AuditChainState" ("organizationId", "headSeq", "headHash", "prunedSeq", "prunedHash")
+       VALUES ($1::uuid, $3::bigint, $4, 0, $5)
        ON CONFLICT ("organizationId") DO UPDATE SET "headSeq" = EXCLUDED."headSeq", "headHash" = EXCLUDED."headHash"`,
-      [organizationId, seq.toString(), prevHash, GENESIS_HASH],
+      [organizationId, JSON.stringify(rows), seq.toString(), prevHash, GENESIS_HASH],
     );
   }
 }

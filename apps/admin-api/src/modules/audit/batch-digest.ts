@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AgentEvent } from '@steward/telemetry';
-import { stableJson } from '../audit/audit-hash';
+import { stableJson } from './audit-hash';
 
 // The fingerprint of the events one ingest batch stored: the batch's audit record carries it, so
 // the chained audit log vouches for every agent event without one audit row per event.

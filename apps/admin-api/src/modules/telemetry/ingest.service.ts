@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { JobName } from '../../platform/jobs/job-names';
 import { JobsService } from '../../platform/jobs/jobs.service';
 import { AuditService } from '../audit/audit.service';
-import { batchDigest } from './batch-digest';
+import { batchDigest } from '../audit/batch-digest';
 import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
 import { EventPartitions, utcDay } from './event-partitions';
 import { EventRow, EventsRepository } from './events.repository';
