@@ -59,12 +59,16 @@ function copyLine(organizationId: string, batchId: string, row: EventRow): strin
 @Injectable()
 export class EventsRepository implements OnModuleDestroy {
   private readonly pool: Pool;
+  // The embedded database's socket server does not speak COPY FROM STDIN (the server loses
+  // protocol sync and the process dies), so there every batch takes the INSERT path.
+  private readonly copySupported: boolean;
 
   constructor(
     private readonly prisma: PrismaService,
     @Inject(DATABASE) database: DatabaseHandle,
   ) {
     this.pool = new Pool({ connectionString: database.url, max: database.embedded ? 2 : 10 });
+    this.copySupported = !database.embedded;
   }
 
   // Runs `work` in a transaction on one connection; its executor also serves AuditService.
@@ -113,6 +117,8 @@ export class EventsRepository implements OnModuleDestroy {
       fresh.push(row);
     }
     if (!fresh.length) return [];
+    if (!this.copySupported)
+      return this.insertSkippingDuplicates(sql, organizationId, batchId, fresh);
     await client.query('SAVEPOINT copy_events');
     try {
       await pipeline(
