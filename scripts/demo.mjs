@@ -43,7 +43,7 @@ function startServer(env) {
     server.stderr.on('data', onData);
     server.once('exit', (code) => reject(new Error(`Steward exited (${code}):\n${output}`)));
   });
-  return { server, banner };
+  return { server, banner, output: () => output };
 }
 
 const base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'steward-demo-')));
@@ -65,7 +65,7 @@ delete env.REDIS_URL;
 
 const print = (line) => process.stdout.write(`${line}\n`);
 const started = performance.now();
-const { server, banner } = startServer(env);
+const { server, banner, output } = startServer(env);
 let exitCode = 0;
 try {
   const { link, slug } = await banner;
@@ -101,6 +101,10 @@ try {
 } catch (error) {
   exitCode = 1;
   process.stderr.write(`\nThe demo failed: ${error instanceof Error ? error.message : error}\n`);
+  const serverOutput = output().trim().split('\n').slice(-60).join('\n');
+  process.stderr.write(
+    `\nSteward ${server.exitCode === null ? 'is still running' : `exited (${server.exitCode})`}; its last lines:\n${serverOutput}\n`,
+  );
 } finally {
   server.kill('SIGTERM');
   await new Promise((resolve) =>

@@ -123,11 +123,14 @@ describe('the whole story on the production shape: two API replicas and a worker
     ]);
   });
 
-  it('leases spend on the endpoint replica against the budget the admin set on the other', () => {
+  it('leases spend against the budget the admin set, never past the hard limit across replicas', () => {
     expect(result.spend).toMatchObject({
       amountUsd: '0.4',
       costUsd: '0.1234',
       remainingUsd: '4.6',
+      // $5 − $0.1234 settled leaves room for exactly 12 leases of $0.40 (4.80), whichever replica
+      // each of the 20 concurrent requests reached.
+      race: { granted: 12, refused: 8, leasedUsd: '4.80' },
     });
   });
 

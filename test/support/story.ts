@@ -39,7 +39,14 @@ export interface StoryResult {
   bundleVersionBefore: number;
   toolCalls: ToolCallEvent[];
   // null when this build has no spend leases.
-  spend: { leaseId: string; amountUsd: string; costUsd: string; remainingUsd: string } | null;
+  spend: {
+    leaseId: string;
+    amountUsd: string;
+    costUsd: string;
+    remainingUsd: string;
+    // Concurrent leases over the budget's remainder: the hard limit holds across replicas.
+    race: { granted: number; refused: number; leasedUsd: string };
+  } | null;
   analytics: { sessions: number; toolCalls: number; toolCallsByDecision: Record<string, number> };
   audit: { ok: boolean; checked: number };
   revocation: {
@@ -167,11 +174,12 @@ export class Story {
     method: string,
     route: string,
     body: unknown,
+    baseUrl = this.env.endpointUrl,
   ): Promise<{ status: number; body: T }> {
     const enrolment = JSON.parse(
       fs.readFileSync(path.join(this.stateDir, 'enrolment.json'), 'utf8'),
     ) as { credential: string };
-    const response = await fetch(`${this.env.endpointUrl}/api/v1/endpoints/${route}`, {
+    const response = await fetch(`${baseUrl}/api/v1/endpoints/${route}`, {
       method,
       headers: {
         authorization: `Bearer ${enrolment.credential}`,
@@ -455,12 +463,50 @@ const { StdioClientTransport } = require(${JSON.stringify(require.resolve('@mode
       `   lease $${lease.body.amountUsd} granted (Sales has $${team?.remainingUsd ?? '?'} left while it is held); ` +
         `settled at $${settle.body.costUsd}, $${settle.body.returnedUsd} returned`,
     );
+    const race = await this.leaseRace();
     return {
       leaseId: lease.body.id,
       amountUsd: lease.body.amountUsd,
       costUsd: settle.body.costUsd,
       remainingUsd: team?.remainingUsd ?? '',
+      race,
     };
+  }
+
+  // Twenty model requests at once, half through each replica, more than the budget has left: the
+  // hard limit holds exactly, then the unused leases are settled at zero and return their money.
+  private async leaseRace(): Promise<{ granted: number; refused: number; leasedUsd: string }> {
+    const urls = [this.env.endpointUrl, this.env.adminUrl];
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        this.endpointCall<{ id: string; code?: string }>(
+          'POST',
+          'spend/leases',
+          { amountUsd: '0.40', model: 'claude-sonnet-4-5' },
+          urls[i % 2],
+        ),
+      ),
+    );
+    const granted = answers.filter((a) => a.status === 201);
+    const refused = answers.filter(
+      (a) => a.status === 402 && a.body.code === 'spend_limit_exhausted',
+    );
+    expectThat(
+      granted.length + refused.length === answers.length,
+      `unexpected lease answers: ${answers.map((a) => a.status).join(', ')}`,
+    );
+    await Promise.all(
+      granted.map((a) =>
+        this.endpointCall('POST', `spend/leases/${a.body.id}/settle`, { costUsd: '0' }),
+      ),
+    );
+    const leasedUsd = ((granted.length * 40) / 100).toFixed(2);
+    const via = urls[0] === urls[1] ? '' : ', half through each API replica';
+    this.say(
+      `   20 concurrent leases of $0.40${via}: ${granted.length} granted ($${leasedUsd}), ` +
+        `${refused.length} refused (402 spend_limit_exhausted); then released`,
+    );
+    return { granted: granted.length, refused: refused.length, leasedUsd };
   }
 
   private scriptFile(name: string, steps: unknown[]): string {
@@ -595,7 +641,7 @@ const { StdioClientTransport } = require(${JSON.stringify(require.resolve('@mode
         sync.once('exit', (code) => reject(new StoryError(`sync exited (${code}): ${output}`)));
       });
       // Hold the PATCH until the runtime's long-poll is waiting, so the wake-up is what we time.
-      await this.untilLongPollHeld();
+      await this.untilLongPollHeld(sync.pid!);
       const patchedAt = performance.now();
       await this.scim('PATCH', `Users/${alice}`, {
         schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
@@ -626,11 +672,49 @@ const { StdioClientTransport } = require(${JSON.stringify(require.resolve('@mode
     }
   }
 
-  // The runtime's first sync request is a long-poll holding the current ETag. Nothing outside the
-  // process says when the server has registered it, so give the CLI time to start and connect
-  // (~0.5 s here); if it were slower, it would get the new bundle as a plain 200 instead, and the
-  // timing would still be from the PATCH to the endpoint's refusal.
-  private untilLongPollHeld(): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, 1500));
+  // The runtime's first sync request is a long-poll holding the current ETag. The PATCH waits until
+  // that request's connection to the endpoint replica is open (Linux: the process's sockets in
+  // /proc), so what is timed is the wake-up of a held long-poll, not a fresh pull.
+  private async untilLongPollHeld(pid: number): Promise<void> {
+    const port = Number(new URL(this.env.endpointUrl).port);
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (connectedTo(pid, port)) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new StoryError('steward-agent sync never connected to the endpoint replica');
   }
+}
+
+// Whether process `pid` has an established TCP connection to `port` (from /proc/net/tcp{,6}).
+function connectedTo(pid: number, port: number): boolean {
+  let inodes: Set<string>;
+  try {
+    inodes = new Set(
+      fs
+        .readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+          } catch {
+            return undefined;
+          }
+        })
+        .filter((inode): inode is string => inode !== undefined),
+    );
+  } catch {
+    return false;
+  }
+  const portHex = port.toString(16).toUpperCase().padStart(4, '0');
+  return ['/proc/net/tcp', '/proc/net/tcp6'].some((table) =>
+    fs
+      .readFileSync(table, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .some(
+        (fields) =>
+          fields[2]?.endsWith(`:${portHex}`) && fields[3] === '01' && inodes.has(fields[9] ?? ''),
+      ),
+  );
 }
