@@ -100,7 +100,7 @@ describe('spend leases', () => {
   it('counts a retried settle once, prices tokens by the price table, and keeps the ledger', async () => {
     const org = await spendFixture(api, 'Retry Co');
     const limit = await org.limit('user', '5');
-    const admin = await signInAdmin(api, org.organizationId, 'billing');
+    const admin = await signInAdmin(api, org.organizationId, 'admin');
     const price = await graphql(
       api,
       admin,
@@ -179,6 +179,22 @@ describe('spend leases', () => {
         }
       `,
     );
+    const billing = await signInAdmin(api, org.organizationId, 'billing');
+    const prices = await graphql<{ modelPrices: { model: string }[] }>(
+      api,
+      billing,
+      `
+        {
+          modelPrices {
+            model
+            inputUsdPerMillion
+          }
+        }
+      `,
+    );
+    expect(prices.data?.modelPrices).toEqual([
+      { model: 'claude-sonnet-4-5', inputUsdPerMillion: '3' },
+    ]);
     expect(ledger.data?.spendLedger).toEqual([
       { costUsd: '0.012207', inputTokens: 1234, outputTokens: 567, model: 'claude-sonnet-4-5' },
     ]);

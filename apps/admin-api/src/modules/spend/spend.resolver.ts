@@ -5,7 +5,6 @@ import {
   CurrentAdmin,
   RequireAdmin,
   SPEND_READ_ROLES,
-  SPEND_WRITE_ROLES,
   WRITE_ROLES,
 } from '../auth/admin-auth.guard';
 import { SpendAlertsService } from './spend-alerts.service';
@@ -35,8 +34,8 @@ function priceView(row: {
   };
 }
 
-// The console's spend pages: current spend against every limit, the usage ledger, the price
-// table (billing manages it with owners and admins) and the alert webhook (owners and admins).
+// The console's spend pages: current spend against every limit, the usage ledger, the price table
+// and the alert webhook. Owners, admins, auditors and billing read; owners and admins write.
 @Resolver()
 @UseFilters(SpendErrorFilter)
 export class SpendResolver {
@@ -88,7 +87,7 @@ export class SpendResolver {
   }
 
   @Mutation(() => ModelPriceView)
-  @RequireAdmin(...SPEND_WRITE_ROLES)
+  @RequireAdmin(...WRITE_ROLES)
   async setModelPrice(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('input') input: ModelPriceInput,
@@ -97,7 +96,7 @@ export class SpendResolver {
   }
 
   @Mutation(() => Boolean)
-  @RequireAdmin(...SPEND_WRITE_ROLES)
+  @RequireAdmin(...WRITE_ROLES)
   deleteModelPrice(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('model') model: string,
