@@ -7,10 +7,11 @@ RUN npm install -g npm@11 && mkdir /app && chown node:node /app
 WORKDIR /app
 USER node
 
-# `npm install` (not `npm ci`: the lockfile is made on Linux x64 and lacks other platforms' optional
-# binaries) also builds dist/ and the console through the postinstall script.
+# `npm install`, not `npm ci`: the lockfile is made on Linux x64 and lacks other platforms'
+# optional binaries. Then the build (Prisma client, API, runtime, console) into dist/, once, in the
+# image, so a container starts without building.
 COPY --chown=node:node . .
-RUN npm install && npm cache clean --force
+RUN npm install && node scripts/build.mjs --force && npm cache clean --force
 
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 EXPOSE 3000
