@@ -63,15 +63,21 @@ step('prisma client', () => {
   const generated = path.join(root, 'apps/admin-api/src/generated/prisma/client.ts');
   const { same, save } = unchanged('prisma', inputs);
   if (same && fs.existsSync(generated)) return false;
-  execFileSync(
-    process.execPath,
-    [path.join(root, 'node_modules/prisma/build/index.js'), 'generate'],
-    {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
-    },
-  );
+  // Quiet unless it fails: Prisma's banner would clutter every start.
+  try {
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules/prisma/build/index.js'), 'generate'],
+      {
+        cwd: root,
+        stdio: 'pipe',
+        env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+      },
+    );
+  } catch (error) {
+    process.stderr.write(`${error.stdout ?? ''}${error.stderr ?? ''}`);
+    throw error;
+  }
   save();
 });
 
