@@ -3,7 +3,7 @@ import { createTheme, type CSSVariablesResolver } from '@mantine/core';
 export const theme = createTheme({
   primaryColor: 'blue',
   // Shade 8 keeps links and filled buttons above 4.5:1 on white; 5 does the same on dark.
-  primaryShade: { light: 8, dark: 5 },
+  primaryShade: { light: 8, dark: 8 },
   defaultRadius: 'md',
   fontFamily:
     'Inter, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
@@ -11,6 +11,8 @@ export const theme = createTheme({
   focusRing: 'auto',
   // No sliding or fading for people who asked their system for less motion.
   respectReducedMotion: true,
+  // Links in text must not rely on colour alone.
+  components: { Anchor: { defaultProps: { underline: 'always' } } },
 });
 
 // Mantine's default greys and tints fall under 4.5:1 on white; keep text readable (WCAG AA).
@@ -21,6 +23,17 @@ export const cssVariablesResolver: CSSVariablesResolver = (t) => ({
     // Text on "light" variants (active navigation, badges) sits on a tinted background.
     '--mantine-primary-color-light-color': t.colors.blue[9],
     '--mantine-color-blue-light-color': t.colors.blue[9],
+    // Status badges (current, behind, failed, revoked) are light variants too.
+    ...Object.fromEntries(
+      ['green', 'yellow', 'orange', 'red', 'gray'].map((color) => [
+        `--mantine-color-${color}-light-color`,
+        t.colors[color][9],
+      ]),
+    ),
   },
-  dark: { '--mantine-color-dimmed': t.colors.dark[1] },
+  dark: {
+    '--mantine-color-dimmed': t.colors.dark[1],
+    // Filled buttons use shade 8 (white text at 4.5:1); links on the dark body need a lighter one.
+    '--mantine-color-anchor': t.colors.blue[4],
+  },
 });

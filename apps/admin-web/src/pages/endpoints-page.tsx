@@ -1,4 +1,4 @@
-import { ActionIcon, Badge, Button, Grid, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Badge, Button, Grid, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { IconDeviceLaptop, IconPlayerStop } from '@tabler/icons-react';
 import { useState } from 'react';
 import { confirmDestructive } from '../components/ui/confirm';
@@ -143,7 +143,7 @@ export function EndpointsPage() {
               },
               {
                 accessor: 'actions',
-                title: <span aria-label="Actions" />,
+                title: <VisuallyHidden>Actions</VisuallyHidden>,
                 render: (e) =>
                   canEdit(viewer) && !e.revokedAt ? (
                     <Tooltip label="Revoke endpoint">

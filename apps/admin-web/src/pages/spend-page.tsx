@@ -1,23 +1,136 @@
-import { IconCoin } from '@tabler/icons-react';
+import { ActionIcon, Badge, Group, Progress, Stack, Text, VisuallyHidden } from '@mantine/core';
+import { IconCoin, IconTrash } from '@tabler/icons-react';
+import { confirmDestructive } from '../components/ui/confirm';
+import { DataTable } from '../components/ui/data-table';
 import { EmptyState } from '../components/ui/empty-state';
 import { Page } from '../components/ui/page';
-import { TextLink } from '../components/ui/links';
-export function SpendPage() {
+import { Section } from '../components/ui/section';
+import { useViewer } from '../features/auth/hooks/use-viewer';
+import { SpendLimitForm } from '../features/spend/components/spend-limit-form';
+import type { SpendBudget } from '../features/spend/graphql/spend';
+import {
+  useDeleteSpendLimit,
+  useSpendBudgets,
+  useSpendLimits,
+} from '../features/spend/hooks/use-spend-limits';
+import { formatRelative, shortId } from '../lib/format';
+import { canEdit } from '../lib/permissions';
+
+const usd = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' });
+
+function UsageBar({ budget }: { budget: SpendBudget }) {
+  const limit = Number(budget.limitUsd);
+  const spent = Number(budget.spentUsd);
+  const reserved = Number(budget.reservedUsd);
+  const spentPercent = limit ? Math.min(100, (spent / limit) * 100) : 0;
+  const reservedPercent = limit ? Math.min(100 - spentPercent, (reserved / limit) * 100) : 0;
+  const color = spentPercent >= 100 ? 'red' : spentPercent >= 80 ? 'orange' : 'blue';
   return (
-    <Page title="Spend" description="Model spend by team and person, against the limits you set.">
-      <EmptyState
-        icon={<IconCoin size={26} />}
-        title="No spend limits yet"
-        nextStep={
-          <>
-            check your organization's time zone in <TextLink to="/settings">Settings</TextLink>{' '}
-            (periods roll over in it), then add a limit for a team.
-          </>
-        }
-      >
-        Set daily, weekly or monthly limits on teams and people, hard or soft, with alert
-        thresholds. Usage and remaining budget appear here once endpoints report model calls.
-      </EmptyState>
+    <Stack gap={2} miw={220}>
+      <Progress.Root size="lg" aria-label={`${Math.round(spentPercent)}% of the limit spent`}>
+        <Progress.Section value={spentPercent} color={color} />
+        <Progress.Section value={reservedPercent} color="gray" />
+      </Progress.Root>
+      <Text size="xs" c="dimmed">
+        {usd.format(spent)} spent
+        {reserved > 0 ? ` · ${usd.format(reserved)} in flight` : ''} of {usd.format(limit)}
+      </Text>
+    </Stack>
+  );
+}
+
+export function SpendPage() {
+  const viewer = useViewer();
+  const editable = canEdit(viewer);
+  const limits = useSpendLimits();
+  const budgets = useSpendBudgets();
+  const remove = useDeleteSpendLimit();
+  const thresholds = new Map(limits.map((limit) => [limit.id, limit.alertThresholds]));
+
+  return (
+    <Page title="Spend" description="Model spend per team and person against their limits, live.">
+      {!budgets.length ? (
+        <EmptyState
+          icon={<IconCoin size={26} />}
+          title="No spend limits yet"
+          nextStep={editable ? 'add a limit for a group or a person below.' : undefined}
+        >
+          Limits cap what a group or a person may spend on models per day, week or month. Hard
+          limits stop the agent; soft ones alert. Usage bars fill as endpoints settle requests.
+        </EmptyState>
+      ) : (
+        <Section title="Limits and usage" description="In the organization’s time zone.">
+          <DataTable<SpendBudget>
+            label="spend limits"
+            records={budgets}
+            idAccessor="limitId"
+            initialSort={{ columnAccessor: 'resetsInSeconds', direction: 'asc' }}
+            searchText={(b) => `${b.subjectType} ${b.subjectId} ${b.period}`}
+            emptyText="No limits"
+            columns={[
+              {
+                accessor: 'subjectId',
+                title: 'For',
+                render: (b) => (
+                  <Group gap={6}>
+                    <Badge variant="light">{b.subjectType}</Badge>
+                    <Text size="sm" ff="monospace">
+                      {shortId(b.subjectId)}
+                    </Text>
+                  </Group>
+                ),
+              },
+              { accessor: 'period', title: 'Per', sortable: true },
+              { accessor: 'usage', title: 'Usage', render: (b) => <UsageBar budget={b} /> },
+              {
+                accessor: 'enforcement',
+                title: 'When reached',
+                sortable: true,
+                render: (b) => (b.enforcement === 'hard' ? 'stops the agent' : 'alerts only'),
+              },
+              {
+                accessor: 'alerts',
+                title: 'Alerts at',
+                render: (b) =>
+                  (thresholds.get(b.limitId) ?? []).map((t) => `${t}%`).join(', ') || '—',
+              },
+              {
+                accessor: 'resetsInSeconds',
+                title: 'Resets',
+                sortable: true,
+                render: (b) => formatRelative(b.resetsAt),
+              },
+              {
+                accessor: 'actions',
+                title: <VisuallyHidden>Actions</VisuallyHidden>,
+                render: (b) =>
+                  editable ? (
+                    <ActionIcon
+                      variant="subtle"
+                      color="red"
+                      aria-label={`Remove the ${b.period} limit for ${b.subjectType} ${shortId(b.subjectId)}`}
+                      onClick={() =>
+                        confirmDestructive({
+                          title: 'Remove this spend limit?',
+                          message: 'Spending for this group or person is no longer capped by it.',
+                          confirmLabel: 'Remove limit',
+                          onConfirm: () => remove.mutate({ id: b.limitId }),
+                        })
+                      }
+                    >
+                      <IconTrash size={16} aria-hidden />
+                    </ActionIcon>
+                  ) : null,
+              },
+            ]}
+          />
+        </Section>
+      )}
+      {editable && (
+        <Section title="Add a limit">
+          <SpendLimitForm />
+        </Section>
+      )}
     </Page>
   );
 }

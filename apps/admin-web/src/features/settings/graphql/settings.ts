@@ -25,13 +25,6 @@ export const SamlSettingsQuery = graphql(`
     }
   }
 `);
-export const ConfigureSamlMutation = graphql(`
-  mutation ConfigureSaml($input: SamlConnectionInput!) {
-    configureSaml(input: $input) {
-      bootstrapDisabledAt
-    }
-  }
-`);
 export const AdminRoleMappingsQuery = graphql(`
   query AdminRoleMappings {
     adminRoleMappings {
@@ -40,18 +33,6 @@ export const AdminRoleMappingsQuery = graphql(`
       role
       createdAt
     }
-  }
-`);
-export const SetAdminRoleMappingMutation = graphql(`
-  mutation SetAdminRoleMapping($idpGroup: String!, $role: AdminRole!) {
-    setAdminRoleMapping(idpGroup: $idpGroup, role: $role) {
-      id
-    }
-  }
-`);
-export const RemoveAdminRoleMappingMutation = graphql(`
-  mutation RemoveAdminRoleMapping($idpGroup: String!) {
-    removeAdminRoleMapping(idpGroup: $idpGroup)
   }
 `);
 export const MachineCredentialsQuery = graphql(`
@@ -96,18 +77,6 @@ export const TelemetryCollectorQuery = graphql(`
       redactPaths
       updatedAt
     }
-  }
-`);
-export const SetTelemetryCollectorMutation = graphql(`
-  mutation SetTelemetryCollector($input: TelemetryCollectorInput!) {
-    setTelemetryCollector(input: $input) {
-      endpoint
-    }
-  }
-`);
-export const RemoveTelemetryCollectorMutation = graphql(`
-  mutation RemoveTelemetryCollector {
-    removeTelemetryCollector
   }
 `);
 export const SigningKeysQuery = graphql(`

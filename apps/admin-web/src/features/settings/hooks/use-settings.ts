@@ -4,17 +4,12 @@ import { useApiMutation } from '../../../lib/mutation';
 import { queryKeys } from '../../../lib/query-keys';
 import {
   AdminRoleMappingsQuery,
-  ConfigureSamlMutation,
   CreateMachineCredentialMutation,
   MachineCredentialsQuery,
-  RemoveAdminRoleMappingMutation,
-  RemoveTelemetryCollectorMutation,
   RevokeMachineCredentialMutation,
   RevokeSigningKeyMutation,
   RotateSigningKeyMutation,
   SamlSettingsQuery,
-  SetAdminRoleMappingMutation,
-  SetTelemetryCollectorMutation,
   SigningKeysQuery,
   TelemetryCollectorQuery,
 } from '../graphql/settings';
@@ -28,32 +23,11 @@ export function useSamlSettings(enabled: boolean) {
   });
 }
 
-export function useConfigureSaml() {
-  return useApiMutation(ConfigureSamlMutation, {
-    invalidates: [queryKeys.samlSettings],
-    success: 'Single sign-on saved',
-  });
-}
-
 export function useAdminRoleMappings(enabled: boolean) {
   return useQuery({
     queryKey: queryKeys.adminRoleMappings,
     queryFn: async () => (await request(AdminRoleMappingsQuery)).adminRoleMappings,
     enabled,
-  });
-}
-
-export function useSetAdminRoleMapping() {
-  return useApiMutation(SetAdminRoleMappingMutation, {
-    invalidates: [queryKeys.adminRoleMappings],
-    success: 'Role mapping saved',
-  });
-}
-
-export function useRemoveAdminRoleMapping() {
-  return useApiMutation(RemoveAdminRoleMappingMutation, {
-    invalidates: [queryKeys.adminRoleMappings],
-    success: 'Role mapping removed',
   });
 }
 
@@ -81,20 +55,6 @@ export function useTelemetryCollector() {
   return useQuery({
     queryKey: queryKeys.telemetryCollector,
     queryFn: async () => (await request(TelemetryCollectorQuery)).telemetryCollector,
-  });
-}
-
-export function useSetTelemetryCollector() {
-  return useApiMutation(SetTelemetryCollectorMutation, {
-    invalidates: [queryKeys.telemetryCollector],
-    success: 'OpenTelemetry export saved',
-  });
-}
-
-export function useRemoveTelemetryCollector() {
-  return useApiMutation(RemoveTelemetryCollectorMutation, {
-    invalidates: [queryKeys.telemetryCollector],
-    success: 'OpenTelemetry export stopped',
   });
 }
 

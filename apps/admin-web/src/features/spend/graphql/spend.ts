@@ -28,3 +28,22 @@ export const DeleteSpendLimitMutation = graphql(`
 
 export type SpendLimit = ResultOf<typeof SpendLimitsQuery>['spendLimits'][number];
 export type SpendLimitInput = VariablesOf<typeof CreateSpendLimitMutation>['input'];
+
+export const SpendBudgetsQuery = graphql(`
+  query SpendBudgets {
+    spendBudgets {
+      limitId
+      subjectType
+      subjectId
+      period
+      enforcement
+      limitUsd
+      spentUsd
+      reservedUsd
+      resetsAt
+      resetsInSeconds
+    }
+  }
+`);
+
+export type SpendBudget = ResultOf<typeof SpendBudgetsQuery>['spendBudgets'][number];

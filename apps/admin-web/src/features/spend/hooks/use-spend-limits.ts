@@ -5,6 +5,7 @@ import { queryKeys } from '../../../lib/query-keys';
 import {
   CreateSpendLimitMutation,
   DeleteSpendLimitMutation,
+  SpendBudgetsQuery,
   SpendLimitsQuery,
 } from '../graphql/spend';
 
@@ -17,16 +18,27 @@ export function useSpendLimits() {
   return useSuspenseQuery(spendLimitsQueryOptions).data;
 }
 
+// Usage moves with every model request on every endpoint: refresh while the screen is open.
+export const spendBudgetsQueryOptions = queryOptions({
+  queryKey: queryKeys.spendBudgets,
+  queryFn: async () => (await request(SpendBudgetsQuery)).spendBudgets,
+  refetchInterval: 15_000,
+});
+
+export function useSpendBudgets() {
+  return useSuspenseQuery(spendBudgetsQueryOptions).data;
+}
+
 export function useCreateSpendLimit() {
   return useApiMutation(CreateSpendLimitMutation, {
-    invalidates: [queryKeys.spendLimits],
+    invalidates: [queryKeys.spendLimits, queryKeys.spendBudgets],
     success: 'Spend limit added',
   });
 }
 
 export function useDeleteSpendLimit() {
   return useApiMutation(DeleteSpendLimitMutation, {
-    invalidates: [queryKeys.spendLimits],
+    invalidates: [queryKeys.spendLimits, queryKeys.spendBudgets],
     success: 'Spend limit removed',
   });
 }
