@@ -16,7 +16,8 @@ import { createTestDatabase, dropTestDatabase } from '../test/support/test-datab
 import { reportResult } from './result';
 
 const FILTER_SAMPLES = 300;
-const CREATE_USERS = 10_000;
+// SCIM_BENCH_CREATE_USERS runs a shorter create phase while iterating on a loaded machine.
+const CREATE_USERS = Number(process.env.SCIM_BENCH_CREATE_USERS ?? 10_000);
 const CREATE_CONCURRENCY = 32;
 const GROUP_MEMBERS = 5_000;
 
