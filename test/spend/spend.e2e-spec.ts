@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpendClock } from '../../apps/admin-api/src/modules/spend/spend-clock';
+import { SpendService } from '../../apps/admin-api/src/modules/spend/spend.service';
 import { graphql, signInAdmin } from '../support/admin-session';
 import { startTestApi, TestApi } from '../support/api';
 import { freePort, lease, settle, spawnApi, spendFixture, stopped } from './spend-support';
@@ -30,7 +31,9 @@ describe('spend leases', () => {
     return { set: (next) => (now = new Date(next)) };
   }
 
+  // The counters once every settlement so far is folded in (settling defers that, in batches).
   async function counters(organizationId: string) {
+    await api.get(SpendService).reconcile(organizationId);
     const rows = await api.prisma.spendCounter.findMany({ where: { organizationId } });
     return new Map(
       rows.map((row) => [
@@ -306,6 +309,7 @@ describe('spend leases', () => {
       await spendOnce('0.1'); // 70%: nothing
       await spendOnce('0.3'); // 100%: crosses 80 and 100
       await spendOnce('0.5'); // 150%: a soft limit allows, nothing new to say
+      await api.get(SpendService).reconcile(org.organizationId);
       await api.jobs.drain();
 
       // Four requests: the first failed and was retried.

@@ -13,7 +13,7 @@ import { SpendRepository } from './spend.repository';
 import { SpendResolver } from './spend.resolver';
 import { SpendService } from './spend.service';
 
-const SWEEP_EVERY_MS = 60_000;
+const SWEEP_EVERY_MS = 15_000;
 
 // Spend enforcement: leases and settlement for endpoints, the usage ledger and price table,
 // threshold alerts (audit log and signed webhooks), the console's spend view.
@@ -37,7 +37,7 @@ export class SpendModule implements OnModuleInit {
     this.jobs.register(
       JobName.SpendSweep,
       async () => {
-        await this.spend.releaseAllExpired();
+        await this.spend.reconcileAll();
         await this.alerts.sweep();
       },
       { everyMs: SWEEP_EVERY_MS },

@@ -34,7 +34,9 @@ export type SettleOutcome =
       costUsd: string;
       settledAt: string;
       late: boolean;
-      alertIds: string[];
+      // The settlement must be folded into the counters now (a late settle, or a cost above the
+      // leased amount: until folded, the counters would count less than was spent).
+      foldNow: boolean;
     };
 
 export interface ReserveInput {
@@ -60,8 +62,8 @@ export function fromTimestamp(value: string): Date {
   return new Date(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
 }
 
-// The spend ledger's database access. The hot path is three SQL functions (migration
-// 20261124040846_spend), one round trip each, sent on a small pg pool of its own: Prisma's own
+// The spend ledger's database access. The hot path is three SQL functions (migrations
+// 20261124040846_spend and after), one round trip each, sent on a small pg pool of its own: Prisma's own
 // cost per query (~0.6 ms, see RECIPES) would be most of a lease. The rest is ordinary Prisma.
 @Injectable()
 export class SpendRepository implements OnModuleDestroy {
@@ -127,15 +129,17 @@ export class SpendRepository implements OnModuleDestroy {
     );
   }
 
-  releaseExpired(organizationId: string, now: Date): Promise<number> {
-    return this.call('SELECT steward_spend_release_expired($1::uuid, $2::timestamp) AS result', [
+  // Folds settled leases into the counters and releases expired ones (see the migration
+  // 20261124044000_spend_deferred_settlement); returns the alerts the fold wrote.
+  reconcile(organizationId: string, now: Date): Promise<{ leases: number; alertIds: string[] }> {
+    return this.call('SELECT steward_spend_reconcile($1::uuid, $2::timestamp) AS result', [
       organizationId,
       timestamp(now),
     ]);
   }
 
-  // Organizations with expired open leases, for the tidy-up sweep.
-  async organizationsWithExpiredLeases(now: Date): Promise<string[]> {
+  // Organizations with leases to fold or release, for the catch-up sweep.
+  async organizationsToReconcile(now: Date): Promise<string[]> {
     const rows = await this.prisma.spendLease.findMany({
       where: { openUntil: { lte: now } },
       distinct: ['organizationId'],

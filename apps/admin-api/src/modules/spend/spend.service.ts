@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Decimal from 'decimal.js';
 import { PrismaService } from '../../platform/database/prisma.service';
 import { EVENT_BUS } from '../../platform/redis/event-bus';
@@ -25,6 +25,9 @@ const LIMITS_CACHE_MS = 5_000;
 // but a retry is cheap insurance); a unique violation is two requests with one idempotency key.
 const RETRYABLE_SQLSTATES = ['40P01', '40001', '23505'];
 const MAX_ATTEMPTS = 4;
+// Settlements are folded into the counters in batches, at most this long after a settle on this
+// replica (and by the sweep, by a refusal and by the console's view, whichever comes first).
+const FOLD_DELAY_MS = 100;
 const PERIOD_ADJECTIVE = { day: 'daily', week: 'weekly', month: 'monthly' } as const;
 
 export interface BudgetStatus {
@@ -105,6 +108,9 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     { at: number; limits: Promise<SpendLimitForUser[]> }
   >();
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly foldTimers = new Map<string, NodeJS.Timeout>();
+  private readonly reconciling = new Map<string, Promise<unknown>>();
+  private readonly logger = new Logger('Spend');
 
   constructor(
     private readonly repository: SpendRepository,
@@ -132,6 +138,9 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     for (const stop of this.unsubscribe.splice(0)) stop();
+    // What was not folded yet is folded by another replica's sweep or the next refusal.
+    for (const timer of this.foldTimers.values()) clearTimeout(timer);
+    this.foldTimers.clear();
   }
 
   private limitsFor(organizationId: string, userId: string): Promise<SpendLimitForUser[]> {
@@ -168,9 +177,9 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
 
     let outcome = await this.reserve(input);
     if (outcome.status === 'refused') {
-      // Expired leases stop counting here, when they would make a difference: no job has to have
-      // run for a refusal to be right.
-      if ((await this.repository.releaseExpired(subject.organizationId, now)) > 0) {
+      // Settled leases are folded and expired ones released here, when they would make a
+      // difference: no job has to have run for a refusal to be right.
+      if ((await this.reconcile(subject.organizationId)) > 0) {
         outcome = await this.reserve(input);
       }
     }
@@ -208,6 +217,45 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
+  // Folds settled leases into the counters and releases expired ones; returns how many leases it
+  // handled. Waits for a fold of the same organization already running here, so that when it
+  // returns, everything settled before the call is counted.
+  async reconcile(organizationId: string): Promise<number> {
+    await this.reconciling.get(organizationId)?.catch(() => undefined);
+    const run = this.fold(organizationId);
+    this.reconciling.set(organizationId, run);
+    try {
+      return await run;
+    } finally {
+      if (this.reconciling.get(organizationId) === run) this.reconciling.delete(organizationId);
+    }
+  }
+
+  private async fold(organizationId: string): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.repository.reconcile(organizationId, this.clock.now());
+        // The alert rows are committed; a lost job is caught up by the sweep.
+        for (const alertId of result.alertIds) await this.alerts.enqueue(alertId);
+        return result.leases;
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !sqlState(error)) throw error;
+      }
+    }
+  }
+
+  private foldSoon(organizationId: string): void {
+    if (this.foldTimers.has(organizationId)) return;
+    const timer = setTimeout(() => {
+      this.foldTimers.delete(organizationId);
+      this.reconcile(organizationId).catch((error: unknown) =>
+        this.logger.warn(`spend of ${organizationId} not folded yet: ${String(error)}`),
+      );
+    }, FOLD_DELAY_MS);
+    timer.unref();
+    this.foldTimers.set(organizationId, timer);
+  }
+
   private async reserve(
     input: Omit<Parameters<SpendRepository['reserve']>[0], 'leaseId'>,
   ): Promise<ReserveOutcome> {
@@ -242,8 +290,10 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     if (outcome.status === 'not_found') {
       throw new SpendError('lease_not_found', `no lease ${leaseId} of this endpoint`);
     }
-    // The alert rows are committed; a lost job is caught up by the sweep.
-    for (const alertId of outcome.alertIds) await this.alerts.enqueue(alertId);
+    if (outcome.status === 'settled') {
+      if (outcome.foldNow) await this.reconcile(subject.organizationId);
+      else this.foldSoon(subject.organizationId);
+    }
     const returned = Decimal.max(0, new Decimal(outcome.amountUsd).minus(outcome.costUsd));
     return {
       id: outcome.leaseId,
@@ -288,8 +338,8 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
   async overview(organizationId: string): Promise<BudgetStatus[]> {
     const organization = await this.organizations.findById(organizationId);
     if (!organization) throw new SpendError('not_found', `no organization ${organizationId}`);
+    await this.reconcile(organizationId);
     const now = this.clock.now();
-    await this.repository.releaseExpired(organizationId, now);
     const limits = await this.governance.listSpendLimits(organizationId);
     const windows = new Map(
       limits.map((limit) => [limit.id, periodWindow(limit.period, organization.timeZone, now)]),
@@ -317,11 +367,11 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  // Tidiness for the console's numbers; reserving releases what it needs by itself.
-  async releaseAllExpired(): Promise<void> {
-    const now = this.clock.now();
-    for (const organizationId of await this.repository.organizationsWithExpiredLeases(now)) {
-      await this.repository.releaseExpired(organizationId, now);
+  // The catch-up for folds a stopped replica did not run; reserving reconciles what it needs by
+  // itself.
+  async reconcileAll(): Promise<void> {
+    for (const organizationId of await this.repository.organizationsToReconcile(this.clock.now())) {
+      await this.reconcile(organizationId);
     }
   }
 

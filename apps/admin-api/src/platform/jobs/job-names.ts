@@ -17,8 +17,8 @@ export enum JobName {
   AuditRetention = 'audit.retention',
   // Records a crossed spend threshold in the audit log and posts the signed webhook (modules/spend).
   SpendAlert = 'spend.alert',
-  // Catch-up for spend alerts whose job was lost, and release of expired leases (tidiness only:
-  // reserving never depends on it).
+  // Catch-up: folds settled spend a stopped replica left, releases expired leases, re-sends alerts
+  // whose job was lost (reserving never depends on it).
   SpendSweep = 'spend.sweep',
 }
 
