@@ -253,10 +253,10 @@ async function main() {
           `${best(pg).toFixed(0)} tps: ${ratio.toFixed(2)}x (goal >= 0.5x)`,
       );
       reportResult({
-        figure: `lease+settle pairs through ${path} (2 hard budgets, 16 users)`,
+        figure: `lease+settle pairs per second through ${path} (2 hard budgets, ${USERS} users)`,
         value: Math.round(best(values)),
-        unit: 'pairs/s',
-        peer: `pgbench single-row UPDATE (-c ${PGBENCH_CLIENTS})`,
+        unit: '/s',
+        peer: `pgbench single-row UPDATEs per second (-c ${PGBENCH_CLIENTS})`,
         peerValue: Math.round(best(pg)),
         ratio,
         goal: 'ratio ≥ 0.5',
