@@ -1,4 +1,4 @@
-import { createTheme, type CSSVariablesResolver } from '@mantine/core';
+import { createTheme, darken, type CSSVariablesResolver } from '@mantine/core';
 
 export const theme = createTheme({
   primaryColor: 'blue',
@@ -23,11 +23,13 @@ export const cssVariablesResolver: CSSVariablesResolver = (t) => ({
     // Text on "light" variants (active navigation, badges) sits on a tinted background.
     '--mantine-primary-color-light-color': t.colors.blue[9],
     '--mantine-color-blue-light-color': t.colors.blue[9],
-    // Status badges (current, behind, failed, revoked) are light variants too.
+    // Status badges and alerts (approved, active, not configured, chain verified) are light
+    // variants too. Even shade 9 of green and yellow stays under 4.5:1 on their own tint (about
+    // 4:1 and 3:1), so the text is a darker mix of it.
     ...Object.fromEntries(
       ['green', 'yellow', 'orange', 'red', 'gray'].map((color) => [
         `--mantine-color-${color}-light-color`,
-        t.colors[color][9],
+        darken(t.colors[color][9], 0.3),
       ]),
     ),
   },
