@@ -122,7 +122,8 @@ export class EventsRepository implements OnModuleDestroy {
     await client.query('SAVEPOINT copy_events');
     try {
       await pipeline(
-        Readable.from(fresh.map((row) => copyLine(organizationId, batchId, row))),
+        // One chunk: one CopyData message for the batch rather than one per row.
+        Readable.from([fresh.map((row) => copyLine(organizationId, batchId, row)).join('')]),
         client.query(copyFrom(COPY_EVENTS)),
       );
       await client.query('RELEASE SAVEPOINT copy_events');
