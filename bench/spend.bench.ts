@@ -9,7 +9,7 @@
 // so the team's counter row is as contended as pgbench's single row.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createServer } from 'node:http';
+import http, { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,11 +25,12 @@ import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
 import { createTestDatabase, dropTestDatabase } from '../test/support/test-database';
 import { reportResult } from './result';
 
-const USERS = 16;
+// As many concurrent users as pgbench has clients: the same concurrency on both sides.
+const USERS = 8;
 const SECONDS = 10;
-const ROUNDS = 2;
+const ROUNDS = 3;
 const WARMUP_SECONDS = 3;
-const PGBENCH_CLIENTS = 8;
+const PGBENCH_CLIENTS = USERS;
 const ACTOR = { type: 'operator' as const, id: 'bench' };
 
 type Nest = Awaited<ReturnType<typeof createHttpApp>>;
@@ -117,15 +118,40 @@ async function timed(pair: (worker: number) => Promise<void>, seconds = SECONDS)
   return pairs / ((Date.now() - started) / 1000);
 }
 
-async function call(url: string, secret: string, body: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+// A plain keep-alive node:http client: lighter than fetch, so the client's CPU (on the same two
+// cores) takes less from the API under test.
+const agent = new http.Agent({ keepAlive: true, maxSockets: USERS });
+
+function call(url: string, secret: string, body: unknown): Promise<Record<string, unknown>> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${secret}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          if ((response.statusCode ?? 500) >= 300) {
+            reject(new Error(`${url}: ${response.statusCode} ${text}`));
+          } else {
+            resolve(JSON.parse(text) as Record<string, unknown>);
+          }
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
   });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 function httpPairs(api: string, endpoints: Endpoint[], seconds = SECONDS): Promise<number> {
@@ -242,22 +268,27 @@ async function main() {
         `  round ${round}: HTTP ${http.at(-1)!.toFixed(0)} pairs/s, service ${service.at(-1)!.toFixed(0)} pairs/s, pgbench ${pg.at(-1)!.toFixed(0)} tps`,
       );
     }
-    const best = (values: number[]) => Math.max(...values);
+    // Each round's pgbench ran right between its HTTP and service runs: the ratio of a round is
+    // measured under the same load (this VM shares its cores); the median round is reported.
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
     for (const [path, values] of [
       ['HTTP', http],
       ['the service', service],
     ] as const) {
-      const ratio = best(values) / best(pg);
+      const ratios = values.map((value, round) => value / pg[round]!);
+      const ratio = median(ratios);
+      const round = ratios.indexOf(ratio);
       console.log(
-        `lease+settle through ${path} ${best(values).toFixed(0)} pairs/s vs pgbench ` +
-          `${best(pg).toFixed(0)} tps: ${ratio.toFixed(2)}x (goal >= 0.5x)`,
+        `lease+settle through ${path}: ${values[round]!.toFixed(0)} pairs/s vs pgbench ` +
+          `${pg[round]!.toFixed(0)} tps in round ${round + 1}: ${ratio.toFixed(2)}x ` +
+          `(median of ${ratios.map((r) => r.toFixed(2)).join(', ')}; goal >= 0.5x)`,
       );
       reportResult({
         figure: `lease+settle pairs per second through ${path} (2 hard budgets, ${USERS} users)`,
-        value: Math.round(best(values)),
+        value: Math.round(values[round]!),
         unit: '/s',
         peer: `pgbench single-row UPDATEs per second (-c ${PGBENCH_CLIENTS})`,
-        peerValue: Math.round(best(pg)),
+        peerValue: Math.round(pg[round]!),
         ratio,
         goal: 'ratio ≥ 0.5',
         met: ratio >= 0.5,

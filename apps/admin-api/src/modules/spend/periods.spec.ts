@@ -1,4 +1,4 @@
-import { periodWindow } from './periods';
+import { currentPeriodWindow, periodWindow } from './periods';
 
 describe('periodWindow', () => {
   it('keys days, ISO weeks and months in the organization time zone', () => {
@@ -25,5 +25,17 @@ describe('periodWindow', () => {
     expect(
       periodWindow('week', 'Asia/Tokyo', new Date('2026-11-24T00:00:00Z')).resetsAt.toISOString(),
     ).toBe('2026-11-29T15:00:00.000Z');
+  });
+
+  it('reuses a window only while now is inside it', () => {
+    const before = currentPeriodWindow('day', 'Asia/Tokyo', new Date('2026-11-24T14:59:59.999Z'));
+    expect(before.key).toBe('2026-11-24');
+    expect(currentPeriodWindow('day', 'Asia/Tokyo', new Date('2026-11-24T15:00:00Z')).key).toBe(
+      '2026-11-25',
+    );
+    // Back in time (an injected clock): the earlier day again, not the cached one.
+    expect(currentPeriodWindow('day', 'Asia/Tokyo', new Date('2026-11-24T14:00:00Z')).key).toBe(
+      '2026-11-24',
+    );
   });
 });

@@ -30,3 +30,20 @@ export function periodWindow(period: SpendPeriod, timeZone: string, now: Date): 
     resetsAt: start.plus({ [`${period}s`]: 1 }).toJSDate(),
   };
 }
+
+const current = new Map<string, PeriodWindow>();
+
+// periodWindow for the hot path: the window of a (period, time zone) is reused while `now` is
+// inside it, so a lease does no calendar arithmetic until the period changes.
+export function currentPeriodWindow(
+  period: SpendPeriod,
+  timeZone: string,
+  now: Date,
+): PeriodWindow {
+  const key = `${period}:${timeZone}`;
+  const cached = current.get(key);
+  if (cached && now >= cached.startsAt && now < cached.resetsAt) return cached;
+  const window = periodWindow(period, timeZone, now);
+  current.set(key, window);
+  return window;
+}

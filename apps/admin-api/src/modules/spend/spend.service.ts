@@ -10,7 +10,7 @@ import { GovernanceService } from '../governance/governance.service';
 import type { SpendLimitForUser } from '../governance/governance.service';
 import { GOVERNANCE_CHANGED_CHANNEL } from '../governance/governance.types';
 import { OrganizationsService } from '../organizations/organizations.service';
-import { periodWindow } from './periods';
+import { currentPeriodWindow } from './periods';
 import { SpendAlertsService } from './spend-alerts.service';
 import { SpendClock } from './spend-clock';
 import { SpendError } from './spend.errors';
@@ -158,7 +158,7 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     const limits = await this.limitsFor(subject.organizationId, subject.userId);
     const now = this.clock.now();
     const windows = new Map(
-      limits.map((limit) => [limit.id, periodWindow(limit.period, limit.timeZone, now)]),
+      limits.map((limit) => [limit.id, currentPeriodWindow(limit.period, limit.timeZone, now)]),
     );
     const input = {
       organizationId: subject.organizationId,
@@ -342,7 +342,10 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     const now = this.clock.now();
     const limits = await this.governance.listSpendLimits(organizationId);
     const windows = new Map(
-      limits.map((limit) => [limit.id, periodWindow(limit.period, organization.timeZone, now)]),
+      limits.map((limit) => [
+        limit.id,
+        currentPeriodWindow(limit.period, organization.timeZone, now),
+      ]),
     );
     const counters = await this.repository.counters(
       organizationId,
