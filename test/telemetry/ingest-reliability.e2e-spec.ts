@@ -107,7 +107,8 @@ describe('ingest under failure', () => {
 
   beforeAll(async () => {
     execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'ignore' });
-    api = await startTestApi();
+    // Fixtures and assertions only: no jobs here, so what catches up is the API under test.
+    api = await startTestApi({ STEWARD_PROCESS_ROLE: 'api' });
   }, 120_000);
 
   afterAll(async () => {
@@ -167,6 +168,7 @@ describe('ingest under failure', () => {
     const expected = BigInt(BATCHES * EVENTS_PER_BATCH);
     expect(stored).toEqual({ total: expected, distinct: expected, audited: expected });
     expect(await api.get(AuditVerifier).verify(org.organizationId)).toMatchObject({ ok: true });
+    await killed(child);
   }, 180_000);
 
   describe('with Redis down', () => {
@@ -250,7 +252,7 @@ describe('ingest under failure', () => {
         }),
       ).toBe(1);
 
-      // Redis returns: the periodic forwarding sweep delivers the batch.
+      // Redis returns: the API's periodic forwarding sweep delivers the batch.
       const delivered = receivedOrg(org.organizationId);
       redis = await startRedis();
       await delivered;

@@ -14,6 +14,7 @@ export class BullMqJobBackend implements JobBackend {
   private readonly queue: Queue;
   private worker?: Worker;
   private workerConnection?: Redis;
+  private readonly schedules = new Map<JobName, number>();
 
   constructor(
     private readonly connection: Redis,
@@ -40,6 +41,21 @@ export class BullMqJobBackend implements JobBackend {
   }
 
   async schedule(name: JobName, everyMs: number): Promise<void> {
+    if (!this.schedules.size) {
+      // Schedules live in Redis: a Redis that comes back empty (restarted without persistence,
+      // failed over to a fresh replica) would otherwise never run them again. Upserting is
+      // idempotent, so every reconnect puts them back.
+      this.connection.on('ready', () => {
+        for (const [scheduled, every] of this.schedules) {
+          this.queue
+            .upsertJobScheduler(scheduled, { every }, { name: scheduled, data: {} })
+            .catch((error: unknown) =>
+              this.logger.warn(`schedule ${scheduled} not restored yet: ${String(error)}`),
+            );
+        }
+      });
+    }
+    this.schedules.set(name, everyMs);
     await this.queue.upsertJobScheduler(name, { every: everyMs }, { name, data: {} });
   }
 
