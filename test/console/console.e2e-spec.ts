@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CredentialsService } from '../../apps/admin-api/src/modules/credentials/credentials.service';
 import { DirectoryService } from '../../apps/admin-api/src/modules/directory/directory.service';
 import { OrganizationsService } from '../../apps/admin-api/src/modules/organizations/organizations.service';
-import { signInAdmin, type AdminSession } from '../support/admin-session';
+import { graphql, signInAdmin, type AdminSession } from '../support/admin-session';
 import { startTestApi, type TestApi } from '../support/api';
 import { launchBrowser } from '../support/browser';
 
@@ -48,6 +48,7 @@ describe('admin console in a real browser', () => {
   let organizationId: string;
   let salesGroupId: string;
   let aliceName: string;
+  let carolName: string;
 
   beforeAll(async () => {
     execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'ignore' });
@@ -74,6 +75,27 @@ describe('admin console in a real browser', () => {
         { type: 'system' },
       );
     salesGroupId = sales.id;
+
+    // Carol arrives as an identity provider provisions people: by SCIM, with her IdP's id.
+    carolName = `carol-${organizationId.slice(0, 6)}@example.com`;
+    const scim = await api
+      .get(CredentialsService)
+      .issue(organizationId, 'scim', { actor: { type: 'operator' } });
+    const provisioned = await fetch(`${api.url}/scim/v2/Users`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${scim.secret}`,
+        'content-type': 'application/scim+json',
+      },
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: carolName,
+        externalId: 'okta-carol',
+        displayName: 'Carol Jones',
+        emails: [{ value: carolName, primary: true }],
+      }),
+    });
+    expect(provisioned.status).toBe(201);
 
     // Alice's laptop is enrolled, so publishes have an endpoint to roll out to.
     const enrolment = await api
@@ -227,6 +249,38 @@ describe('admin console in a real browser', () => {
     await context.close();
   });
 
+  it('lists people from SCIM with source and status, and explains their effective policy', async () => {
+    const auditor = await signedInContext(await signInAdmin(api, organizationId, 'auditor'));
+    const page = await auditor.newPage();
+    await open(page, '/people', 'People & groups');
+    await page.getByRole('textbox', { name: 'Search people' }).fill('carol');
+    const people = page.getByRole('table', { name: 'people' });
+    const carol = people.getByRole('row').filter({ hasText: carolName });
+    await carol.waitFor();
+    // The search runs on the server: the others leave the table once it answers.
+    await people.getByRole('row').filter({ hasText: aliceName }).waitFor({ state: 'detached' });
+    expect(await people.getByRole('row').count()).toBe(2);
+    expect(await carol.textContent()).toContain('SCIM');
+    expect(await carol.textContent()).toContain('active');
+    await carol.getByRole('button', { name: 'Carol Jones' }).click();
+    const policy = page.getByRole('table', { name: 'effective capabilities' });
+    await policy
+      .getByRole('row', { name: /^Agent/ })
+      .getByText('deny')
+      .waitFor();
+    await page.getByRole('textbox', { name: 'Connector' }).fill('crm');
+    await page.getByRole('textbox', { name: 'Tool' }).fill('delete_contact');
+    await page.getByRole('button', { name: 'Explain tool' }).click();
+    await page.getByTestId('tool-explanation').getByText('deny').waitFor();
+    const groups = page.getByRole('table', { name: 'groups' });
+    await groups
+      .getByRole('row')
+      .filter({ hasText: 'Sales' })
+      .getByText('2', { exact: true })
+      .waitFor();
+    await auditor.close();
+  });
+
   it('shows an auditor no edit controls, and billing only spend', async () => {
     const auditor = await signedInContext(await signInAdmin(api, organizationId, 'auditor'));
     const page = await auditor.newPage();
@@ -245,6 +299,14 @@ describe('admin console in a real browser', () => {
     const nav = billingPage.getByRole('navigation', { name: 'Console' });
     expect((await nav.getByRole('link').allTextContents()).sort()).toEqual(['Overview', 'Spend']);
     await billing.close();
+
+    // The API, not only the navigation, keeps the directory from billing admins.
+    const billingSession = await signInAdmin(api, organizationId, 'billing');
+    for (const query of ['{ directoryUsers { total } }', '{ directoryGroups { total } }']) {
+      const result = await graphql(api, billingSession, query);
+      expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(result.data ?? null).toBeNull();
+    }
   });
 });
 

@@ -20,4 +20,10 @@ export const queryKeys = {
   adminRoleMappings: ['admin-role-mappings'] as const,
   machineCredentials: ['machine-credentials'] as const,
   telemetryCollector: ['telemetry-collector'] as const,
+  directoryUsers: (search: string, page: number) => ['directory', 'users', search, page] as const,
+  directoryGroups: (search: string, page: number) => ['directory', 'groups', search, page] as const,
+  explainCapability: (userId: string, capability: string) =>
+    ['explain', userId, 'capability', capability] as const,
+  explainTool: (userId: string, connector: string, tool: string) =>
+    ['explain', userId, 'tool', connector, tool] as const,
 };

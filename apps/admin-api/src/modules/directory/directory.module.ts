@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { AuthModule } from '../auth/auth.module';
 import { DirectoryRepository } from './directory.repository';
+import { DirectoryResolver } from './directory.resolver';
 import { DirectoryService } from './directory.service';
 
 @Module({
-  imports: [AuditModule],
-  providers: [DirectoryRepository, DirectoryService],
+  imports: [AuditModule, AuthModule],
+  providers: [DirectoryRepository, DirectoryService, DirectoryResolver],
   exports: [DirectoryService],
 })
 export class DirectoryModule {}

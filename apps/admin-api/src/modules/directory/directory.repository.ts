@@ -217,6 +217,15 @@ export class DirectoryRepository {
     return { total, items };
   }
 
+  async memberCounts(organizationId: string, groupIds: string[]): Promise<Map<string, number>> {
+    const rows = await this.prisma.forOrganization(organizationId).directoryGroupMember.groupBy({
+      by: ['groupId'],
+      where: { groupId: { in: groupIds } },
+      _count: { _all: true },
+    });
+    return new Map(rows.map((row) => [row.groupId, row._count._all]));
+  }
+
   async lockGroup(tx: DirectoryTx, organizationId: string, id: string): Promise<number | null> {
     const rows = await tx.$queryRaw<{ version: number }[]>`
       SELECT "version" FROM "DirectoryGroup"

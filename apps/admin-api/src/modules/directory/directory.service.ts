@@ -103,6 +103,13 @@ export class DirectoryService {
     );
   }
 
+  // Members per group without loading them (a group may have thousands).
+  async memberCounts(organizationId: string, groupIds: string[]): Promise<Map<string, number>> {
+    return groupIds.length
+      ? this.directory.memberCounts(organizationId, groupIds)
+      : new Map<string, number>();
+  }
+
   async createUser(
     organizationId: string,
     user: UserWrite,
