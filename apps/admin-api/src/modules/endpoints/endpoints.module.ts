@@ -5,6 +5,7 @@ import { BundlesModule } from '../bundles/bundles.module';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { DirectoryModule } from '../directory/directory.module';
 import { BundleFeed } from './bundle-feed';
+import { BundleRoute } from './bundle-route';
 import { EndpointAuthGuard } from './endpoint-auth';
 import { EndpointSessions } from './endpoint-sessions';
 import { EndpointsController } from './endpoints.controller';
@@ -23,6 +24,7 @@ import { EndpointsService } from './endpoints.service';
     EndpointSessions,
     EndpointAuthGuard,
     BundleFeed,
+    BundleRoute,
     EndpointsResolver,
   ],
   exports: [EndpointsService, EndpointSessions, EndpointAuthGuard],
