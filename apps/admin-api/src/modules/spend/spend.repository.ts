@@ -80,13 +80,15 @@ export class SpendRepository implements OnModuleDestroy {
     await this.pool.end();
   }
 
-  private async call<T>(sql: string, values: unknown[]): Promise<T> {
-    const { rows } = await this.pool.query<{ result: T }>(sql, values);
+  // Named: each connection parses and plans the statement once, then only binds and executes it.
+  private async call<T>(name: string, text: string, values: unknown[]): Promise<T> {
+    const { rows } = await this.pool.query<{ result: T }>({ name, text, values });
     return rows[0]!.result;
   }
 
   reserve(input: ReserveInput): Promise<ReserveOutcome> {
     return this.call(
+      'spend_reserve',
       `SELECT steward_spend_reserve($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::numeric,
          $6::uuid[], $7::text[], $8::timestamp, $9::timestamp, $10, $11) AS result`,
       [
@@ -115,6 +117,7 @@ export class SpendRepository implements OnModuleDestroy {
     now: Date;
   }): Promise<SettleOutcome> {
     return this.call(
+      'spend_settle',
       `SELECT steward_spend_settle($1::uuid, $2::uuid, $3::uuid, $4::numeric, $5::int, $6::int,
          $7::timestamp) AS result`,
       [
@@ -132,10 +135,11 @@ export class SpendRepository implements OnModuleDestroy {
   // Folds settled leases into the counters and releases expired ones (see the migration
   // 20261124044000_spend_deferred_settlement); returns the alerts the fold wrote.
   reconcile(organizationId: string, now: Date): Promise<{ leases: number; alertIds: string[] }> {
-    return this.call('SELECT steward_spend_reconcile($1::uuid, $2::timestamp) AS result', [
-      organizationId,
-      timestamp(now),
-    ]);
+    return this.call(
+      'spend_reconcile',
+      'SELECT steward_spend_reconcile($1::uuid, $2::timestamp) AS result',
+      [organizationId, timestamp(now)],
+    );
   }
 
   // Organizations with leases to fold or release, for the catch-up sweep.
