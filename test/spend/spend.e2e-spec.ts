@@ -100,6 +100,32 @@ describe('spend leases', () => {
     }
   }, 120_000);
 
+  it('refuses on the team budget and gives back what it had reserved on the user budget', async () => {
+    const org = await spendFixture(api, 'Team Co');
+    const userLimit = await org.limit('user', '10');
+    const teamLimit = await org.limit('group', '1', { period: 'month' });
+    const soft = await org.limit('user', '0.5', { period: 'week', enforcement: 'soft' });
+    expect((await lease(api.url, org.secret, { amountUsd: '0.6' })).status).toBe(201);
+    const refused = await lease(api.url, org.secret, { amountUsd: '0.6' });
+    expect(refused.status).toBe(402);
+    expect(refused.body.limit).toMatchObject({
+      limitId: teamLimit,
+      subjectType: 'group',
+      subjectId: org.groupId,
+      period: 'month',
+      periodKey: expect.stringMatching(/^\d{4}-\d{2}$/),
+      remainingUsd: '0.4',
+    });
+    const after = await counters(org.organizationId);
+    expect(after.get(userLimit)).toMatchObject({ reserved: '0.6' });
+    expect(after.get(teamLimit)).toMatchObject({ reserved: '0.6' });
+    // The soft budget was passed by the first lease (allowed) and untouched by the refused one.
+    expect(after.get(soft)).toMatchObject({
+      reserved: '0.6',
+      key: expect.stringMatching(/-W\d{2}$/),
+    });
+  });
+
   it('counts a retried settle once, prices tokens by the price table, and keeps the ledger', async () => {
     const org = await spendFixture(api, 'Retry Co');
     const limit = await org.limit('user', '5');
