@@ -101,11 +101,14 @@ export class ControlPlaneClient {
     });
   }
 
-  async createLease(amountUsd: string): Promise<{ id: string; amountUsd: string }> {
+  async createLease(
+    amountUsd: string,
+    idempotencyKey: string,
+  ): Promise<{ id: string; amountUsd: string }> {
     const response = await send(this.fetchImpl, `${base(this.server)}/spend/leases`, {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json' }),
-      body: JSON.stringify({ amountUsd }),
+      body: JSON.stringify({ amountUsd, idempotencyKey }),
     });
     return (await response.json()) as { id: string; amountUsd: string };
   }

@@ -46,6 +46,24 @@ describe('spend guard', () => {
       allowanceUsd,
     });
 
+  it('retries a lease lost on the network with the same idempotency key, so it is reserved once', async () => {
+    const keys: string[] = [];
+    let failures = 1;
+    const api: LeaseApi = {
+      async createLease(amountUsd, idempotencyKey) {
+        keys.push(idempotencyKey);
+        if (failures-- > 0) throw new ControlPlaneError('control plane unreachable', null);
+        return { id: 'lease-1', amountUsd };
+      },
+      async settleLease() {},
+    };
+    expect(await guardOf(api).reserve('0.5')).toEqual({ id: 'lease-1', amountUsd: '0.5' });
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    await guardOf(api).reserve('0.5');
+    expect(keys[2]).not.toBe(keys[0]);
+  });
+
   it('leases before each model request and settles its actual cost', async () => {
     const api = new FakeLeases();
     const metered = new MeteredModel(model, guardOf(api), '0.5');

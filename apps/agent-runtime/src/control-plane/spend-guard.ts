@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import { ControlPlaneError } from './control-plane-client';
 import { writeFileAtomic } from './state-store';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 
 export interface SpendLease {
@@ -18,7 +19,10 @@ export interface SpendGuard {
 export class SpendRefused extends Error {}
 
 export interface LeaseApi {
-  createLease(amountUsd: string): Promise<{ id: string; amountUsd: string }>;
+  createLease(
+    amountUsd: string,
+    idempotencyKey: string,
+  ): Promise<{ id: string; amountUsd: string }>;
   settleLease(id: string, costUsd: string): Promise<void>;
 }
 
@@ -48,8 +52,17 @@ export class LeaseSpendGuard implements SpendGuard {
   }
 
   async reserve(amountUsd: string): Promise<SpendLease> {
+    // One key per model request: when an answer is lost on a flaky network, the retry gets the
+    // lease the server already made instead of reserving the money twice.
+    const idempotencyKey = randomUUID();
     try {
-      return await this.api.createLease(amountUsd);
+      return await this.api
+        .createLease(amountUsd, idempotencyKey)
+        .catch((error: unknown) =>
+          error instanceof ControlPlaneError && error.unreachable
+            ? this.api.createLease(amountUsd, idempotencyKey)
+            : Promise.reject(error),
+        );
     } catch (error) {
       if (!(error instanceof ControlPlaneError && error.unreachable)) {
         throw new SpendRefused(`spend lease refused: ${(error as Error).message}`, {
