@@ -15,7 +15,6 @@ import { OrganizationsModule } from './modules/organizations/organizations.modul
 import { ScimModule } from './modules/scim/scim.module';
 import { SpendModule } from './modules/spend/spend.module';
 import { TelemetryModule } from './modules/telemetry/telemetry.module';
-import { ServerInfoResolver } from './platform/graphql/server-info.resolver';
 import { PlatformModule } from './platform/platform.module';
 
 // Feature modules, in the order of the design: directory -> governance -> bundles -> endpoints ->
@@ -55,7 +54,6 @@ export class AppModule {
         ...(options.http ? [graphql] : []),
         ...FEATURE_MODULES,
       ],
-      providers: options.http ? [ServerInfoResolver] : [],
     };
   }
 }
