@@ -15,14 +15,11 @@ import {
   signPayload,
 } from '@steward/policy';
 import type { BundleHeader, ConnectorSource, RoleGrant } from '@steward/policy';
-import { AppModule } from '../apps/admin-api/src/app.module';
-import { loadConfig } from '../apps/admin-api/src/config/config';
 import { CredentialsService } from '../apps/admin-api/src/modules/credentials/credentials.service';
 import { OrganizationsService } from '../apps/admin-api/src/modules/organizations/organizations.service';
-import { applyMigrations } from '../apps/admin-api/src/platform/database/migrations';
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
-import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
-import { createTestDatabase, dropTestDatabase } from '../test/support/test-database';
+import { dropTestDatabase } from '../test/support/test-database';
+import { benchEnvironment, listenOnLoopback } from './support';
 import { reportResult } from './result';
 
 const CONNECTIONS = 200;
@@ -39,20 +36,8 @@ async function rps(url: string, headers: Record<string, string>, expect: number)
 }
 
 async function httpComparison() {
-  const database = await createTestDatabase('steward_bench');
-  await applyMigrations(database.url);
-  const config = loadConfig({
-    DATABASE_URL: database.url,
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    STEWARD_QUEUE_PREFIX: `steward-bench-${Date.now()}`,
-    STEWARD_SECRET_KEY: 'bench-secret-key-0123456789abcdefghijklmnopqrstuv',
-    LOG_LEVEL: 'error',
-    PORT: '0',
-    HOST: '127.0.0.1',
-  });
-  const app = await createHttpApp(AppModule.forRoot(config), config);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const api = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  const { database, app } = await benchEnvironment('steward_bench');
+  const api = await listenOnLoopback(app);
   try {
     const org = await app.get(OrganizationsService).create('Bench', { type: 'operator' });
     await app.get(PrismaService).directoryUser.create({

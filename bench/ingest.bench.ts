@@ -15,16 +15,14 @@ import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { AgentEvent, createEvent, EventSubject } from '@steward/telemetry';
-import { AppModule } from '../apps/admin-api/src/app.module';
-import { loadConfig } from '../apps/admin-api/src/config/config';
 import { RollupsRepository } from '../apps/admin-api/src/modules/analytics/rollups.repository';
 import { CredentialsService } from '../apps/admin-api/src/modules/credentials/credentials.service';
 import { OrganizationsService } from '../apps/admin-api/src/modules/organizations/organizations.service';
 import { EventPartitions } from '../apps/admin-api/src/modules/telemetry/event-partitions';
-import { applyMigrations } from '../apps/admin-api/src/platform/database/migrations';
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
-import { createTestDatabase, dropTestDatabase } from '../test/support/test-database';
+import { dropTestDatabase } from '../test/support/test-database';
+import { benchEnvironment } from './support';
 
 const BATCHES = 120;
 const EVENTS_PER_BATCH = 500;
@@ -316,21 +314,11 @@ async function spawnApi(
 }
 
 async function main() {
-  const database = await createTestDatabase('steward_bench_ingest');
-  await applyMigrations(database.url);
-  const config = loadConfig({
-    DATABASE_URL: database.url,
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    STEWARD_QUEUE_PREFIX: `steward-bench-${Date.now()}`,
-    STEWARD_SECRET_KEY: 'bench-secret-key-0123456789abcdefghijklmnopqrstuv',
-    LOG_LEVEL: 'error',
-    // The bench measures ingest alone: rollups and other jobs would run in a worker elsewhere.
+  // The bench measures ingest alone: rollups and other jobs would run in a worker elsewhere.
+  const { database, config, app } = await benchEnvironment('steward_bench_ingest', {
     STEWARD_PROCESS_ROLE: 'api',
-    PORT: '0',
-    HOST: '127.0.0.1',
   });
   // In this process: fixtures and the COPY side. The API under test: its own process.
-  const app = await createHttpApp(AppModule.forRoot(config), config);
   const { url: api, child } = await spawnApi(database.url, config.STEWARD_QUEUE_PREFIX);
   try {
     await app.get(EventPartitions).createAhead();

@@ -4,15 +4,11 @@
 //    and their ratio (goal ≤ 1.5×: an index lookup, not a scan).
 // 2. Users created over HTTP per second, 10,000 users (goal ≥ 300/s).
 // 3. One group PATCH adding 5,000 members (goal < 2 s).
-import type { AddressInfo } from 'node:net';
-import { AppModule } from '../apps/admin-api/src/app.module';
-import { loadConfig } from '../apps/admin-api/src/config/config';
 import { CredentialsService } from '../apps/admin-api/src/modules/credentials/credentials.service';
 import { OrganizationsService } from '../apps/admin-api/src/modules/organizations/organizations.service';
-import { applyMigrations } from '../apps/admin-api/src/platform/database/migrations';
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
-import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
-import { createTestDatabase, dropTestDatabase } from '../test/support/test-database';
+import { dropTestDatabase } from '../test/support/test-database';
+import { benchEnvironment, listenOnLoopback } from './support';
 import { reportResult } from './result';
 
 const FILTER_SAMPLES = 300;
@@ -27,20 +23,8 @@ function percentile(samples: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const database = await createTestDatabase('steward_bench');
-  await applyMigrations(database.url);
-  const config = loadConfig({
-    DATABASE_URL: database.url,
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    STEWARD_QUEUE_PREFIX: `steward-bench-${Date.now()}`,
-    STEWARD_SECRET_KEY: 'bench-secret-key-0123456789abcdefghijklmnopqrstuv',
-    LOG_LEVEL: 'error',
-    PORT: '0',
-    HOST: '127.0.0.1',
-  });
-  const app = await createHttpApp(AppModule.forRoot(config), config);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/scim/v2`;
+  const { database, app } = await benchEnvironment('steward_bench');
+  const base = `${await listenOnLoopback(app)}/scim/v2`;
   const prisma = app.get(PrismaService);
   try {
     const organizations = app.get(OrganizationsService);

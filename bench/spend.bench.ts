@@ -16,16 +16,14 @@ import http, { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { AppModule } from '../apps/admin-api/src/app.module';
-import { loadConfig } from '../apps/admin-api/src/config/config';
 import { CredentialsService } from '../apps/admin-api/src/modules/credentials/credentials.service';
 import { GovernanceService } from '../apps/admin-api/src/modules/governance/governance.service';
 import { OrganizationsService } from '../apps/admin-api/src/modules/organizations/organizations.service';
 import { SpendService } from '../apps/admin-api/src/modules/spend/spend.service';
-import { applyMigrations } from '../apps/admin-api/src/platform/database/migrations';
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
-import { createTestDatabase, dropTestDatabase } from '../test/support/test-database';
+import { dropTestDatabase } from '../test/support/test-database';
+import { benchEnvironment } from './support';
 import { reportResult } from './result';
 
 // As many concurrent users as pgbench has clients: the same concurrency on both sides.
@@ -232,19 +230,9 @@ async function spawnApi(
 }
 
 async function main() {
-  const database = await createTestDatabase('steward_bench_spend');
-  await applyMigrations(database.url);
-  const config = loadConfig({
-    DATABASE_URL: database.url,
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    STEWARD_QUEUE_PREFIX: `steward-bench-${Date.now()}`,
-    STEWARD_SECRET_KEY: 'bench-secret-key-0123456789abcdefghijklmnopqrstuv',
-    LOG_LEVEL: 'error',
+  const { database, config, app } = await benchEnvironment('steward_bench_spend', {
     STEWARD_PROCESS_ROLE: 'api',
-    PORT: '0',
-    HOST: '127.0.0.1',
   });
-  const app = await createHttpApp(AppModule.forRoot(config), config);
   const api = await spawnApi(database.url, config.STEWARD_QUEUE_PREFIX);
   const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spend-pgbench-')), 'update.sql');
   fs.writeFileSync(script, 'UPDATE spend_bench_row SET n = n + 1 WHERE id = 1;\n');

@@ -1,0 +1,42 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import { AppModule } from '../apps/admin-api/src/app.module';
+import { Config, loadConfig } from '../apps/admin-api/src/config/config';
+import { applyMigrations } from '../apps/admin-api/src/platform/database/migrations';
+import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
+import { createTestDatabase } from '../test/support/test-database';
+
+export interface BenchEnvironment {
+  database: { name: string; url: string };
+  config: Config;
+  // The API in this process (fixtures, and the side under test unless the bench spawns one).
+  app: NestFastifyApplication;
+}
+
+// What every benchmark starts from: a migrated database of its own, on the real Redis with a
+// prefix of its own, and the API built for it. The caller drops the database when done.
+export async function benchEnvironment(
+  prefix: string,
+  env: Record<string, string> = {},
+): Promise<BenchEnvironment> {
+  const database = await createTestDatabase(prefix);
+  await applyMigrations(database.url);
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    STEWARD_QUEUE_PREFIX: `steward-bench-${Date.now()}`,
+    STEWARD_SECRET_KEY: 'bench-secret-key-0123456789abcdefghijklmnopqrstuv',
+    LOG_LEVEL: 'error',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...env,
+  });
+  const app = await createHttpApp(AppModule.forRoot(config), config);
+  return { database, config, app };
+}
+
+// Serves the in-process API on a free loopback port; returns its base URL.
+export async function listenOnLoopback(app: NestFastifyApplication): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+}
