@@ -7,7 +7,7 @@ import {
   FOLDER_READ_WRITE,
   POLICY_FORMAT_VERSION,
 } from './compiled';
-import type { CompiledPolicy, FolderEntry, RuleRef } from './compiled';
+import type { CompiledPolicy, FolderEntry, RuleKind, RuleRef, ToolCode } from './compiled';
 import { OPERATING_SYSTEMS } from './model';
 import type {
   CeilingEntrySource,
@@ -18,6 +18,7 @@ import type {
   PolicySources,
   RoleGrant,
 } from './model';
+import { connectorAddress, isWebHost } from './network';
 import { canonicalPath, DEFAULT_CEILING, isWithin, patternSystems } from './paths';
 
 // Semantics (the property tests check the compiled tables against a direct evaluation of these):
@@ -31,6 +32,7 @@ import { canonicalPath, DEFAULT_CEILING, isWithin, patternSystems } from './path
 // - Folders: a path in a ceiling location is denied whatever any role says; no allowed root may be
 //   or contain a `root` ceiling location (such roots are dropped); otherwise a path is readable
 //   inside any allowed root and writable inside any read-write root; anything else is denied.
+// - Connector addresses come with the tool tables (same gates); network hosts need `web`.
 // - Nothing missing or empty widens access: no grants, rules or roots means deny; a missing
 //   ceiling means the default ceiling.
 // Ties between contributions of equal weight go to the first grant in a fixed order (role name,
@@ -57,35 +59,74 @@ export function ceilingEntries(ceiling: CeilingSource | undefined): CeilingEntry
   return [...DEFAULT_CEILING.filter((entry) => !disabled.has(entry.id)), ...(ceiling?.extra ?? [])];
 }
 
+// Rules are interned by id: a rule many tool codes share is one entry. The id is looked up before
+// the rule object is built, so a rule asked for again allocates nothing.
 class RuleTable {
   readonly rules: RuleRef[] = [];
   private readonly index = new Map<string, number>();
 
-  add(rule: RuleRef): number {
-    let at = this.index.get(rule.id);
+  add(id: string, kind: RuleKind, detail?: string, via?: GrantRef): number {
+    let at = this.index.get(id);
     if (at === undefined) {
+      const rule: RuleRef = { id, kind };
+      if (detail !== undefined) rule.detail = detail;
+      if (via) {
+        rule.role = via.role;
+        if (via.group) rule.group = via.group;
+      }
       at = this.rules.push(rule) - 1;
-      this.index.set(rule.id, at);
+      this.index.set(id, at);
     }
     return at;
   }
 }
 
-function grantRef(grant: RoleGrant): Pick<RuleRef, 'role' | 'group'> {
-  return {
-    role: { id: grant.role.id, name: grant.role.name },
-    ...(grant.via.kind === 'group'
-      ? { group: { id: grant.via.groupId, name: grant.via.groupName } }
-      : {}),
-  };
+// What one grant contributes to every rule it produces, built once per grant: the role and group
+// references (shared by all its rules) and the prefix of its rule ids.
+interface GrantRef {
+  grant: RoleGrant;
+  role: { id: string; name: string };
+  group?: { id: string; name: string };
+  idPrefix: string;
 }
 
-function viaId(grant: RoleGrant): string {
-  return grant.via.kind === 'group' ? `group:${grant.via.groupId}` : 'user';
+function grantRef(grant: RoleGrant): GrantRef {
+  const role = { id: grant.role.id, name: grant.role.name };
+  return grant.via.kind === 'group'
+    ? {
+        grant,
+        role,
+        group: { id: grant.via.groupId, name: grant.via.groupName },
+        idPrefix: `role:${grant.role.id}:group:${grant.via.groupId}`,
+      }
+    : { grant, role, idPrefix: `role:${grant.role.id}:user` };
+}
+
+// Canonical forms of rule patterns. The same few patterns (the default ceiling, each role's roots)
+// come back for every user compiled, so each is canonicalised once; the cache is dropped whole
+// when it grows past its bound, which only a very large number of distinct patterns reaches.
+const PATTERN_CACHE_LIMIT = 10_000;
+const canonicalPatterns = new Map<OperatingSystem, Map<string, string | null>>();
+for (const os of OPERATING_SYSTEMS) canonicalPatterns.set(os, new Map());
+let cachedPatterns = 0;
+
+function canonicalPattern(pattern: string, os: OperatingSystem): string | null {
+  const cache = canonicalPatterns.get(os)!;
+  let canonical = cache.get(pattern);
+  if (canonical === undefined) {
+    if (cachedPatterns >= PATTERN_CACHE_LIMIT) {
+      for (const map of canonicalPatterns.values()) map.clear();
+      cachedPatterns = 0;
+    }
+    canonical = canonicalPath(pattern, os);
+    cache.set(pattern, canonical);
+    cachedPatterns += 1;
+  }
+  return canonical;
 }
 
 interface Contribution {
-  grant: RoleGrant;
+  via: GrantRef;
   rule: ConnectorRuleSource;
 }
 
@@ -103,19 +144,19 @@ export function compilePolicy(sources: PolicySources): CompiledPolicy {
     folders,
     approvals: { plan: 'person', planRule: 0, askTools: 'each_call' },
   };
-  const grants = sources.user.active ? orderGrants(sources.grants) : [];
+  const grants = sources.user.active ? orderGrants(sources.grants).map(grantRef) : [];
 
-  for (const grant of grants) {
-    for (const name of grant.role.capabilities) {
-      if (!(CAPABILITIES as readonly string[]).includes(name)) continue;
+  for (const via of grants) {
+    for (const name of via.grant.role.capabilities) {
+      if (!CAPABILITY_NAMES.has(name)) continue;
       const capability = name as Capability;
       if (compiled.capabilities[capability] !== undefined) continue;
-      compiled.capabilities[capability] = table.add({
-        id: `role:${grant.role.id}:${viaId(grant)}:capability:${capability}`,
-        kind: 'capability_granted',
-        detail: capability,
-        ...grantRef(grant),
-      });
+      compiled.capabilities[capability] = table.add(
+        `${via.idPrefix}:capability:${capability}`,
+        'capability_granted',
+        capability,
+        via,
+      );
     }
   }
   const autoRule = compiled.capabilities.auto_approve_plans;
@@ -127,11 +168,11 @@ export function compilePolicy(sources: PolicySources): CompiledPolicy {
     compiled.approvals = { plan: 'auto', planRule: autoRule, askTools: 'each_call' };
   } else {
     delete compiled.capabilities.auto_approve_plans;
-    compiled.approvals.planRule = table.add({
-      id: 'approval:plan',
-      kind: 'plan_approval',
-      detail: 'plans need the person’s approval',
-    });
+    compiled.approvals.planRule = table.add(
+      'approval:plan',
+      'plan_approval',
+      'plans need the person’s approval',
+    );
   }
 
   compileTools(sources, grants, compiled, table);
@@ -139,9 +180,42 @@ export function compilePolicy(sources: PolicySources): CompiledPolicy {
   return compiled;
 }
 
+const CAPABILITY_NAMES: ReadonlySet<string> = new Set(CAPABILITIES);
+const KIND_BIT: Record<ToolKind, number> = { read: 0, write: 4 };
+
+function encode(rule: number, kind: ToolKind, decision: Decision): ToolCode {
+  return (rule << 3) | KIND_BIT[kind] | CODE[decision];
+}
+
+// The strongest decision among the contributions for one side or one tool, and the first
+// contribution that made it (deny stops the search: nothing beats it). An override for `tool`
+// replaces the side's decision in that contribution.
+interface Strongest {
+  decision: Decision;
+  winner: Contribution;
+  byOverride: boolean;
+}
+
+function strongest(contributions: Contribution[], side: ToolKind, tool: string | null): Strongest {
+  let best = -1;
+  let result: Strongest | undefined;
+  for (const c of contributions) {
+    const overrides = tool === null ? undefined : c.rule.tools;
+    const override =
+      overrides && Object.hasOwn(overrides, tool!) ? overrides[tool!] : undefined;
+    const decision = override ?? c.rule[side];
+    if (RANK[decision] > best) {
+      best = RANK[decision];
+      result = { decision, winner: c, byOverride: override !== undefined };
+      if (best === 2) break;
+    }
+  }
+  return result!;
+}
+
 function compileTools(
   sources: PolicySources,
-  grants: RoleGrant[],
+  grants: GrantRef[],
   compiled: CompiledPolicy,
   table: RuleTable,
 ): void {
@@ -150,158 +224,153 @@ function compileTools(
     return;
   }
   const byConnector = new Map<string, Contribution[]>();
-  for (const grant of grants) {
-    for (const rule of grant.role.connectorRules) {
+  for (const via of grants) {
+    for (const rule of via.grant.role.connectorRules) {
       let list = byConnector.get(rule.connector);
       if (!list) byConnector.set(rule.connector, (list = []));
-      list.push({ grant, rule });
+      list.push({ via, rule });
     }
   }
   for (const connector of sources.connectors) {
-    const tools: Record<string, number> = {};
-    compiled.tools[connector.name] = tools;
-    const contributions = byConnector.get(connector.name) ?? [];
-    const ruleOf = (c: Contribution, side: 'read' | 'write') =>
-      table.add({
-        id: `role:${c.grant.role.id}:${viaId(c.grant)}:connector:${connector.name}:${side}`,
-        kind: 'connector_rule',
-        detail: side,
-        ...grantRef(c.grant),
-      });
-    const overrideOf = (c: Contribution, tool: string) =>
-      table.add({
-        id: `role:${c.grant.role.id}:${viaId(c.grant)}:connector:${connector.name}:tool:${tool}`,
-        kind: 'tool_override',
-        detail: tool,
-        ...grantRef(c.grant),
-      });
-    const strongest = (decide: (c: Contribution) => Decision) => {
-      let best = -1;
-      let winner: Contribution | undefined;
-      let decision: Decision = 'deny';
-      for (const c of contributions) {
-        const d = decide(c);
-        if (RANK[d] > best) {
-          best = RANK[d];
-          winner = c;
-          decision = d;
-          if (best === 2) break;
-        }
+    const names: string[] = [];
+    const codes: ToolCode[] = [];
+    compiled.tools[connector.name] = [names, codes];
+    const contributions = byConnector.get(connector.name);
+    if (!contributions) {
+      const code = encode(
+        table.add(`connector:${connector.name}:no_rule`, 'no_connector_rule', connector.name),
+        'read',
+        'deny',
+      );
+      for (const tool of connector.tools) {
+        names.push(tool.name);
+        codes.push(tool.kind === 'write' ? code | KIND_BIT.write : code);
       }
-      return { decision, winner };
-    };
-    const base = { read: strongest((c) => c.rule.read), write: strongest((c) => c.rule.write) };
-    // The rule behind each side, interned once per connector rather than once per tool.
-    const baseRule = { read: -1, write: -1 };
-    const baseRuleOf = (side: 'read' | 'write') =>
-      baseRule[side] >= 0 ? baseRule[side] : (baseRule[side] = ruleOf(base[side].winner!, side));
-    const overridden = new Set<string>();
-    for (const c of contributions) {
-      for (const tool of Object.keys(c.rule.tools ?? {})) overridden.add(tool);
+      continue;
     }
-    const noRule = contributions.length
-      ? 0
-      : table.add({
-          id: `connector:${connector.name}:no_rule`,
-          kind: 'no_connector_rule',
-          detail: connector.name,
-        });
-
-    // The common case (an approved tool no role overrides) is one precomputed code per side.
-    const baseCode = { read: -1, write: -1 };
-    const encode = (rule: number, kind: 'read' | 'write', decision: Decision) =>
-      (rule << 3) | ((kind === 'write' ? 1 : 0) << 2) | CODE[decision];
-    for (const tool of connector.tools) {
-      if (tool.approved && contributions.length && !overridden.has(tool.name)) {
-        const side = tool.kind;
-        if (baseCode[side] < 0) {
-          baseCode[side] = encode(baseRuleOf(side), side, base[side].decision);
-        }
-        tools[tool.name] = baseCode[side];
-        continue;
+    let overridden: Set<string> | null = null;
+    for (const c of contributions) {
+      if (!c.rule.tools) continue;
+      for (const tool in c.rule.tools) {
+        if (Object.hasOwn(c.rule.tools, tool)) (overridden ??= new Set()).add(tool);
       }
+    }
+    // Each side's decision and code for tools no role overrides, made on first use so that the
+    // rule table holds only rules some tool refers to.
+    let read: Strongest | undefined;
+    let write: Strongest | undefined;
+    let readCode = -1;
+    let writeCode = -1;
+    const sideRule = (side: ToolKind, decided: Strongest) =>
+      table.add(
+        `${decided.winner.via.idPrefix}:connector:${connector.name}:${side}`,
+        'connector_rule',
+        side,
+        decided.winner.via,
+      );
+    for (const tool of connector.tools) {
+      names.push(tool.name);
+      const kind = tool.kind;
       let decision: Decision;
       let rule: number;
-      if (!contributions.length) {
-        decision = 'deny';
-        rule = noRule;
-      } else if (!overridden.has(tool.name)) {
-        decision = base[tool.kind].decision;
-        rule = baseRuleOf(tool.kind);
+      if (!overridden?.has(tool.name)) {
+        if (kind === 'write') {
+          if (writeCode < 0) {
+            write = strongest(contributions, 'write', null);
+            writeCode = encode(sideRule('write', write), 'write', write.decision);
+          }
+          if (tool.approved || write!.decision !== 'allow') {
+            codes.push(writeCode);
+            continue;
+          }
+        } else {
+          if (readCode < 0) {
+            read = strongest(contributions, 'read', null);
+            readCode = encode(sideRule('read', read), 'read', read.decision);
+          }
+          if (tool.approved || read!.decision !== 'allow') {
+            codes.push(readCode);
+            continue;
+          }
+        }
+        decision = 'allow';
+        rule = 0;
       } else {
-        const override = (c: Contribution) =>
-          c.rule.tools && Object.hasOwn(c.rule.tools, tool.name)
-            ? c.rule.tools[tool.name]
-            : undefined;
-        const { decision: d, winner } = strongest((c) => override(c) ?? c.rule[tool.kind]);
-        decision = d;
-        rule = override(winner!) ? overrideOf(winner!, tool.name) : ruleOf(winner!, tool.kind);
+        const decided = strongest(contributions, kind, tool.name);
+        decision = decided.decision;
+        rule = decided.byOverride
+          ? table.add(
+              `${decided.winner.via.idPrefix}:connector:${connector.name}:tool:${tool.name}`,
+              'tool_override',
+              tool.name,
+              decided.winner.via,
+            )
+          : sideRule(kind, decided);
       }
       if (!tool.approved && decision === 'allow') {
         decision = 'ask';
-        rule = table.add({
-          id: `connector:${connector.name}:tool:${tool.name}:drift`,
-          kind: 'drift',
-          detail: tool.name,
-        });
+        rule = table.add(
+          `connector:${connector.name}:tool:${tool.name}:drift`,
+          'drift',
+          tool.name,
+        );
       }
-      tools[tool.name] = encode(rule, tool.kind, decision);
+      codes.push(encode(rule, kind, decision));
     }
   }
 }
 
 function compileFolders(
   sources: PolicySources,
-  grants: RoleGrant[],
+  grants: GrantRef[],
   folders: Record<OperatingSystem, FolderEntry[]>,
   table: RuleTable,
 ): void {
-  const entries = new Map<OperatingSystem, Map<string, [code: number, rule: number]>>();
+  const entries = new Map<OperatingSystem, Map<string, FolderEntry>>();
   for (const os of OPERATING_SYSTEMS) entries.set(os, new Map());
   const forbiddenRoots = new Map<OperatingSystem, string[]>();
   for (const os of OPERATING_SYSTEMS) forbiddenRoots.set(os, []);
 
   for (const entry of ceilingEntries(sources.ceiling)) {
-    const rule = table.add({ id: `ceiling:${entry.id}`, kind: 'ceiling', detail: entry.pattern });
+    const rule = table.add(`ceiling:${entry.id}`, 'ceiling', entry.pattern);
     const code = entry.scope === 'root' ? FOLDER_FORBID_ROOT : FOLDER_FORBID_SUBTREE;
     for (const os of entry.os ?? patternSystems(entry.pattern)) {
-      const prefix = canonicalPath(entry.pattern, os);
+      const prefix = canonicalPattern(entry.pattern, os);
       if (prefix === null) continue;
       const map = entries.get(os)!;
       const existing = map.get(prefix);
       // The subtree form is the stronger of the two.
-      if (!existing || (existing[0] === FOLDER_FORBID_ROOT && code === FOLDER_FORBID_SUBTREE)) {
-        map.set(prefix, [code, rule]);
+      if (!existing || (existing[1] === FOLDER_FORBID_ROOT && code === FOLDER_FORBID_SUBTREE)) {
+        map.set(prefix, [prefix, code, rule]);
       }
       if (entry.scope === 'root') forbiddenRoots.get(os)!.push(prefix);
     }
   }
 
-  for (const grant of grants) {
-    for (const root of grant.role.folderRoots) {
+  for (const via of grants) {
+    for (const root of via.grant.role.folderRoots) {
       const code = root.access === 'read_write' ? FOLDER_READ_WRITE : FOLDER_READ;
       for (const os of root.os ?? patternSystems(root.pattern)) {
-        const prefix = canonicalPath(root.pattern, os);
+        const prefix = canonicalPattern(root.pattern, os);
         if (prefix === null) continue;
         if (forbiddenRoots.get(os)!.some((forbidden) => isWithin(forbidden, prefix))) continue;
         const map = entries.get(os)!;
         const existing = map.get(prefix);
-        if (existing && (existing[0] >= FOLDER_FORBID_SUBTREE || existing[0] >= code)) continue;
+        if (existing && (existing[1] >= FOLDER_FORBID_SUBTREE || existing[1] >= code)) continue;
         map.set(prefix, [
+          prefix,
           code,
-          table.add({
-            id: `role:${grant.role.id}:${viaId(grant)}:folder:${os}:${prefix}`,
-            kind: 'folder_root',
-            detail: `${root.pattern} (${root.access === 'read_write' ? 'read-write' : 'read-only'})`,
-            ...grantRef(grant),
-          }),
+          table.add(
+            `${via.idPrefix}:folder:${os}:${prefix}`,
+            'folder_root',
+            `${root.pattern} (${root.access === 'read_write' ? 'read-write' : 'read-only'})`,
+            via,
+          ),
         ]);
       }
     }
   }
   for (const os of OPERATING_SYSTEMS) {
-    folders[os] = [...entries.get(os)!]
-      .map(([prefix, [code, rule]]): FolderEntry => [prefix, code, rule])
-      .sort((a, b) => compare(a[0], b[0]));
+    folders[os] = [...entries.get(os)!.values()].sort((a, b) => compare(a[0], b[0]));
   }
 }

@@ -5,3 +5,4 @@ export * from './compiled';
 export * from './compile';
 export * from './engine';
 export * from './bundle';
+export * from './network';

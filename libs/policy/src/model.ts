@@ -61,6 +61,12 @@ export interface ConnectorSource {
   name: string;
   transport: ConnectorTransport;
   tools: ConnectorToolSource[];
+  // Where the server is (`command`/`args` for stdio, `url` for streamable HTTP) and the server
+  // version it must report. A connector without a complete address is compiled unreachable.
+  command?: string | null;
+  args?: string[];
+  url?: string | null;
+  version?: string;
 }
 
 export interface CeilingEntrySource {
@@ -86,12 +92,18 @@ export interface ApprovalRulesSource {
   autoApprovePlansAllowed: boolean;
 }
 
+export interface NetworkSource {
+  // Hosts (`example.com`, `*.example.com`) that users with the `web` capability may reach.
+  webHosts: string[];
+}
+
 export interface PolicySources {
   user: { id: string; active: boolean };
   grants: RoleGrant[];
   connectors: ConnectorSource[];
   ceiling?: CeilingSource;
   approvals?: ApprovalRulesSource;
+  network?: NetworkSource;
 }
 
 // MCP tool annotations (the `annotations` of a `tools/list` entry).
