@@ -1,8 +1,10 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { JobName } from '../../platform/jobs/job-names';
 import { JobsService } from '../../platform/jobs/jobs.service';
+import { AuthModule } from '../auth/auth.module';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { AnalyticsController } from './analytics.controller';
+import { AnalyticsResolver } from './analytics.resolver';
 import { AnalyticsService } from './analytics.service';
 import { ApiKeyGuard } from '../credentials/api-key.guard';
 import { RollupsRepository } from './rollups.repository';
@@ -10,11 +12,11 @@ import { RollupsRepository } from './rollups.repository';
 const ROLLUP_EVERY_MS = 10_000;
 const DAYS_PER_RUN = 50;
 
-// Daily rollups of agent events and the Analytics API that serves them.
+// Daily rollups of agent events, the Analytics API that serves them, and the console's charts.
 @Module({
-  imports: [CredentialsModule],
+  imports: [AuthModule, CredentialsModule],
   controllers: [AnalyticsController],
-  providers: [AnalyticsService, RollupsRepository, ApiKeyGuard],
+  providers: [AnalyticsService, AnalyticsResolver, RollupsRepository, ApiKeyGuard],
   exports: [RollupsRepository, ApiKeyGuard],
 })
 export class AnalyticsModule implements OnModuleInit {

@@ -56,6 +56,20 @@ export interface OrganizationSummary {
   policyViolations: number;
 }
 
+// One day of the organization, as the console's charts draw it: days without activity are zeros.
+export interface OrganizationDay {
+  day: string;
+  activeUsers: number;
+  sessions: number;
+  toolCalls: number;
+  toolCallsByDecision: Record<string, number>;
+  plansApprovedManual: number;
+  plansApprovedAuto: number;
+  modelRequests: number;
+  costUsd: string;
+  policyViolations: number;
+}
+
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_RANGE_DAYS = 366;
 export const MAX_PAGE = 1000;
@@ -171,6 +185,35 @@ export class AnalyticsService {
       nextCursor:
         rows.length > options.limit && last ? encodeCursor([dayOf(last.day), last.groupId]) : null,
     };
+  }
+
+  // Every day of the range in order, from the organization's daily rows (one per day at most).
+  async organizationDaily(organizationId: string, range: DayRange): Promise<OrganizationDay[]> {
+    const rows = await this.prisma
+      .forOrganization(organizationId)
+      .organizationDailyMetrics.findMany({
+        where: { day: { gte: new Date(range.from), lte: new Date(range.to) } },
+        orderBy: { day: 'asc' },
+      });
+    const byDay = new Map(rows.map((row) => [dayOf(row.day), row]));
+    const days: OrganizationDay[] = [];
+    for (let t = Date.parse(range.from); t <= Date.parse(range.to); t += 86_400_000) {
+      const day = dayOf(new Date(t));
+      const row = byDay.get(day);
+      days.push({
+        day,
+        activeUsers: row?.activeUsers ?? 0,
+        sessions: row?.sessions ?? 0,
+        toolCalls: row?.toolCalls ?? 0,
+        toolCallsByDecision: (row?.toolCallsByDecision ?? {}) as Record<string, number>,
+        plansApprovedManual: row?.plansApprovedManual ?? 0,
+        plansApprovedAuto: row?.plansApprovedAuto ?? 0,
+        modelRequests: row?.modelRequests ?? 0,
+        costUsd: row ? row.costUsd.toFixed() : '0',
+        policyViolations: row?.policyViolations ?? 0,
+      });
+    }
+    return days;
   }
 
   async summary(organizationId: string, range: DayRange): Promise<OrganizationSummary> {
