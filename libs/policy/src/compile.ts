@@ -142,6 +142,8 @@ export function compilePolicy(sources: PolicySources): CompiledPolicy {
     capabilities: {},
     tools: {},
     folders,
+    connectors: {},
+    network: { hosts: [] },
     approvals: { plan: 'person', planRule: 0, askTools: 'each_call' },
   };
   const grants = sources.user.active ? orderGrants(sources.grants).map(grantRef) : [];
@@ -175,6 +177,10 @@ export function compilePolicy(sources: PolicySources): CompiledPolicy {
     );
   }
 
+  // Network for commands only with `web` (and `agent`); entries that are not host names are dropped.
+  if (compiled.capabilities.agent !== undefined && compiled.capabilities.web !== undefined) {
+    compiled.network.hosts = [...new Set(sources.network?.webHosts ?? [])].filter(isWebHost).sort();
+  }
   compileTools(sources, grants, compiled, table);
   compileFolders(sources, grants, folders, table);
   return compiled;
@@ -201,8 +207,7 @@ function strongest(contributions: Contribution[], side: ToolKind, tool: string |
   let result: Strongest | undefined;
   for (const c of contributions) {
     const overrides = tool === null ? undefined : c.rule.tools;
-    const override =
-      overrides && Object.hasOwn(overrides, tool!) ? overrides[tool!] : undefined;
+    const override = overrides && Object.hasOwn(overrides, tool!) ? overrides[tool!] : undefined;
     const decision = override ?? c.rule[side];
     if (RANK[decision] > best) {
       best = RANK[decision];
@@ -235,6 +240,8 @@ function compileTools(
     const names: string[] = [];
     const codes: ToolCode[] = [];
     compiled.tools[connector.name] = [names, codes];
+    const address = connectorAddress(connector);
+    if (address) compiled.connectors[connector.name] = address;
     const contributions = byConnector.get(connector.name);
     if (!contributions) {
       const code = encode(
@@ -309,11 +316,7 @@ function compileTools(
       }
       if (!tool.approved && decision === 'allow') {
         decision = 'ask';
-        rule = table.add(
-          `connector:${connector.name}:tool:${tool.name}:drift`,
-          'drift',
-          tool.name,
-        );
+        rule = table.add(`connector:${connector.name}:tool:${tool.name}:drift`, 'drift', tool.name);
       }
       codes.push(encode(rule, kind, decision));
     }
