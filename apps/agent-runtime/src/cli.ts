@@ -263,9 +263,9 @@ export function buildProgram(): Command {
       print('Connectors:');
       const tools = bundle.policy.tools;
       if (Object.keys(tools).length === 0) print('  none');
-      for (const [connector, catalogue] of Object.entries(tools)) {
+      for (const [connector, [names]] of Object.entries(tools)) {
         print(`  ${connector}:`);
-        for (const tool of Object.keys(catalogue)) {
+        for (const tool of names) {
           const decided = engine.tool(connector, tool);
           print(
             `    ${decided.decision.padEnd(5)} ${tool} (${decided.kind}) — ${describeRule(decided.rule)}`,

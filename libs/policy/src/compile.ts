@@ -17,6 +17,7 @@ import type {
   OperatingSystem,
   PolicySources,
   RoleGrant,
+  ToolKind,
 } from './model';
 import { connectorAddress, isWebHost } from './network';
 import { canonicalPath, DEFAULT_CEILING, isWithin, patternSystems } from './paths';

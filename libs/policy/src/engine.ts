@@ -49,8 +49,10 @@ export class PolicyEngine {
   private homeCanonical: string | null = null;
 
   constructor(readonly policy: CompiledPolicy) {
-    for (const [connector, tools] of Object.entries(policy.tools)) {
-      this.tools.set(connector, new Map(Object.entries(tools)));
+    for (const [connector, [names, codes]] of Object.entries(policy.tools)) {
+      const tools = new Map<string, number>();
+      for (let i = 0; i < names.length; i++) tools.set(names[i], codes[i]);
+      this.tools.set(connector, tools);
     }
     for (const os of OPERATING_SYSTEMS) {
       const codes = new Map<string, number>();

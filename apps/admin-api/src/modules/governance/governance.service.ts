@@ -780,13 +780,17 @@ export function diffPolicies(
   const [b, a] = [granted(before), granted(after)];
   const tools: UserPolicyChange['tools'] = [];
   const DECISION: Decision[] = ['allow', 'ask', 'deny'];
+  const decisions = (policy: CompiledPolicy, connector: string) => {
+    const [names, codes] = policy.tools[connector] ?? [[], []];
+    return new Map(names.map((name, i) => [name, DECISION[codes[i] & 3]]));
+  };
   const connectors = new Set([...Object.keys(before.tools), ...Object.keys(after.tools)]);
   for (const connector of [...connectors].sort()) {
-    const bt = before.tools[connector] ?? {};
-    const at = after.tools[connector] ?? {};
-    for (const tool of [...new Set([...Object.keys(bt), ...Object.keys(at)])].sort()) {
-      const from = bt[tool] === undefined ? 'deny' : DECISION[bt[tool] & 3];
-      const to = at[tool] === undefined ? 'deny' : DECISION[at[tool] & 3];
+    const bt = decisions(before, connector);
+    const at = decisions(after, connector);
+    for (const tool of [...new Set([...bt.keys(), ...at.keys()])].sort()) {
+      const from = bt.get(tool) ?? 'deny';
+      const to = at.get(tool) ?? 'deny';
       if (from !== to) tools.push({ connector, tool, before: from, after: to });
     }
   }
