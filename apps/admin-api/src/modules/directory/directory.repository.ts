@@ -164,6 +164,24 @@ export class DirectoryRepository {
     await tx.directoryUser.deleteMany({ where: { id } });
   }
 
+  // A role binding names its subject (a user or a group) by type and id, which no foreign key can
+  // express, so the directory removes a subject's bindings in the transaction that deletes it.
+  async deleteRoleBindings(
+    tx: DirectoryTx,
+    subjectType: 'user' | 'group',
+    subjectId: string,
+  ): Promise<{ id: string; roleId: string }[]> {
+    const bindings = await tx.roleBinding.findMany({
+      where: { subjectType, subjectId },
+      select: { id: true, roleId: true },
+      orderBy: { id: 'asc' },
+    });
+    if (bindings.length) {
+      await tx.roleBinding.deleteMany({ where: { id: { in: bindings.map((b) => b.id) } } });
+    }
+    return bindings;
+  }
+
   async existingUserIds(tx: DirectoryTx, ids: string[]): Promise<string[]> {
     const rows = await tx.directoryUser.findMany({
       where: { id: { in: ids } },

@@ -115,7 +115,9 @@ export class DirectoryService {
     user: UserWrite,
     actor: DirectoryActor,
   ): Promise<DirectoryUserRecord> {
-    const created = await this.write(organizationId, async (tx) => {
+    // No `directory.changed` signal: a user who did not exist has no endpoint, bundle, group or
+    // cached spend limits that could be out of date, and IdPs create users in bursts.
+    return this.write(organizationId, async (tx) => {
       const record = await this.directory.createUser(tx, organizationId, user);
       await this.record(tx, organizationId, actor, 'directory.user.created', 'user', record.id, {
         userName: record.userName,
@@ -123,8 +125,6 @@ export class DirectoryService {
       });
       return record;
     });
-    await this.changed({ organizationId, userIds: [created.id], groupIds: [] });
-    return created;
   }
 
   // Read-modify-write under a row lock: `change` sees the current user and returns the new state;
@@ -170,8 +170,11 @@ export class DirectoryService {
         where: { userId: id },
         select: { groupId: true },
       });
+      const bindings = await this.directory.deleteRoleBindings(tx, 'user', id);
       await this.directory.deleteUser(tx, id);
-      await this.record(tx, organizationId, actor, 'directory.user.deleted', 'user', id, {});
+      await this.record(tx, organizationId, actor, 'directory.user.deleted', 'user', id, {
+        removedRoleBindings: bindings,
+      });
       return groups.map((group) => group.groupId);
     });
     await this.changed({ organizationId, userIds: [id], groupIds });
@@ -245,8 +248,11 @@ export class DirectoryService {
     const memberIds = await this.write(organizationId, async (tx) => {
       await this.lock(tx, organizationId, id, 'group', options);
       const members = await this.directory.memberIds(tx, id);
+      const bindings = await this.directory.deleteRoleBindings(tx, 'group', id);
       await this.directory.deleteGroup(tx, id);
-      await this.record(tx, organizationId, actor, 'directory.group.deleted', 'group', id, {});
+      await this.record(tx, organizationId, actor, 'directory.group.deleted', 'group', id, {
+        removedRoleBindings: bindings,
+      });
       return members;
     });
     await this.changed({ organizationId, userIds: memberIds, groupIds: [id] });
