@@ -416,13 +416,6 @@ const { StdioClientTransport } = require(${JSON.stringify(require.resolve('@mode
     );
     expectThat(enrol.code === 0, `enrol: ${enrol.stderr}`);
     this.say(`   steward-agent enrol → ${enrol.stdout.trim().split('\n').at(-1)}`);
-    // Where the CRM's MCP server runs on this computer; whether it may be called is the bundle's.
-    fs.writeFileSync(
-      path.join(this.stateDir, 'connectors.json'),
-      JSON.stringify({
-        crm: { transport: 'stdio', command: process.execPath, args: [this.crmServer] },
-      }),
-    );
     const pull = await this.agent('pull');
     expectThat(pull.code === 0, `pull: ${pull.stderr}`);
     this.say(`   steward-agent pull → ${pull.stdout.trim()}`);

@@ -21,7 +21,6 @@ import { AnthropicModel } from './session/models/anthropic-model';
 import { MeteredModel } from './session/models/metered-model';
 import { ScriptedModel } from './session/models/scripted-model';
 import { SessionRefused, runSession } from './session/session-runner';
-import { readConnectorEndpoints } from './tools/connectors/mcp-connectors';
 import { openat2Available } from './tools/files/openat2';
 import { parseGrant } from './tools/files/granted-folders';
 import { sandboxHealth } from './tools/shell/sandbox-shell';
@@ -264,7 +263,13 @@ export function buildProgram(): Command {
       const tools = bundle.policy.tools;
       if (Object.keys(tools).length === 0) print('  none');
       for (const [connector, [names]] of Object.entries(tools)) {
-        print(`  ${connector}:`);
+        const address = bundle.policy.connectors[connector];
+        const where = !address
+          ? 'no address: calls fail'
+          : address.transport === 'stdio'
+            ? [address.command, ...address.args].join(' ')
+            : address.url;
+        print(`  ${connector} (${where}${address ? `, version ${address.version}` : ''}):`);
         for (const tool of names) {
           const decided = engine.tool(connector, tool);
           print(
@@ -285,6 +290,8 @@ export function buildProgram(): Command {
                 : 'read only';
         print(`  ${prefix}: ${what} — ${describeRule(bundle.policy.rules[rule]!)}`);
       }
+      const hosts = bundle.policy.network.hosts;
+      print(`Shell network: ${hosts.length ? hosts.join(', ') : 'none'}`);
       print(
         `Telemetry: prompts ${bundle.telemetry.redaction.prompts}, commands ${bundle.telemetry.redaction.commands}, paths ${bundle.telemetry.redaction.paths}.`,
       );
@@ -337,7 +344,6 @@ export function buildProgram(): Command {
             approver: new TerminalApprover(),
             json: options.json ? process.stdout : null,
             log: (line) => process.stderr.write(`${line}\n`),
-            connectorEndpoints: readConnectorEndpoints(store.connectorsFile()),
             stateDir: store.dir,
           },
         );

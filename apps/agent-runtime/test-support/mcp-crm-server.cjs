@@ -1,14 +1,13 @@
 // A stdio MCP server standing in for an organization's CRM connector in tests. Every call it
-// receives is appended to the file named by CRM_CALL_LOG, so tests can prove a denied call never
-// reached it.
+// receives is appended to the file named by its first argument, so tests can prove a denied call
+// never reached it. The address (command and arguments) comes from the signed bundle.
 const fs = require('node:fs');
 const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
 const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js');
 const { z } = require('zod');
 
 const server = new McpServer({ name: 'crm', version: '1.0.0' });
-const log = (name, args) =>
-  fs.appendFileSync(process.env.CRM_CALL_LOG, `${name} ${JSON.stringify(args)}\n`);
+const log = (name, args) => fs.appendFileSync(process.argv[2], `${name} ${JSON.stringify(args)}\n`);
 
 server.registerTool(
   'lookup_contact',

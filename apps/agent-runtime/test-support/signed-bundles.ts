@@ -7,6 +7,7 @@ import {
   signTrustSet,
   type BundleHeader,
   type CompiledPolicy,
+  type ConnectorSource,
   type GeneratedKey,
   type RoleSource,
 } from '@steward/policy';
@@ -43,7 +44,13 @@ export function makeOrg(id = '11111111-1111-4111-8111-111111111111'): TestOrg {
 
 export function makePolicy(
   role: Partial<Omit<RoleSource, 'id' | 'name'>> = {},
-  options: { autoApprove?: boolean; userId?: string } = {},
+  options: {
+    autoApprove?: boolean;
+    userId?: string;
+    // Where the bundle says the crm connector is; without it the bundle names no address.
+    crm?: Pick<ConnectorSource, 'command' | 'args' | 'version'>;
+    webHosts?: string[];
+  } = {},
 ): CompiledPolicy {
   return compilePolicy({
     user: { id: options.userId ?? SUBJECT.userId, active: true },
@@ -63,6 +70,7 @@ export function makePolicy(
       {
         name: 'crm',
         transport: 'stdio',
+        ...options.crm,
         tools: [
           { name: 'lookup_contact', kind: 'read', destructive: false, approved: true },
           { name: 'send_email', kind: 'write', destructive: true, approved: true },
@@ -71,6 +79,7 @@ export function makePolicy(
     ],
     ceiling: { disabledDefaults: [] },
     approvals: { autoApprovePlansAllowed: options.autoApprove ?? false },
+    network: { webHosts: options.webHosts ?? [] },
   });
 }
 

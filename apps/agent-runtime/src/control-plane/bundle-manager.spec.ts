@@ -202,6 +202,42 @@ describe('bundle handling: verify before use, keep the last good (attack tests)'
     expectStillVersion(3);
   });
 
+  it('refuses a bundle whose connector address was redirected after signing, from the server and on disk', async () => {
+    const crm = { command: '/usr/bin/crm-mcp', args: ['--stdio'], version: '2.4.0' };
+    const role = { capabilities: ['agent', 'connectors'] };
+    server.bundle = signedBundle(org, makePolicy(role, { crm }), { version: 3 });
+    expect(await bundles.pull(client)).toMatchObject({ verified: true, version: 3 });
+    const state = bundles.current();
+    expect(state.usable && state.bundle.policy.connectors.crm).toEqual({
+      transport: 'stdio',
+      ...crm,
+    });
+
+    // The signed header is untouched; only the attached policy's address is pointed elsewhere.
+    const redirect = (bytes: Buffer) => {
+      const envelope = JSON.parse(bytes.toString('utf8')) as { attachment: string };
+      const policy = JSON.parse(Buffer.from(envelope.attachment, 'base64url').toString('utf8')) as {
+        connectors: Record<string, unknown>;
+      };
+      policy.connectors.crm = { ...crm, transport: 'stdio', command: '/tmp/evil' };
+      envelope.attachment = Buffer.from(JSON.stringify(policy)).toString('base64url');
+      return Buffer.from(JSON.stringify(envelope));
+    };
+    const good = store.bundleBytes()!;
+    const record = store.bundleRecord()!;
+    server.bundle = redirect(signedBundle(org, makePolicy(role, { crm }), { version: 4 }));
+    server.etag = '"redirected"';
+    expect(await bundles.pull(client)).toMatchObject({ verified: false, reason: 'bad-signature' });
+    expectStillVersion(3);
+
+    fs.writeFileSync(path.join(dir, 'bundle.json'), redirect(good));
+    const onDisk = bundles.current();
+    expect(onDisk.usable).toBe(false);
+    expect(!onDisk.usable && onDisk.reason).toBe('bad-signature');
+    store.saveBundle(good, record);
+    expectStillVersion(3);
+  });
+
   it('runs on the last good bundle while the control plane is down, and refuses after it expires', async () => {
     await holdVersion(3);
     await server.close();

@@ -124,10 +124,6 @@ export class StateStore {
     writeFileAtomic(this.file('last-pull.json'), JSON.stringify(record, null, 2));
   }
 
-  connectorsFile(): string {
-    return this.file('connectors.json');
-  }
-
   spoolDir(): string {
     return this.file('spool');
   }

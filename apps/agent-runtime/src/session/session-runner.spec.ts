@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { AgentEvent } from '@steward/telemetry';
@@ -48,12 +50,31 @@ describe('session runner under a verified bundle (attack tests)', () => {
       attended?: boolean;
       answer?: boolean;
       header?: Parameters<typeof signedBundle>[2];
+      // The crm server's pinned version in the bundle; null: the bundle names no address.
+      crmVersion?: string | null;
+      webHosts?: string[];
     } = {},
   ): SessionEnvironment {
     const store = enrolledState(path.join(base, 'state'), org);
     const bundles = new BundleManager(store, store.enrolment()!);
     const accepted = bundles.accept(
-      signedBundle(org, makePolicy(role, { autoApprove: options.autoApprove }), options.header),
+      signedBundle(
+        org,
+        makePolicy(role, {
+          autoApprove: options.autoApprove,
+          ...(options.crmVersion === null
+            ? {}
+            : {
+                crm: {
+                  command: process.execPath,
+                  args: [CRM_SERVER, callLog],
+                  version: options.crmVersion ?? '1.0.0',
+                },
+              }),
+          webHosts: options.webHosts,
+        }),
+        options.header,
+      ),
       '"1"',
     );
     expect(accepted.verified).toBe(true);
@@ -64,14 +85,6 @@ describe('session runner under a verified bundle (attack tests)', () => {
       approver: new FixedApprover(options.attended ?? false, options.answer ?? false),
       json: { write: (line) => void lines.push(line) },
       log: () => undefined,
-      connectorEndpoints: {
-        crm: {
-          transport: 'stdio',
-          command: process.execPath,
-          args: [CRM_SERVER],
-          env: { CRM_CALL_LOG: callLog },
-        },
-      },
     };
   }
 
@@ -335,6 +348,91 @@ describe('session runner under a verified bundle (attack tests)', () => {
       outcome: 'refused',
     });
     expect(fs.readFileSync(callLog, 'utf8')).toBe('lookup_contact {"name":"Ann"}\n');
+  });
+
+  it('calls a connector only at the address the bundle names, and only at its pinned version', async () => {
+    const lookup = (name: string) =>
+      script([
+        { tool: 'mcp', input: { connector: 'crm', tool: 'lookup_contact', arguments: { name } } },
+        { final: 'x' },
+      ]);
+    const role = {
+      capabilities: ['agent', 'connectors', 'auto_approve_plans'],
+      connectorRules: [{ connector: 'crm', read: 'allow' as const, write: 'deny' as const }],
+    };
+    const run = (name: string, crmVersion: string | null) =>
+      runSession(
+        { task: 't', grants: [parseGrant(work)], approve: 'auto', model: lookup(name) },
+        environment(role, { autoApprove: true, crmVersion }),
+      );
+
+    await run('Ann', '1.0.0');
+    // The bundle's command and arguments started the server: it logged the call where told.
+    expect(fs.readFileSync(callLog, 'utf8')).toBe('lookup_contact {"name":"Ann"}\n');
+
+    lines = [];
+    await run('Bob', null);
+    expect(toolEvents()[0]).toMatchObject({
+      decision: 'deny',
+      rule: 'connector:crm:no_address',
+      outcome: 'refused',
+    });
+
+    lines = [];
+    await run('Cy', '2.0.0');
+    expect(toolEvents()[0]).toMatchObject({
+      decision: 'deny',
+      rule: 'connector:crm:version',
+      outcome: 'refused',
+    });
+    expect(events()).toContainEqual(
+      expect.objectContaining({ type: 'policy.violation', kind: 'connector' }),
+    );
+    expect(fs.readFileSync(callLog, 'utf8')).toBe('lookup_contact {"name":"Ann"}\n');
+  });
+
+  it("gives shell commands only the bundle's network: its hosts with web access, none without", async () => {
+    const reached: string[] = [];
+    const server = http.createServer((req, res) => {
+      reached.push(req.headers.host ?? '');
+      res.end('reached');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const fetch = (host: string) => ({
+      tool: 'shell',
+      input: { command: `curl -fsS -m 5 --noproxy '' http://${host}:${port}/` },
+    });
+    const run = (capabilities: string[]) =>
+      runSession(
+        {
+          task: 't',
+          grants: [parseGrant(work)],
+          approve: 'auto',
+          model: script([fetch('localhost'), fetch('127.0.0.1'), { final: 'x' }]),
+        },
+        environment(
+          { capabilities: ['agent', 'auto_approve_plans', ...capabilities] },
+          { autoApprove: true, webHosts: ['localhost'] },
+        ),
+      );
+    const shellOutputs = () =>
+      lines
+        .map((line) => JSON.parse(line) as { type: string; tool?: string; result?: string })
+        .filter((e) => e.type === 'step.result' && e.tool === 'shell')
+        .map((e) => (JSON.parse(e.result!) as { stdout: string }).stdout);
+    try {
+      await run(['shell']);
+      expect(shellOutputs()).toEqual(['', '']);
+      expect(reached).toEqual([]);
+
+      lines = [];
+      await run(['shell', 'web']);
+      expect(shellOutputs()).toEqual(['reached', '']);
+      expect(reached).toEqual([`localhost:${port}`]);
+    } finally {
+      server.close();
+    }
   });
 
   it('refuses to start without a usable bundle, saying why', async () => {

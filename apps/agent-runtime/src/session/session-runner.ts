@@ -14,7 +14,6 @@ import type { EventSink } from '../control-plane/event-spool';
 import type { BundleState } from '../control-plane/bundle-manager';
 import { FileTools } from '../tools/files/file-tools';
 import { GrantedFolders, type FolderGrant } from '../tools/files/granted-folders';
-import type { ConnectorEndpoints } from '../tools/connectors/mcp-connectors';
 import { McpConnectors } from '../tools/connectors/mcp-connectors';
 import { SandboxShell } from '../tools/shell/sandbox-shell';
 import type { Approver } from './approver';
@@ -43,7 +42,6 @@ export interface SessionEnvironment {
   json: EventOutput | null;
   /** Human-readable progress (plan, prompts); stderr in the CLI. */
   log: (line: string) => void;
-  connectorEndpoints: ConnectorEndpoints;
   /** The runtime's state directory, which no grant may overlap. */
   stateDir?: string;
   startShell?: (grants: FolderGrant[], hosts: string[]) => Promise<SandboxShell>;
@@ -165,12 +163,15 @@ export async function runSession(
   let shell: SandboxShell | null = null;
   let runner: ToolRunner | null = null;
   const connectors = engine.capability('connectors').allowed
-    ? new McpConnectors(env.connectorEndpoints)
+    ? new McpConnectors(bundle.policy.connectors)
     : null;
   try {
     if (engine.capability('shell').allowed) {
-      // The bundle carries no network allow-list for commands yet, so the sandbox allows none.
-      shell = await (env.startShell ?? SandboxShell.start)(request.grants, []);
+      // Commands reach only the hosts the bundle names (none without the web capability).
+      shell = await (env.startShell ?? SandboxShell.start)(
+        request.grants,
+        bundle.policy.network.hosts,
+      );
     }
     runner = new ToolRunner({
       engine,

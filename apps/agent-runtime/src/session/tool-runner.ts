@@ -188,7 +188,8 @@ export class ToolRunner {
       return finish(verdict, 'ok', content);
     } catch (error) {
       if (error instanceof ToolError && error.outcome === 'refused') {
-        this.violation(tool === 'shell' ? 'sandbox' : 'path', parameters, error.rule ?? 'refused');
+        const kind = tool === 'shell' ? 'sandbox' : tool === 'mcp' ? 'connector' : 'path';
+        this.violation(kind, parameters, error.rule ?? 'refused');
         return finish(
           { ...verdict, decision: 'deny', rule: error.rule ?? verdict.rule },
           'refused',

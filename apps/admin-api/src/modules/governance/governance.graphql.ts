@@ -202,6 +202,11 @@ export class CeilingEntry {
 @ObjectType()
 export class GovernanceSettings {
   @Field() autoApprovePlansAllowed!: boolean;
+  @Field(() => [String], {
+    description:
+      'Hosts (example.com, *.example.com) that shell commands of people with the web capability may reach; none without it.',
+  })
+  webAllowedHosts!: string[];
   @Field(() => [CeilingEntry], { description: 'Forbidden locations no role can grant.' })
   ceiling!: CeilingEntry[];
 }

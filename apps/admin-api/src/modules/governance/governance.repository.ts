@@ -249,7 +249,11 @@ export class GovernanceRepository {
   upsertSettings(
     tx: GovernanceTx,
     organizationId: string,
-    data: { disabledCeilingDefaults?: string[]; autoApprovePlansAllowed?: boolean },
+    data: {
+      disabledCeilingDefaults?: string[];
+      autoApprovePlansAllowed?: boolean;
+      webAllowedHosts?: string[];
+    },
   ) {
     return tx.governanceSettings.upsert({
       where: { organizationId },

@@ -199,6 +199,19 @@ export class GovernanceResolver {
     ) as Promise<GovernanceSettings>;
   }
 
+  @Mutation(() => GovernanceSettings)
+  @RequireAdmin('owner', 'admin')
+  setWebAllowedHosts(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Args('hosts', { type: () => [String] }) hosts: string[],
+  ): Promise<GovernanceSettings> {
+    return this.governance.setWebAllowedHosts(
+      admin.organizationId,
+      hosts,
+      actorOf(admin),
+    ) as Promise<GovernanceSettings>;
+  }
+
   @Query(() => [SpendLimit])
   @RequireAdmin('owner', 'admin', 'auditor', 'billing')
   async spendLimits(

@@ -5,6 +5,7 @@ import {
   classifyTool,
   compilePolicy,
   DEFAULT_CEILING,
+  isWebHost,
   OPERATING_SYSTEMS,
   patternSystems,
   PolicyEngine,
@@ -85,6 +86,10 @@ export function toConnectorSource(connector: ConnectorRecord): ConnectorSource {
   return {
     name: connector.name,
     transport: connector.transport,
+    command: connector.command,
+    args: connector.args,
+    url: connector.url,
+    version: connector.version,
     tools: connector.tools.map((tool) => ({
       name: tool.name,
       ...classifyTool(tool.annotations as ToolAnnotations, tool.kindOverride),
@@ -152,6 +157,7 @@ export class GovernanceService {
         })),
       },
       approvals: { autoApprovePlansAllowed: settings?.autoApprovePlansAllowed ?? false },
+      network: { webHosts: settings?.webAllowedHosts ?? [] },
     };
   }
 
@@ -367,6 +373,7 @@ export class GovernanceService {
     const disabled = new Set(settings?.disabledCeilingDefaults ?? []);
     return {
       autoApprovePlansAllowed: settings?.autoApprovePlansAllowed ?? false,
+      webAllowedHosts: settings?.webAllowedHosts ?? [],
       ceiling: [
         ...DEFAULT_CEILING.map((entry) => ({
           id: entry.id,
@@ -483,6 +490,26 @@ export class GovernanceService {
           autoApprovePlansAllowed: allowed,
         },
       );
+    });
+    await this.changed(organizationId, 'all');
+    return this.settings(organizationId);
+  }
+
+  // Replaces the hosts that shell commands of users with the `web` capability may reach.
+  async setWebAllowedHosts(organizationId: string, hosts: string[], actor: GovernanceActor) {
+    const normalised = [...new Set(hosts.map((host) => host.trim().toLowerCase()))].sort();
+    const invalid = normalised.filter((host) => !isWebHost(host));
+    if (invalid.length) {
+      throw new GovernanceError(
+        'invalid',
+        `not a host name or *.domain: ${invalid.join(', ')} (no scheme, port, path or bare *)`,
+      );
+    }
+    await this.write(organizationId, async (tx) => {
+      await this.repository.upsertSettings(tx, organizationId, { webAllowedHosts: normalised });
+      await this.record(tx, organizationId, actor, 'governance.network.changed', 'settings', null, {
+        webAllowedHosts: normalised,
+      });
     });
     await this.changed(organizationId, 'all');
     return this.settings(organizationId);

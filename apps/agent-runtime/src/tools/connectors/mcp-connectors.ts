@@ -1,59 +1,34 @@
-import fs from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  StdioClientTransport,
-  getDefaultEnvironment,
-} from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { z } from 'zod';
+import type { ConnectorAddress } from '@steward/policy';
 import { RUNTIME_VERSION } from '../../control-plane/bundle-manager';
-import { ToolError } from '../tool-error';
+import { refused } from '../tool-error';
 
-// How to reach each connector on this machine. Whether a call may happen at all is the bundle's
-// decision (connector allow-list, tool catalogue, read/write rules), made before `call`; this file
-// only says where the server is.
-export const ConnectorEndpoint = z.discriminatedUnion('transport', [
-  z.object({
-    transport: z.literal('stdio'),
-    command: z.string().min(1),
-    args: z.array(z.string()).default([]),
-    // Extra environment for the server; it otherwise gets only the SDK's safe default variables.
-    env: z.record(z.string(), z.string()).optional(),
-  }),
-  z.object({ transport: z.literal('streamable_http'), url: z.url() }),
-]);
-export const ConnectorEndpoints = z.record(z.string(), ConnectorEndpoint);
-export type ConnectorEndpoints = z.infer<typeof ConnectorEndpoints>;
-
-export function readConnectorEndpoints(file: string): ConnectorEndpoints {
-  if (!fs.existsSync(file)) return {};
-  return ConnectorEndpoints.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
-}
-
-/** MCP clients made from the runtime process (not from the sandbox), connected on first use. */
+/**
+ * MCP clients made from the runtime process (not from the sandbox), connected on first use to the
+ * addresses the verified bundle names and nowhere else: no file on this computer can add a
+ * connector or point one at another server. A server that does not report the pinned version is
+ * disconnected before any call.
+ */
 export class McpConnectors {
   private readonly clients = new Map<string, Promise<Client>>();
 
-  constructor(private readonly endpoints: ConnectorEndpoints) {}
+  constructor(private readonly addresses: Readonly<Record<string, ConnectorAddress>>) {}
 
   private client(connector: string): Promise<Client> {
     let client = this.clients.get(connector);
     if (!client) {
-      const endpoint = this.endpoints[connector];
-      if (!endpoint) {
-        throw new ToolError(`connector ${connector} is not configured on this computer`, 'error');
+      const address = Object.hasOwn(this.addresses, connector)
+        ? this.addresses[connector]
+        : undefined;
+      if (!address) {
+        throw refused(
+          `the policy bundle names no address for connector ${connector}`,
+          `connector:${connector}:no_address`,
+        );
       }
-      const transport =
-        endpoint.transport === 'stdio'
-          ? new StdioClientTransport({
-              command: endpoint.command,
-              args: endpoint.args,
-              ...(endpoint.env ? { env: { ...getDefaultEnvironment(), ...endpoint.env } } : {}),
-              stderr: 'ignore',
-            })
-          : new StreamableHTTPClientTransport(new URL(endpoint.url));
-      const created = new Client({ name: 'steward-agent', version: RUNTIME_VERSION });
-      client = created.connect(transport).then(() => created);
+      client = connect(connector, address);
       this.clients.set(connector, client);
     }
     return client;
@@ -79,4 +54,23 @@ export class McpConnectors {
     this.clients.clear();
     await Promise.allSettled(clients.map(async (client) => (await client).close()));
   }
+}
+
+async function connect(connector: string, address: ConnectorAddress): Promise<Client> {
+  // stdio servers get only the SDK's default environment (no API keys of the runtime's).
+  const transport =
+    address.transport === 'stdio'
+      ? new StdioClientTransport({ command: address.command, args: address.args, stderr: 'ignore' })
+      : new StreamableHTTPClientTransport(new URL(address.url));
+  const client = new Client({ name: 'steward-agent', version: RUNTIME_VERSION });
+  await client.connect(transport);
+  const reported = client.getServerVersion()?.version;
+  if (reported !== address.version) {
+    await client.close();
+    throw refused(
+      `connector ${connector} reports version ${reported ?? 'none'}, not the pinned ${address.version}`,
+      `connector:${connector}:version`,
+    );
+  }
+  return client;
 }

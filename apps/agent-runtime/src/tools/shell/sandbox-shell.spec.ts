@@ -14,7 +14,8 @@ describe('shell in the OS sandbox (attack tests)', () => {
   let shell: SandboxShell;
   let server: http.Server;
   let port: number;
-  let hits = 0;
+  // The Host header of every request that reached the listener.
+  const reached: string[] = [];
 
   beforeAll(async () => {
     expect(sandboxHealth()).toEqual({ available: true, problems: [] });
@@ -29,8 +30,8 @@ describe('shell in the OS sandbox (attack tests)', () => {
     fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(work, 'link.txt'));
     // A hard link planted before the session: same inode as the file outside.
     fs.linkSync(path.join(outside, 'secret.txt'), path.join(work, 'planted.txt'));
-    server = http.createServer((_req, res) => {
-      hits += 1;
+    server = http.createServer((req, res) => {
+      reached.push(req.headers.host ?? '');
       res.end('reached');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,7 +41,8 @@ describe('shell in the OS sandbox (attack tests)', () => {
         { root: work, access: 'write' },
         { root: readOnly, access: 'read' },
       ],
-      ['example.com'],
+      // As the bundle lists it: only this name, resolved and dialled by the proxy outside.
+      ['localhost'],
     );
   });
 
@@ -100,14 +102,28 @@ describe('shell in the OS sandbox (attack tests)', () => {
     }
   });
 
-  it('reaches no host that the bundle does not allow', async () => {
-    const local = await shell.run(`curl -sS -m 5 http://127.0.0.1:${port}/`);
-    const proxied = await shell.run(`curl -sS -m 5 http://localhost:${port}/`);
-    const external = await shell.run('curl -sS -m 5 https://not-allowed.example.org/');
-    for (const result of [local, proxied, external]) {
-      expect(result.exitCode).not.toBe(0);
+  it('reaches no host that the bundle does not allow, directly or through the proxy', async () => {
+    const attempts = [
+      // Direct: the command has its own network namespace with nothing in it.
+      `curl -fsS -m 5 --noproxy '*' http://127.0.0.1:${port}/`,
+      `curl -fsS -m 5 --noproxy '*' http://localhost:${port}/`,
+      // Through the proxy (which answers 403, hence -f): the listener by a name or address the
+      // bundle does not list.
+      `curl -fsS -m 5 --noproxy '' http://127.0.0.1:${port}/`,
+      `curl -fsS -m 5 --noproxy '' http://sub.localhost:${port}/`,
+      'curl -fsS -m 5 https://not-allowed.example.org/',
+    ];
+    for (const command of attempts) {
+      const result = await shell.run(command);
+      expect({ command, exitCode: result.exitCode }).not.toEqual({ command, exitCode: 0 });
       expect(result.stdout).not.toContain('reached');
     }
-    expect(hits).toBe(0);
+    expect(reached).toEqual([]);
+  });
+
+  it('reaches a host the bundle allows, through the proxy only', async () => {
+    const result = await shell.run(`curl -sS -m 5 --noproxy '' http://localhost:${port}/`);
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'reached' });
+    expect(reached).toEqual([`localhost:${port}`]);
   });
 });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SandboxManager } from '@anthropic-ai/sandbox-runtime';
+import { SandboxManager, type SandboxRuntimeConfig } from '@anthropic-ai/sandbox-runtime';
 import type { FolderGrant } from '../files/granted-folders';
 
 // System folders a shell command needs to run at all; everything else at the top of the file
@@ -89,15 +89,33 @@ export class SandboxShell {
       .filter((name) => !SYSTEM_DIRS.has(name) && !KERNEL_DIRS.has(name))
       .map((name) => `/${name}`);
     const linked = grants.flatMap((grant) => hardLinkedFiles(grant.root));
-    await SandboxManager.initialize({
-      network: { allowedDomains: allowedHosts, deniedDomains: [] },
+    const config: SandboxRuntimeConfig = {
+      // Strict: only the bundle's hosts, never widened by a prompt or a per-command list.
+      network: { allowedDomains: allowedHosts, deniedDomains: [], strictAllowlist: true },
       filesystem: {
         denyRead: [...hidden, ...linked],
         allowRead: [...grants.map((grant) => grant.root), sandboxPackageDir()],
         allowWrite: grants.filter((grant) => grant.access === 'write').map((grant) => grant.root),
         denyWrite: linked,
       },
-    });
+    };
+    await SandboxManager.initialize(config);
+    // The proxy's bridge sockets live in the system temporary folder, which the file rules above
+    // hide; without them back in view the allowed hosts are unreachable too. They exist only
+    // once initialize has started the proxy.
+    const bridges = [
+      SandboxManager.getLinuxHttpSocketPath(),
+      SandboxManager.getLinuxSocksSocketPath(),
+    ].filter((socket): socket is string => socket !== undefined);
+    if (bridges.length > 0) {
+      SandboxManager.updateConfig({
+        ...config,
+        filesystem: {
+          ...config.filesystem,
+          allowRead: [...config.filesystem.allowRead!, ...bridges],
+        },
+      });
+    }
     return new SandboxShell(grants[0]!.root);
   }
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "GovernanceSettings" ADD COLUMN     "webAllowedHosts" TEXT[] DEFAULT ARRAY[]::TEXT[];
