@@ -510,6 +510,44 @@ describe('governance (GraphQL)', () => {
     );
   });
 
+  it('edits the web host list: normalised, non-hosts refused, compiled only with web access', async () => {
+    const org = await organization('Network Co');
+    const { setWebAllowedHosts } = await ok(
+      org.admin,
+      `mutation { setWebAllowedHosts(hosts: [" PyPI.org ", "*.example.com", "pypi.org"]) { webAllowedHosts } }`,
+    );
+    expect(setWebAllowedHosts.webAllowedHosts).toEqual(['*.example.com', 'pypi.org']);
+    for (const bad of ['https://evil.example', 'evil.example:443', '*', 'evil.example/path']) {
+      expect(
+        await errorCode(
+          org.admin,
+          `mutation($hosts: [String!]!) { setWebAllowedHosts(hosts: $hosts) { webAllowedHosts } }`,
+          { hosts: [bad] },
+        ),
+      ).toBe('BAD_USER_INPUT');
+    }
+    const auditor = await signInAdmin(api, org.id, 'auditor');
+    expect(
+      await errorCode(auditor, `mutation { setWebAllowedHosts(hosts: []) { webAllowedHosts } }`),
+    ).toBe('FORBIDDEN');
+
+    const { createRole } = await ok(
+      org.admin,
+      `mutation($input: RoleInput!) { createRole(input: $input) { id } }`,
+      { input: { name: 'Researchers', capabilities: ['agent', 'shell', 'web'] } },
+    );
+    await ok(
+      org.admin,
+      `mutation($role: ID!, $user: ID!) { bindRole(roleId: $role, subjectType: user, subjectId: $user) { id } }`,
+      { role: createRole.id, user: org.alice },
+    );
+    const governance = api.get(GovernanceService);
+    expect((await governance.compileForUser(org.id, org.alice)).network).toEqual({
+      hosts: ['*.example.com', 'pypi.org'],
+    });
+    expect((await governance.compileForUser(org.id, org.bob)).network).toEqual({ hosts: [] });
+  });
+
   it('defines spend limits as exact decimals, lists those applying to a user, and enforces admin roles', async () => {
     const org = await organization('Spend Co');
     const team = await ok(
