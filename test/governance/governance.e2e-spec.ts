@@ -434,6 +434,94 @@ describe('governance (GraphQL)', () => {
       decision: 'allow',
     });
 
+    // Simulating draft bindings: the role as it is, bound to other subjects.
+    const simulateBindings = (role: string, draft: unknown, bindings: unknown) =>
+      graphql<{
+        simulateRoleChange: {
+          userId: string;
+          capabilitiesGained: string[];
+          capabilitiesLost: string[];
+        }[];
+      }>(
+        api,
+        org.admin,
+        `
+          query ($role: ID!, $draft: RoleInput, $bindings: [RoleBindingInput!]) {
+            simulateRoleChange(roleId: $role, draft: $draft, bindings: $bindings) {
+              userId
+              capabilitiesGained
+              capabilitiesLost
+            }
+          }
+        `,
+        { role, draft, bindings },
+      );
+    const writers = {
+      name: 'Writers',
+      capabilities: ['agent', 'shell'],
+      folderRoots: [
+        { pattern: '~/Work', access: 'read_write' },
+        { pattern: '~/Desktop/notes', access: 'read_write' },
+      ],
+    };
+    // Unbinding Carol (Sales stays): only Carol changes.
+    expect(
+      (
+        await simulateBindings(createRole.id, writers, [
+          { subjectType: 'group', subjectId: org.sales },
+        ])
+      ).data?.simulateRoleChange,
+    ).toEqual([
+      { userId: org.carol, capabilitiesGained: [], capabilitiesLost: ['agent', 'shell'] },
+    ]);
+    // Carol only, listed twice: Alice and Bob lose the role they hold through Sales.
+    const carolOnly = await simulateBindings(createRole.id, writers, [
+      { subjectType: 'user', subjectId: org.carol },
+      { subjectType: 'user', subjectId: org.carol },
+    ]);
+    expect(carolOnly.data?.simulateRoleChange.map((c) => c.userId)).toEqual(
+      [org.alice, org.bob].sort(),
+    );
+    // A role nobody holds yet, bound to Sales in the draft: its members gain, Carol does not.
+    const { createRole: readers } = await ok(
+      org.admin,
+      `mutation { createRole(input: { name: "Browsers", capabilities: ["agent", "web"] }) { id } }`,
+    );
+    const gained = await simulateBindings(
+      readers.id,
+      { name: 'Browsers', capabilities: ['agent', 'web'] },
+      [{ subjectType: 'group', subjectId: org.sales }],
+    );
+    expect(gained.data?.simulateRoleChange).toEqual(
+      [org.alice, org.bob].sort().map((userId) => ({
+        userId,
+        capabilitiesGained: ['web'],
+        capabilitiesLost: [],
+      })),
+    );
+    // A draft combines both: Browsers without web, bound to Carol directly.
+    expect(
+      (
+        await simulateBindings(
+          readers.id,
+          { name: 'Browsers', capabilities: ['agent', 'shell', 'computer_use'] },
+          [{ subjectType: 'user', subjectId: org.carol }],
+        )
+      ).data?.simulateRoleChange,
+    ).toEqual([{ userId: org.carol, capabilitiesGained: ['computer_use'], capabilitiesLost: [] }]);
+    expect(
+      (await simulateBindings(readers.id, null, [{ subjectType: 'user', subjectId: org.carol }]))
+        .errors?.[0]?.extensions?.code,
+    ).toBe('BAD_USER_INPUT');
+    expect(
+      (
+        await simulateBindings(readers.id, { name: 'Browsers' }, [
+          { subjectType: 'group', subjectId: '00000000-0000-4000-8000-000000000000' },
+        ])
+      ).errors?.[0]?.extensions?.code,
+    ).toBe('NOT_FOUND');
+    await ok(org.admin, `mutation($id: ID!) { deleteRole(id: $id) }`, { id: readers.id });
+
     // Deactivating Bob takes everything away.
     await api
       .get(DirectoryService)

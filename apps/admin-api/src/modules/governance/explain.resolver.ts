@@ -9,6 +9,7 @@ import {
   FileAccessValue,
   OperatingSystemValue,
   PolicyExplanation,
+  RoleBindingInput,
   RoleInput,
   ToolKindValue,
   UserPolicyChange,
@@ -83,18 +84,25 @@ export class ExplainResolver {
 
   @Query(() => [UserPolicyChange], {
     description:
-      'What would change, per user holding the role, if it became `draft` (null: deleted).',
+      'What would change, per user holding the role before or after, if it became `draft` (null: deleted) and, with `bindings`, were bound to exactly those groups and users.',
   })
   @RequireAdmin('owner', 'admin', 'auditor')
   simulateRoleChange(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('roleId', { type: () => ID }) roleId: string,
     @Args('draft', { type: () => RoleInput, nullable: true }) draft: RoleInput | null,
+    @Args('bindings', {
+      type: () => [RoleBindingInput],
+      nullable: true,
+      description: 'The role’s bindings after the change; null keeps them as they are.',
+    })
+    bindings: RoleBindingInput[] | null,
   ): Promise<UserPolicyChange[]> {
     return this.governance.simulateRoleChange(
       admin.organizationId,
       roleId,
       draft ?? null,
+      bindings ?? null,
     ) as Promise<UserPolicyChange[]>;
   }
 }

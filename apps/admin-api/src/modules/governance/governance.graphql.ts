@@ -133,6 +133,12 @@ export class RoleInput {
   @Field(() => [RoleFolderRootInput], { defaultValue: [] }) folderRoots!: RoleFolderRootInput[];
 }
 
+@InputType({ description: 'A group or user a role is bound to.' })
+export class RoleBindingInput {
+  @Field(() => GovernanceSubjectValue) subjectType!: GovernanceSubjectValue;
+  @Field(() => ID) subjectId!: string;
+}
+
 // ---- connectors ----------------------------------------------------------------------------
 
 @ObjectType()

@@ -15,6 +15,7 @@ import type {
   CompiledPolicy,
   ConnectorSource,
   Decision,
+  GrantVia,
   OperatingSystem,
   PolicySources,
   RoleGrant,
@@ -165,14 +166,46 @@ export class GovernanceService {
     return new PolicyEngine(await this.compileForUser(organizationId, userId));
   }
 
-  // "What changes for whom" if role `roleId` became `draft` (null: if it were deleted), per user
-  // holding it, before anything is saved.
+  // "What changes for whom" if role `roleId` became `draft` (null: if it were deleted) and, when
+  // `bindings` is given, were bound to exactly those subjects, per user holding it before or after,
+  // before anything is saved.
   async simulateRoleChange(
     organizationId: string,
     roleId: string,
     draft: RoleWrite | null,
+    bindings: { subjectType: Subject; subjectId: string }[] | null = null,
   ): Promise<UserPolicyChange[]> {
     const role = await this.role(organizationId, roleId);
+    if (!draft && bindings) {
+      throw new GovernanceError(
+        'invalid',
+        'a deleted role has no bindings: pass the role as draft to simulate binding changes',
+      );
+    }
+    // Each user the draft bindings reach, and through which binding (direct or which group).
+    let draftGrants: Map<string, GrantVia[]> | null = null;
+    if (bindings) {
+      draftGrants = new Map();
+      const seen = new Set<string>();
+      for (const { subjectType, subjectId } of bindings) {
+        if (seen.has(`${subjectType}:${subjectId}`)) continue;
+        seen.add(`${subjectType}:${subjectId}`);
+        const reached = await this.usersOfSubject(organizationId, subjectType, subjectId);
+        const via: GrantVia =
+          subjectType === 'user'
+            ? { kind: 'user' }
+            : {
+                kind: 'group',
+                groupId: subjectId,
+                groupName:
+                  (await this.directory.findGroup(organizationId, subjectId, { members: false }))
+                    ?.displayName ?? '',
+              };
+        for (const userId of reached) {
+          draftGrants.set(userId, [...(draftGrants.get(userId) ?? []), via]);
+        }
+      }
+    }
     let draftSource: RoleSource | null = null;
     if (draft) {
       await this.validateRole(organizationId, draft);
@@ -195,16 +228,26 @@ export class GovernanceService {
         })),
       };
     }
+    const affected = new Set(await this.usersHoldingRole(organizationId, role));
+    for (const userId of draftGrants?.keys() ?? []) affected.add(userId);
     const changes: UserPolicyChange[] = [];
-    for (const userId of await this.usersHoldingRole(organizationId, role)) {
+    for (const userId of [...affected].sort()) {
       const user = await this.directory.findUser(organizationId, userId);
       if (!user) continue;
       const sources = await this.sourcesForUser(organizationId, userId);
+      const others = sources.grants.filter((grant) => grant.role.id !== roleId);
       const after: PolicySources = {
         ...sources,
-        grants: sources.grants.flatMap((grant) =>
-          grant.role.id !== roleId ? [grant] : draftSource ? [{ ...grant, role: draftSource }] : [],
-        ),
+        grants: !draftSource
+          ? others
+          : draftGrants
+            ? [
+                ...others,
+                ...(draftGrants.get(userId) ?? []).map((via) => ({ role: draftSource, via })),
+              ]
+            : sources.grants.map((grant) =>
+                grant.role.id === roleId ? { ...grant, role: draftSource } : grant,
+              ),
       };
       const change = diffPolicies(compilePolicy(sources), compilePolicy(after));
       if (
