@@ -5,9 +5,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CredentialsService } from '../../apps/admin-api/src/modules/credentials/credentials.service';
 import { DirectoryService } from '../../apps/admin-api/src/modules/directory/directory.service';
 import { OrganizationsService } from '../../apps/admin-api/src/modules/organizations/organizations.service';
+import { JobName } from '../../apps/admin-api/src/platform/jobs/job-names';
 import { graphql, signInAdmin, type AdminSession } from '../support/admin-session';
 import { startTestApi, type TestApi } from '../support/api';
 import { launchBrowser } from '../support/browser';
+import { generateIdpKeyPair } from '../support/saml-idp';
+import { sessionEvents, upload } from '../telemetry/events';
 
 // The console in Debian's Chromium against the real API and database: an owner governs a
 // connector end to end, every screen passes axe, and each screen is photographed for the README
@@ -112,6 +115,47 @@ describe('admin console in a real browser', () => {
       }),
     });
     expect(enrolled.status).toBe(201);
+    const laptop = (await enrolled.json()) as { credential: string; endpointId: string };
+
+    // Alice has used the agent on two days (events through endpoint ingest, folded by the rollup
+    // job), and Sales has a monthly budget: the Overview has something to chart.
+    const subject = (sessionId: string) => ({
+      organizationId,
+      userId: users[0]!.id,
+      endpointId: laptop.endpointId,
+      sessionId,
+    });
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000 - 3_600_000);
+    const ingested = await upload(api, laptop.credential, [
+      ...sessionEvents(subject('s1'), daysAgo(3), '0.42'),
+      ...sessionEvents(subject('s2'), daysAgo(1), '1.1'),
+      ...sessionEvents(subject('s3'), daysAgo(1), '0.3'),
+    ]);
+    expect(ingested.body).toMatchObject({ stored: 24 });
+    await api.jobs.enqueue(JobName.AnalyticsRollup);
+    await api.jobs.drain();
+    const limit = await graphql(
+      api,
+      await signInAdmin(api, organizationId, 'owner'),
+      `
+        mutation ($input: SpendLimitInput!) {
+          createSpendLimit(input: $input) {
+            id
+          }
+        }
+      `,
+      {
+        input: {
+          subjectType: 'group',
+          subjectId: salesGroupId,
+          period: 'month',
+          amountUsd: '50',
+          enforcement: 'hard',
+          alertThresholds: [80],
+        },
+      },
+    );
+    expect(limit.errors).toBeUndefined();
   });
 
   afterAll(async () => {
@@ -223,6 +267,142 @@ describe('admin console in a real browser', () => {
     await context.close();
   });
 
+  it('charts activity over time on the Overview, with spend against limits', async () => {
+    const billing = await signedInContext(await signInAdmin(api, organizationId, 'billing'));
+    const page = await billing.newPage();
+    await open(page, '/', 'Overview');
+    const stats = page.getByTestId('stat');
+    await stats.filter({ hasText: 'Sessions' }).filter({ hasText: '3' }).waitFor();
+    expect(await stats.allTextContents()).toEqual([
+      'Active people1',
+      'Sessions3',
+      'Tool calls (denied)6 (3)',
+      'Model spend$1.82',
+    ]);
+    for (const title of [
+      'Active people and sessions',
+      'Tool calls by decision',
+      'Plan approvals',
+      'Model spend',
+      'Spend against limits',
+    ]) {
+      const chart = page.getByRole('region', { name: title }).getByTestId('chart');
+      await chart.locator('svg.recharts-surface').first().waitFor();
+    }
+    // Drawn from the data: one stacked bar per day with tool calls, areas for the series.
+    const decisions = page.getByRole('region', { name: 'Tool calls by decision' });
+    expect(await decisions.locator('.recharts-bar-rectangle path').count()).toBeGreaterThan(0);
+    await page
+      .getByRole('region', { name: 'Spend against limits' })
+      .getByText(`group ${salesGroupId.slice(0, 8)} · month`)
+      .waitFor();
+
+    // A week's range still holds both days; before the first event there was nothing to chart.
+    const week = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByRole('radiogroup', { name: 'Period' }).getByText('7 days').click();
+    await page.getByText(new RegExp(`^${week} to `)).waitFor();
+    await stats.filter({ hasText: 'Sessions3' }).waitFor();
+    await billing.close();
+  });
+
+  it('edits sign-in and export settings with validation and the API’s errors', async () => {
+    const owner = await signedInContext(await signInAdmin(api, organizationId, 'owner'));
+    const page = await owner.newPage();
+    await open(page, '/settings', 'Settings');
+
+    // OpenTelemetry export: a header checked as typed, a redaction rule, saved.
+    const exportForm = page.getByRole('form', { name: 'OpenTelemetry export' });
+    await exportForm.getByLabel(/Collector URL/).fill('collector.example.com');
+    await exportForm.getByText('An absolute http(s) URL').waitFor();
+    await exportForm.getByLabel(/Collector URL/).fill('https://collector.example.com:4318/v1/logs');
+    await exportForm.getByText('An absolute http(s) URL').waitFor({ state: 'detached' });
+    await exportForm.getByRole('button', { name: 'Add header' }).click();
+    await exportForm.getByLabel('Header 1 name').fill('Content-Type');
+    await exportForm.getByText('Steward sets this header itself').waitFor();
+    await exportForm.getByLabel('Header 1 name').fill('Authorization');
+    await exportForm.getByLabel('Header 1 value').fill('Bearer collector-secret');
+    await exportForm
+      .getByRole('radiogroup', { name: 'Task and plan text' })
+      .getByText('Hash', { exact: true })
+      .click();
+    await exportForm.getByRole('button', { name: 'Save export' }).click();
+    await page
+      .getByTestId('telemetry-status')
+      .filter({ hasText: 'headers: Authorization' })
+      .filter({ hasText: 'prompts hash' })
+      .waitFor();
+    const collector = await api.prisma.telemetryCollector.findFirstOrThrow({
+      where: { organizationId },
+    });
+    expect(collector).toMatchObject({
+      endpoint: 'https://collector.example.com:4318/v1/logs',
+      headers: { Authorization: 'Bearer collector-secret' },
+      redactPrompts: 'hash',
+      redactCommands: 'hash',
+      redactPaths: 'hash',
+    });
+
+    // Admin role mapping: a group mapped, its role changed, then removed after confirming.
+    const mappings = page.getByRole('region', { name: 'Admin role mapping' });
+    await mappings.getByRole('textbox', { name: 'IdP group' }).fill('steward-auditors');
+    await mappings.getByRole('button', { name: 'Map group' }).click();
+    const roleOf = mappings.getByRole('combobox', { name: 'Role for steward-auditors' });
+    await roleOf.waitFor();
+    expect(await roleOf.inputValue()).toBe('Admin');
+    await roleOf.click();
+    await page.getByRole('option', { name: 'Auditor (read-only)' }).click();
+    // The select shows what the API saved: it changes once the list is read back.
+    await page.waitForFunction(
+      `document.querySelector('input[aria-label="Role for steward-auditors"]')?.value === 'Auditor (read-only)'`,
+    );
+    const mapping = await api.prisma.adminRoleMapping.findFirstOrThrow({
+      where: { organizationId },
+    });
+    expect(mapping).toMatchObject({ idpGroup: 'steward-auditors', role: 'auditor' });
+    await mappings.getByRole('button', { name: 'Remove the mapping for steward-auditors' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove mapping' }).click();
+    await mappings.getByText('No identity-provider group is mapped').waitFor();
+
+    // SAML: the browser checks the shape, the API reads the certificate and says what is wrong.
+    const idp = page.getByRole('form', { name: 'Identity provider' });
+    await idp.getByRole('textbox', { name: 'IdP entity ID' }).fill('http://www.okta.com/exk1');
+    await idp.getByRole('textbox', { name: 'SSO URL' }).fill('http://idp.example.com/sso');
+    await idp.getByText('An absolute https:// URL').waitFor();
+    await idp.getByRole('textbox', { name: 'SSO URL' }).fill('https://idp.example.com/sso');
+    await idp.getByRole('textbox', { name: 'Signing certificate', exact: true }).fill('MIIBbad0');
+    await idp.getByRole('button', { name: 'Save identity provider' }).click();
+    await idp
+      .getByRole('alert')
+      .getByText('the signing certificate is not a readable X.509 certificate')
+      .waitFor();
+    const { certificate } = generateIdpKeyPair('Console IdP');
+    await idp.getByRole('textbox', { name: 'Signing certificate', exact: true }).fill(certificate);
+    await idp.getByRole('button', { name: 'Save identity provider' }).click();
+    await page.getByRole('table', { name: 'Single sign-on' }).getByText('CN=Console IdP').waitFor();
+    // Replacing a working identity provider asks first.
+    await page.getByRole('button', { name: 'Change identity provider' }).click();
+    await idp.getByRole('textbox', { name: 'Signing certificate', exact: true }).fill(certificate);
+    await idp.getByRole('button', { name: 'Save identity provider' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Replace the identity provider?' });
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await owner.close();
+
+    // Auditors read the same page with no forms; the API refuses them the export settings.
+    const auditor = await signedInContext(await signInAdmin(api, organizationId, 'auditor'));
+    const auditorPage = await auditor.newPage();
+    await open(auditorPage, '/settings', 'Settings');
+    await auditorPage.getByText('Only owners change single sign-on.').waitFor();
+    for (const form of ['Identity provider', 'Map an IdP group', 'OpenTelemetry export']) {
+      expect(await auditorPage.getByRole('form', { name: form }).count()).toBe(0);
+    }
+    await auditorPage
+      .getByRole('table', { name: 'Single sign-on' })
+      .getByText('CN=Console IdP')
+      .waitFor();
+    await auditor.close();
+  });
+
   it('passes axe on every screen, in light and dark, and photographs each', async () => {
     const owner = await signInAdmin(api, organizationId, 'owner');
     const context = await signedInContext(owner);
@@ -238,7 +418,7 @@ describe('admin console in a real browser', () => {
       }
     }
     await page.emulateMedia({ colorScheme: 'dark' });
-    for (const screen of [SCREENS[2], SCREENS[6]]) {
+    for (const screen of [SCREENS[0], SCREENS[2], SCREENS[6]]) {
       await open(page, screen.path, screen.heading);
       await page.waitForLoadState('networkidle');
       const violations = await seriousViolations(page);

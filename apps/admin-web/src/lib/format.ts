@@ -24,3 +24,10 @@ export function formatRelative(value: string | Date | null | undefined, now = Da
 export function shortId(id: string): string {
   return id.slice(0, 8);
 }
+
+const usd = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' });
+
+// USD amounts arrive as exact decimal strings; on screen they are rounded to cents.
+export function formatUsd(amount: string | number): string {
+  return usd.format(Number(amount));
+}

@@ -1,6 +1,7 @@
 // Every server-state key in one place, so invalidation after a mutation is a lookup, not a guess.
 export const queryKeys = {
   viewer: ['viewer'] as const,
+  organizationMetrics: (days: number) => ['organization-metrics', days] as const,
   roles: ['roles'] as const,
   simulation: (roleId: string, draft: unknown) => ['roles', roleId, 'simulation', draft] as const,
   connectors: ['connectors'] as const,

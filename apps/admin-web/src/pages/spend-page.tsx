@@ -27,9 +27,17 @@ function UsageBar({ budget }: { budget: SpendBudget }) {
   const color = spentPercent >= 100 ? 'red' : spentPercent >= 80 ? 'orange' : 'blue';
   return (
     <Stack gap={2} miw={220}>
-      <Progress.Root size="lg" aria-label={`${Math.round(spentPercent)}% of the limit spent`}>
-        <Progress.Section value={spentPercent} color={color} />
-        <Progress.Section value={reservedPercent} color="gray" />
+      <Progress.Root size="lg">
+        <Progress.Section
+          value={spentPercent}
+          color={color}
+          aria-label={`${Math.round(spentPercent)}% of the limit spent`}
+        />
+        <Progress.Section
+          value={reservedPercent}
+          color="gray"
+          aria-label={`${Math.round(reservedPercent)}% of the limit held by open leases`}
+        />
       </Progress.Root>
       <Text size="xs" c="dimmed">
         {usd.format(spent)} spent

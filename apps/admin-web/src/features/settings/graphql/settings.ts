@@ -35,6 +35,29 @@ export const AdminRoleMappingsQuery = graphql(`
     }
   }
 `);
+export const ConfigureSamlMutation = graphql(`
+  mutation ConfigureSaml($input: SamlConnectionInput!) {
+    configureSaml(input: $input) {
+      connection {
+        idpEntityId
+      }
+    }
+  }
+`);
+export const SetAdminRoleMappingMutation = graphql(`
+  mutation SetAdminRoleMapping($idpGroup: String!, $role: AdminRole!) {
+    setAdminRoleMapping(idpGroup: $idpGroup, role: $role) {
+      id
+      idpGroup
+      role
+    }
+  }
+`);
+export const RemoveAdminRoleMappingMutation = graphql(`
+  mutation RemoveAdminRoleMapping($idpGroup: String!) {
+    removeAdminRoleMapping(idpGroup: $idpGroup)
+  }
+`);
 export const MachineCredentialsQuery = graphql(`
   query MachineCredentials {
     machineCredentials {
@@ -79,6 +102,18 @@ export const TelemetryCollectorQuery = graphql(`
     }
   }
 `);
+export const SetTelemetryCollectorMutation = graphql(`
+  mutation SetTelemetryCollector($input: TelemetryCollectorInput!) {
+    setTelemetryCollector(input: $input) {
+      endpoint
+    }
+  }
+`);
+export const RemoveTelemetryCollectorMutation = graphql(`
+  mutation RemoveTelemetryCollector {
+    removeTelemetryCollector
+  }
+`);
 export const SigningKeysQuery = graphql(`
   query SigningKeys {
     signingKeys {
@@ -111,4 +146,7 @@ export type MachineCredential = ResultOf<
   typeof MachineCredentialsQuery
 >['machineCredentials'][number];
 export type SigningKey = ResultOf<typeof SigningKeysQuery>['signingKeys'][number];
+export type TelemetryCollector = NonNullable<
+  ResultOf<typeof TelemetryCollectorQuery>['telemetryCollector']
+>;
 export type AdminRoleMapping = ResultOf<typeof AdminRoleMappingsQuery>['adminRoleMappings'][number];

@@ -4,12 +4,17 @@ import { useApiMutation } from '../../../lib/mutation';
 import { queryKeys } from '../../../lib/query-keys';
 import {
   AdminRoleMappingsQuery,
+  ConfigureSamlMutation,
   CreateMachineCredentialMutation,
   MachineCredentialsQuery,
+  RemoveAdminRoleMappingMutation,
+  RemoveTelemetryCollectorMutation,
   RevokeMachineCredentialMutation,
   RevokeSigningKeyMutation,
   RotateSigningKeyMutation,
   SamlSettingsQuery,
+  SetAdminRoleMappingMutation,
+  SetTelemetryCollectorMutation,
   SigningKeysQuery,
   TelemetryCollectorQuery,
 } from '../graphql/settings';
@@ -28,6 +33,27 @@ export function useAdminRoleMappings(enabled: boolean) {
     queryKey: queryKeys.adminRoleMappings,
     queryFn: async () => (await request(AdminRoleMappingsQuery)).adminRoleMappings,
     enabled,
+  });
+}
+
+export function useConfigureSaml() {
+  return useApiMutation(ConfigureSamlMutation, {
+    invalidates: [queryKeys.samlSettings],
+    success: 'Identity provider saved',
+  });
+}
+
+export function useSetAdminRoleMapping() {
+  return useApiMutation(SetAdminRoleMappingMutation, {
+    invalidates: [queryKeys.adminRoleMappings],
+    success: 'Role mapping saved',
+  });
+}
+
+export function useRemoveAdminRoleMapping() {
+  return useApiMutation(RemoveAdminRoleMappingMutation, {
+    invalidates: [queryKeys.adminRoleMappings],
+    success: 'Role mapping removed',
   });
 }
 
@@ -51,10 +77,25 @@ export function useRevokeMachineCredential() {
   });
 }
 
-export function useTelemetryCollector() {
+export function useTelemetryCollector(enabled: boolean) {
   return useQuery({
     queryKey: queryKeys.telemetryCollector,
     queryFn: async () => (await request(TelemetryCollectorQuery)).telemetryCollector,
+    enabled,
+  });
+}
+
+export function useSetTelemetryCollector() {
+  return useApiMutation(SetTelemetryCollectorMutation, {
+    invalidates: [queryKeys.telemetryCollector],
+    success: 'OpenTelemetry export saved',
+  });
+}
+
+export function useRemoveTelemetryCollector() {
+  return useApiMutation(RemoveTelemetryCollectorMutation, {
+    invalidates: [queryKeys.telemetryCollector],
+    success: 'OpenTelemetry export stopped',
   });
 }
 
