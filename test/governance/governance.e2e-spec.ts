@@ -71,7 +71,9 @@ describe('governance (GraphQL)', () => {
   let unsubscribe: () => void;
 
   beforeAll(async () => {
-    api = await startTestApi();
+    // Opted in: these tests import from a real stdio MCP server run on the test host (the default,
+    // off, is tested in stdio-import.e2e-spec.ts).
+    api = await startTestApi({ STEWARD_ALLOW_STDIO_IMPORT: 'true' });
     messages = [];
     unsubscribe = await api.app
       .get<EventBus>(EVENT_BUS)

@@ -25,6 +25,19 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/STEWARD_PROCESS_ROLE="boss": must be one of/);
   });
 
+  it('keeps stdio connector import off unless set to true', () => {
+    expect(loadConfig({}).STEWARD_ALLOW_STDIO_IMPORT).toBe(false);
+    expect(loadConfig({ STEWARD_ALLOW_STDIO_IMPORT: 'false' }).STEWARD_ALLOW_STDIO_IMPORT).toBe(
+      false,
+    );
+    expect(loadConfig({ STEWARD_ALLOW_STDIO_IMPORT: 'true' }).STEWARD_ALLOW_STDIO_IMPORT).toBe(
+      true,
+    );
+    expect(() => loadConfig({ STEWARD_ALLOW_STDIO_IMPORT: 'yes' })).toThrow(
+      /STEWARD_ALLOW_STDIO_IMPORT="yes": must be true or false/,
+    );
+  });
+
   it('treats empty variables as unset and rejects out-of-range ports', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '8080' }).DATABASE_URL).toBeUndefined();
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT="70000": must be between/);

@@ -71,6 +71,13 @@ const variables = {
     .min(1)
     .default('steward')
     .describe('Prefix of BullMQ queues and Redis keys (lets several deployments share one Redis).'),
+  STEWARD_ALLOW_STDIO_IMPORT: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true')
+    .describe(
+      'true: importing a stdio connector’s tools runs its command on the API host. Off: upload the tools/list JSON.',
+    ),
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .url({ error: 'must be an absolute URL such as http://collector:4318' })
     .optional()

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { classifyTool } from '@steward/policy';
 import type { ToolAnnotations, ToolKind } from '@steward/policy';
+import { CONFIG } from '../../config/config';
+import type { Config } from '../../config/config';
 import { isDirectoryId } from '../directory/directory.service';
 import {
   catalogueHash,
@@ -94,6 +96,7 @@ export class ConnectorsService {
   constructor(
     private readonly repository: GovernanceRepository,
     private readonly governance: GovernanceService,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   async list(organizationId: string): Promise<ConnectorView[]> {
@@ -166,8 +169,18 @@ export class ConnectorsService {
   }
 
   // Connects to the server (stdio: runs its command on this host; HTTP: its URL) and lists tools.
+  // A stdio import would run an admin-written command line on the control plane, with the API's
+  // credentials, database and network reach: a console admin must not get that, so it is off
+  // unless the operator opts in (STEWARD_ALLOW_STDIO_IMPORT). Stdio catalogues are uploaded as
+  // JSON instead, captured where the server is meant to run.
   async importFromServer(organizationId: string, id: string, actor: GovernanceActor) {
     const current = await this.record(organizationId, id);
+    if (current.transport === 'stdio' && !this.config.STEWARD_ALLOW_STDIO_IMPORT) {
+      throw new GovernanceError(
+        'disabled',
+        `${current.name} is a stdio connector: importing would run its command on the Steward server, which is off here (STEWARD_ALLOW_STDIO_IMPORT); upload its tools/list result as JSON instead`,
+      );
+    }
     const tools = await fetchCatalogue(current);
     return this.replaceCatalogue(organizationId, current, tools, 'server', actor);
   }

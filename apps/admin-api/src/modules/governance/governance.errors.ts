@@ -9,6 +9,7 @@ const GRAPHQL_CODE: Record<GovernanceErrorCode, string> = {
   invalid: 'BAD_USER_INPUT',
   conflict: 'CONFLICT',
   import_failed: 'BAD_GATEWAY',
+  disabled: 'FORBIDDEN',
 };
 
 // Governance errors as GraphQL errors with a code the console can act on. Anything else passes

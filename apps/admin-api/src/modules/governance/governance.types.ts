@@ -10,7 +10,8 @@ export interface GovernanceChanged {
   userIds: string[] | 'all';
 }
 
-export type GovernanceErrorCode = 'not_found' | 'invalid' | 'conflict' | 'import_failed';
+export type GovernanceErrorCode =
+  'not_found' | 'invalid' | 'conflict' | 'import_failed' | 'disabled';
 
 export class GovernanceError extends Error {
   constructor(
