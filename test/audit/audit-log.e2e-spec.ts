@@ -63,6 +63,52 @@ describe('the audit log', () => {
     );
   });
 
+  it('chains concurrent appends of awkward data into one gap-free chain that verifies', async () => {
+    // The database numbers and hashes the records (steward_audit_append); verify recomputes every
+    // hash in TypeScript. Text that JSON escapes, non-ASCII, nested keys out of order and numbers
+    // written differently by different serialisers must hash the same on both sides.
+    const organization = await api
+      .get(OrganizationsService)
+      .create('Concurrent Appends Co', { type: 'operator' });
+    const awkward = [
+      { text: 'quote " backslash \\ newline \n tab \t', nested: { z: 1, a: [true, null, 'x'] } },
+      { text: 'naïve café — 日本語 🙂 \u2028 line separator', amount: 0.1, big: 1e21, small: 5e-7 },
+      { empty: {}, list: [], negative: -12.5, deep: { b: { d: 1, c: { f: 'g', e: 'h' } } } },
+    ];
+    const audit = api.get(AuditService);
+    await Promise.all(
+      Array.from({ length: 40 }, (_, writer) =>
+        audit.recordMany(
+          organization.id,
+          Array.from({ length: 1 + (writer % 3) }, (_, i) => ({
+            actorType: 'scim' as const,
+            actorId: writer % 2 ? null : `idp-${writer}`,
+            action: 'directory.user.created',
+            resourceType: 'user',
+            resourceId: writer % 5 ? `user-${writer}-${i}` : null,
+            data: { writer, ...awkward[(writer + i) % awkward.length] },
+          })),
+        ),
+      ),
+    );
+    const records = await api.prisma.auditEvent.findMany({
+      where: { organizationId: organization.id },
+      orderBy: { seq: 'asc' },
+      select: { seq: true, prevHash: true, hash: true },
+    });
+    const appended =
+      1 + Array.from({ length: 40 }, (_, writer) => 1 + (writer % 3)).reduce((a, b) => a + b);
+    expect(records.map((record) => Number(record.seq))).toEqual(
+      Array.from({ length: appended }, (_, i) => i + 1),
+    );
+    records.slice(1).forEach((record, i) => expect(record.prevHash).toBe(records[i]!.hash));
+    expect(await api.get(AuditVerifier).verify(organization.id)).toMatchObject({
+      ok: true,
+      checked: appended,
+      firstBad: null,
+    });
+  });
+
   it('verifies an intact chain and names the first edited, deleted or reordered record', async () => {
     const verifier = api.get(AuditVerifier);
 

@@ -31,6 +31,21 @@ export function stableJson(value: unknown): string {
   return `${out}}`;
 }
 
+// The body chainHash() hashes, without `seq`: the database numbers and chains records while it holds
+// the organization's lock (steward_audit_append), so everything else is serialised before. "seq"
+// sorts after every other key, which lets the database put it last: `${body minus "}"},"seq":"N"}`.
+export function unsequencedBody(record: Omit<ChainedFields, 'seq'>): string {
+  return stableJson({
+    occurredAt: record.occurredAt.toISOString(),
+    actorType: record.actorType,
+    actorId: record.actorId,
+    action: record.action,
+    resourceType: record.resourceType,
+    resourceId: record.resourceId,
+    data: record.data,
+  });
+}
+
 export function chainHash(prevHash: string, record: ChainedFields): string {
   const body = stableJson({
     seq: record.seq.toString(),
