@@ -117,14 +117,22 @@ export class DirectoryService {
   ): Promise<DirectoryUserRecord> {
     // No `directory.changed` signal: a user who did not exist has no endpoint, bundle, group or
     // cached spend limits that could be out of date, and IdPs create users in bursts.
-    return this.write(organizationId, async (tx) => {
-      const record = await this.directory.createUser(tx, organizationId, user);
-      await this.record(tx, organizationId, actor, 'directory.user.created', 'user', record.id, {
-        userName: record.userName,
-        active: record.active,
-      });
-      return record;
-    });
+    try {
+      return await this.directory.createUser(organizationId, user, (userId) =>
+        this.audit.chainInput([
+          {
+            actorType: actor.type,
+            actorId: actor.id,
+            action: 'directory.user.created',
+            resourceType: 'user',
+            resourceId: userId,
+            data: { userName: user.userName, active: user.active },
+          },
+        ]),
+      );
+    } catch (error) {
+      throw this.uniqueness(error);
+    }
   }
 
   // Read-modify-write under a row lock: `change` sees the current user and returns the new state;
@@ -265,11 +273,20 @@ export class DirectoryService {
     try {
       return await this.directory.transaction(organizationId, work);
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        throw new DirectoryError('user_name_taken', 'userName is already taken');
-      }
-      throw error;
+      throw this.uniqueness(error);
     }
+  }
+
+  // userName is the only unique column a client sets. Raw statements report the violation as a
+  // failed raw query (P2010) carrying the driver adapter's error.
+  private uniqueness(error: unknown): unknown {
+    if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return error;
+    const adapterError = error.meta?.driverAdapterError as
+      { cause?: { kind?: string } } | undefined;
+    const unique =
+      error.code === 'P2002' ||
+      (error.code === 'P2010' && adapterError?.cause?.kind === 'UniqueConstraintViolation');
+    return unique ? new DirectoryError('user_name_taken', 'userName is already taken') : error;
   }
 
   private async lock(
