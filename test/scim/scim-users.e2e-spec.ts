@@ -355,6 +355,31 @@ describe('SCIM Users: PUT, PATCH, ETags, deactivation, delete', () => {
     expect(del.status).toBe(412);
   });
 
+  it('answers a GET with If-None-Match of the current version with 304 and no body', async () => {
+    const user = await createUser(oktaUser());
+    const current = await scim.request('GET', `/Users/${user.id}`, undefined, {
+      'if-none-match': 'W/"1"',
+    });
+    expect(current.status).toBe(304);
+    expect(current.body).toBeUndefined();
+    expect(current.headers.get('etag')).toBe('W/"1"');
+    await scim.request('PATCH', `/Users/${user.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', path: 'title', value: 'Changed' }],
+    });
+    const changed = await scim.request('GET', `/Users/${user.id}`, undefined, {
+      'if-none-match': 'W/"1"',
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).toBe('W/"2"');
+    expect(changed.body).toMatchObject({ id: user.id, title: 'Changed' });
+    // A list of tags, one of them current.
+    const listed = await scim.request('GET', `/Users/${user.id}`, undefined, {
+      'if-none-match': '"9", W/"2"',
+    });
+    expect(listed.status).toBe(304);
+  });
+
   it('deletes a user: 204, then 404 with a SCIM body', async () => {
     const user = await createUser(oktaUser());
     expect((await scim.request('DELETE', `/Users/${user.id}`)).status).toBe(204);

@@ -31,6 +31,22 @@ function scim<T>(reply: FastifyReply, body: T, status = 200): T {
   return body;
 }
 
+// A GET whose If-None-Match names the current version (or `*`) gets 304 and no body (RFC 7644
+// 3.14), so an IdP re-reading unchanged resources transfers nothing.
+function unchanged(ifNoneMatch: string | undefined, result: Versioned): boolean {
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch
+    .split(',')
+    .map((tag) => tag.trim())
+    .some((tag) => tag === '*' || tag === result.version || `W/${tag}` === result.version);
+}
+
+function read(reply: FastifyReply, result: Versioned, ifNoneMatch: string | undefined) {
+  if (!unchanged(ifNoneMatch, result)) return resource(reply, result);
+  void reply.status(304).header('etag', result.version);
+  return undefined;
+}
+
 function resource(reply: FastifyReply, result: Versioned, status = 200) {
   void reply.header('etag', result.version);
   if (status === 201)
@@ -68,9 +84,14 @@ export class ScimUsersController {
     @Caller() caller: ScimCaller,
     @Param('id') id: string,
     @Query() query: Query,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return resource(reply, await this.scimService.getUser(caller, id, parseProjection(query)));
+    return read(
+      reply,
+      await this.scimService.getUser(caller, id, parseProjection(query)),
+      ifNoneMatch,
+    );
   }
 
   @Post()
@@ -151,9 +172,14 @@ export class ScimGroupsController {
     @Caller() caller: ScimCaller,
     @Param('id') id: string,
     @Query() query: Query,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return resource(reply, await this.scimService.getGroup(caller, id, parseProjection(query)));
+    return read(
+      reply,
+      await this.scimService.getGroup(caller, id, parseProjection(query)),
+      ifNoneMatch,
+    );
   }
 
   @Post()
