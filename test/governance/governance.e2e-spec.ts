@@ -51,7 +51,7 @@ function userWrite(userName: string, active = true): UserWrite {
 const ROLE_FIELDS = `id name capabilities bindings { id subjectType subjectId }
   connectorRules { connectorId connectorName read write toolOverrides { tool decision } }
   folderRoots { pattern access os }`;
-const CONNECTOR_FIELDS = `id name catalogueHash approvedHash drift
+const CONNECTOR_FIELDS = `id name catalogueHash approvedHash drift serverImport
   tools { name kind kindOverride readOnlyHint destructiveHint destructive status }`;
 const EXPLAIN_FIELDS =
   'decision toolKind ruleId ruleKind explanation role { id name } group { id name }';
@@ -186,6 +186,7 @@ describe('governance (GraphQL)', () => {
       destructive: true,
     });
     expect(imported.importConnectorTools.connector.drift).toBe(true);
+    expect(imported.importConnectorTools.connector.serverImport).toBe(true);
 
     const { createRole } = await ok(
       org.admin,
@@ -436,6 +437,61 @@ describe('governance (GraphQL)', () => {
       decision: 'allow',
     });
 
+    // Deactivating Bob takes everything away.
+    await api
+      .get(DirectoryService)
+      .updateUser(
+        org.id,
+        org.bob,
+        (current) => ({ ...userWrite(current.userName), active: false }),
+        system,
+      );
+    expect(await explainPath(org.bob, '~/Work/plan.md', 'read')).toMatchObject({
+      decision: 'deny',
+      ruleKind: 'user_inactive',
+    });
+    const bobPolicy = await api.get(GovernanceService).compileForUser(org.id, org.bob);
+    expect(bobPolicy).toMatchObject({ active: false, capabilities: {} });
+
+    messages.length = 0;
+    await ok(org.admin, `mutation($id: ID!) { unbindRole(bindingId: $id) }`, { id: bindRole.id });
+    await ok(
+      org.admin,
+      `mutation { setAutoApprovePlansAllowed(allowed: true) { autoApprovePlansAllowed } }`,
+    );
+    expect(messages).toEqual([
+      { organizationId: org.id, userIds: [org.alice, org.bob].sort() },
+      { organizationId: org.id, userIds: 'all' },
+    ]);
+  });
+
+  it('simulates draft bindings: who gains or loses what if a role were bound to other subjects', async () => {
+    const org = await organization('Draft Bindings Co');
+    const { createRole } = await ok(
+      org.admin,
+      `mutation($input: RoleInput!) { createRole(input: $input) { id } }`,
+      {
+        input: {
+          name: 'Writers',
+          capabilities: ['agent', 'shell'],
+          folderRoots: [
+            { pattern: '~/Work', access: 'read_write' },
+            { pattern: '~/Desktop/notes', access: 'read_write' },
+          ],
+        },
+      },
+    );
+    await ok(
+      org.admin,
+      `mutation($role: ID!, $group: ID!) { bindRole(roleId: $role, subjectType: group, subjectId: $group) { id } }`,
+      { role: createRole.id, group: org.sales },
+    );
+    await ok(
+      org.admin,
+      `mutation($role: ID!, $user: ID!) { bindRole(roleId: $role, subjectType: user, subjectId: $user) { id } }`,
+      { role: createRole.id, user: org.carol },
+    );
+
     // Simulating draft bindings: the role as it is, bound to other subjects.
     const simulateBindings = (role: string, draft: unknown, bindings: unknown) =>
       graphql<{
@@ -522,34 +578,6 @@ describe('governance (GraphQL)', () => {
         ])
       ).errors?.[0]?.extensions?.code,
     ).toBe('NOT_FOUND');
-    await ok(org.admin, `mutation($id: ID!) { deleteRole(id: $id) }`, { id: readers.id });
-
-    // Deactivating Bob takes everything away.
-    await api
-      .get(DirectoryService)
-      .updateUser(
-        org.id,
-        org.bob,
-        (current) => ({ ...userWrite(current.userName), active: false }),
-        system,
-      );
-    expect(await explainPath(org.bob, '~/Work/plan.md', 'read')).toMatchObject({
-      decision: 'deny',
-      ruleKind: 'user_inactive',
-    });
-    const bobPolicy = await api.get(GovernanceService).compileForUser(org.id, org.bob);
-    expect(bobPolicy).toMatchObject({ active: false, capabilities: {} });
-
-    messages.length = 0;
-    await ok(org.admin, `mutation($id: ID!) { unbindRole(bindingId: $id) }`, { id: bindRole.id });
-    await ok(
-      org.admin,
-      `mutation { setAutoApprovePlansAllowed(allowed: true) { autoApprovePlansAllowed } }`,
-    );
-    expect(messages).toEqual([
-      { organizationId: org.id, userIds: [org.alice, org.bob].sort() },
-      { organizationId: org.id, userIds: 'all' },
-    ]);
   });
 
   it('edits the folder ceiling: defaults on, switchable, extra entries', async () => {

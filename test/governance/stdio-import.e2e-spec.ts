@@ -65,22 +65,18 @@ describe('stdio connector import (default: off)', () => {
     });
     expect(imported.errors?.[0]?.message).toMatch(/upload its tools\/list result as JSON/);
     expect(fs.existsSync(marker)).toBe(false);
-    const untouched = await graphql<{ connector: { tools: unknown[]; importedAt: string | null } }>(
+    const untouched = await graphql<{
+      connector: { tools: unknown[]; importedAt: string | null; serverImport: boolean };
+    }>(
       api,
       admin,
-      `
-        query ($id: ID!) {
-          connector(id: $id) {
-            tools {
-              name
-            }
-            importedAt
-          }
-        }
-      `,
-      { id },
+      'query($id: ID!) { connector(id: $id) { tools { name } importedAt serverImport } }',
+      {
+        id,
+      },
     );
-    expect(untouched.data?.connector).toEqual({ tools: [], importedAt: null });
+    // The console offers only the upload for it.
+    expect(untouched.data?.connector).toEqual({ tools: [], importedAt: null, serverImport: false });
 
     const uploaded = await graphql<{ uploadConnectorTools: { added: string[] } }>(
       api,

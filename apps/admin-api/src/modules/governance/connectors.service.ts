@@ -48,6 +48,8 @@ export interface ConnectorView {
   importedAt: Date | null;
   // The catalogue differs from the one last approved (tools added or annotations changed).
   drift: boolean;
+  // The API may connect to the server to list its tools (see importFromServer).
+  serverImport: boolean;
   tools: ConnectorToolView[];
 }
 
@@ -56,7 +58,7 @@ function toolStatus(tool: ConnectorRecord['tools'][number]): ToolStatus {
   return tool.approvedFingerprint === toolFingerprint(tool) ? 'approved' : 'changed';
 }
 
-export function connectorView(connector: ConnectorRecord): ConnectorView {
+export function connectorView(connector: ConnectorRecord, stdioImport: boolean): ConnectorView {
   const tools = connector.tools.map((tool): ConnectorToolView => {
     const annotations = tool.annotations as ToolAnnotations;
     const classified = classifyTool(annotations, tool.kindOverride);
@@ -84,6 +86,7 @@ export function connectorView(connector: ConnectorRecord): ConnectorView {
     approvedAt: connector.approvedAt,
     importedAt: connector.importedAt,
     drift: tools.some((tool) => tool.status !== 'approved'),
+    serverImport: connector.transport !== 'stdio' || stdioImport,
     tools,
   };
 }
@@ -100,11 +103,16 @@ export class ConnectorsService {
   ) {}
 
   async list(organizationId: string): Promise<ConnectorView[]> {
-    return (await this.repository.listConnectors(organizationId)).map(connectorView);
+    return (await this.repository.listConnectors(organizationId)).map((connector) =>
+      connectorView(connector, this.config.STEWARD_ALLOW_STDIO_IMPORT),
+    );
   }
 
   async get(organizationId: string, id: string): Promise<ConnectorView> {
-    return connectorView(await this.record(organizationId, id));
+    return connectorView(
+      await this.record(organizationId, id),
+      this.config.STEWARD_ALLOW_STDIO_IMPORT,
+    );
   }
 
   async create(organizationId: string, input: ConnectorWrite, actor: GovernanceActor) {

@@ -170,6 +170,11 @@ export class Connector {
   @Field(() => GraphQLISODateTime, { nullable: true }) approvedAt!: Date | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) importedAt!: Date | null;
   @Field({ description: 'Tools were added or changed since the last approval.' }) drift!: boolean;
+  @Field({
+    description:
+      'importConnectorTools may connect to the server: HTTP always; stdio only where the operator lets the API run connector commands (STEWARD_ALLOW_STDIO_IMPORT), else upload the catalogue.',
+  })
+  serverImport!: boolean;
   @Field(() => [ConnectorToolView]) tools!: ConnectorToolView[];
 }
 

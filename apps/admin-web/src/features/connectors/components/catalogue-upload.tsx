@@ -14,8 +14,8 @@ function jsonError(value: string): string | null {
   }
 }
 
-// Two ways to learn a connector's tools: ask the server (the API connects to it), or paste the
-// tools/list result when the API cannot reach it.
+// Two ways to learn a connector's tools: ask the server (the API connects to it, where it may), or
+// paste the tools/list result.
 export function CatalogueUpload({
   connector,
   readOnly,
@@ -58,14 +58,22 @@ export function CatalogueUpload({
           <Button type="submit" variant="default" loading={upload.isPending}>
             Import pasted catalogue
           </Button>
-          <Button
-            variant="subtle"
-            loading={importTools.isPending}
-            onClick={() => importTools.mutate({ id: connector.id })}
-          >
-            Ask the server for its tools
-          </Button>
+          {connector.serverImport && (
+            <Button
+              variant="subtle"
+              loading={importTools.isPending}
+              onClick={() => importTools.mutate({ id: connector.id })}
+            >
+              Ask the server for its tools
+            </Button>
+          )}
         </Group>
+        {!connector.serverImport && (
+          <Text size="xs" c="dimmed">
+            Steward does not run stdio connector commands on its server: run tools/list where the
+            connector runs and paste the result.
+          </Text>
+        )}
         {result && (
           <Text size="sm" role="status">
             {result.added.length} added, {result.changed.length} changed, {result.removed.length}{' '}

@@ -15,6 +15,7 @@ export const ConnectorsQuery = graphql(`
       approvedAt
       importedAt
       drift
+      serverImport
       tools {
         name
         description
