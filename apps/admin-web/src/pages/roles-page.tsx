@@ -112,7 +112,7 @@ export function RolesPage() {
                     pt="md"
                     style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}
                   >
-                    <RoleBindings role={selected} readOnly={!editable} />
+                    <RoleBindings key={selected.id} role={selected} readOnly={!editable} />
                   </Paper>
                 )}
               </Paper>

@@ -12,12 +12,15 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { IconTrash } from '@tabler/icons-react';
+import { IconEye, IconTrash } from '@tabler/icons-react';
+import { useState } from 'react';
 import { ApiError } from '../../../components/ui/api-error';
 import { confirmDestructive } from '../../../components/ui/confirm';
 import { formatDateTime } from '../../../lib/format';
-import type { Role } from '../graphql/roles';
-import { useBindRole, useUnbindRole } from '../hooks/use-roles';
+import type { Role, RoleBindingInput } from '../graphql/roles';
+import { useBindRole, useSimulateRoleChange, useUnbindRole } from '../hooks/use-roles';
+import { roleToValues, valuesToInput } from './role-form';
+import { SimulationPreview } from './simulation-preview';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -25,6 +28,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function RoleBindings({ role, readOnly }: { role: Role; readOnly: boolean }) {
   const bindRole = useBindRole();
   const unbindRole = useUnbindRole();
+  // The binding last previewed: the API simulates the role as saved, bound to it as well.
+  const [previewed, setPreviewed] = useState<RoleBindingInput | null>(null);
   const form = useForm({
     initialValues: { subjectType: 'group' as 'group' | 'user', subjectId: '' },
     validate: {
@@ -32,7 +37,17 @@ export function RoleBindings({ role, readOnly }: { role: Role; readOnly: boolean
         UUID.test(value.trim()) ? null : 'Paste the group’s or person’s Steward ID (a UUID)',
     },
     validateInputOnChange: ['subjectId'],
+    onValuesChange: () => setPreviewed(null),
   });
+  const simulation = useSimulateRoleChange(
+    role.id,
+    valuesToInput(roleToValues(role), role),
+    previewed !== null,
+    previewed && [
+      ...role.bindings.map(({ subjectType, subjectId }) => ({ subjectType, subjectId })),
+      previewed,
+    ],
+  );
 
   return (
     <Stack gap="sm">
@@ -102,7 +117,12 @@ export function RoleBindings({ role, readOnly }: { role: Role; readOnly: boolean
                 subjectId: values.subjectId.trim(),
                 subjectType: values.subjectType,
               },
-              { onSuccess: () => form.reset() },
+              {
+                onSuccess: () => {
+                  form.reset();
+                  setPreviewed(null);
+                },
+              },
             ),
           )}
         >
@@ -123,11 +143,29 @@ export function RoleBindings({ role, readOnly }: { role: Role; readOnly: boolean
               style={{ flex: 1 }}
               {...form.getInputProps('subjectId')}
             />
+            <Button
+              variant="subtle"
+              leftSection={<IconEye size={16} aria-hidden />}
+              onClick={() => {
+                if (form.validate().hasErrors) return;
+                const { subjectType, subjectId } = form.getValues();
+                setPreviewed({ subjectType, subjectId: subjectId.trim() });
+              }}
+            >
+              Preview
+            </Button>
             <Button type="submit" variant="default" loading={bindRole.isPending}>
               Bind
             </Button>
           </Group>
         </form>
+      )}
+      {previewed && (
+        <SimulationPreview
+          isLoading={simulation.isLoading}
+          error={simulation.error}
+          changes={simulation.data}
+        />
       )}
       <ApiError error={bindRole.error ?? unbindRole.error} />
     </Stack>

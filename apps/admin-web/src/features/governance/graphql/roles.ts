@@ -63,8 +63,8 @@ export const UnbindRoleMutation = graphql(`
   }
 `);
 export const SimulateRoleChangeQuery = graphql(`
-  query SimulateRoleChange($roleId: ID!, $draft: RoleInput) {
-    simulateRoleChange(roleId: $roleId, draft: $draft) {
+  query SimulateRoleChange($roleId: ID!, $draft: RoleInput, $bindings: [RoleBindingInput!]) {
+    simulateRoleChange(roleId: $roleId, draft: $draft, bindings: $bindings) {
       userId
       userName
       capabilitiesGained
@@ -87,6 +87,9 @@ export const SimulateRoleChangeQuery = graphql(`
 
 export type Role = ResultOf<typeof RolesQuery>['roles'][number];
 export type RoleInput = VariablesOf<typeof CreateRoleMutation>['input'];
+export type RoleBindingInput = NonNullable<
+  VariablesOf<typeof SimulateRoleChangeQuery>['bindings']
+>[number];
 export type UserPolicyChange = ResultOf<
   typeof SimulateRoleChangeQuery
 >['simulateRoleChange'][number];

@@ -10,6 +10,7 @@ import {
   SimulateRoleChangeQuery,
   UnbindRoleMutation,
   UpdateRoleMutation,
+  type RoleBindingInput,
   type RoleInput,
 } from '../graphql/roles';
 
@@ -51,16 +52,19 @@ export function useUnbindRole() {
   });
 }
 
-// Who would gain or lose what if the role became `draft` (null: if it were deleted).
+// Who would gain or lose what if the role became `draft` (null: if it were deleted) and, with
+// `bindings`, were bound to exactly those groups and people.
 export function useSimulateRoleChange(
   roleId: string | null,
   draft: RoleInput | null,
   enabled: boolean,
+  bindings: RoleBindingInput[] | null = null,
 ) {
   return useQuery({
-    queryKey: queryKeys.simulation(roleId ?? '', draft),
+    queryKey: queryKeys.simulation(roleId ?? '', { draft, bindings }),
     queryFn: async () =>
-      (await request(SimulateRoleChangeQuery, { roleId: roleId ?? '', draft })).simulateRoleChange,
+      (await request(SimulateRoleChangeQuery, { roleId: roleId ?? '', draft, bindings }))
+        .simulateRoleChange,
     enabled: enabled && roleId !== null,
   });
 }
