@@ -1,9 +1,9 @@
 import type { Capability } from './capabilities';
 import { FOLDER_FORBID_ROOT, FOLDER_FORBID_SUBTREE, FOLDER_READ_WRITE } from './compiled';
-import type { CompiledPolicy, RuleRef } from './compiled';
+import type { CompiledPolicy, FolderEntry, RuleRef } from './compiled';
 import { OPERATING_SYSTEMS } from './model';
 import type { Decision, OperatingSystem, ToolKind } from './model';
-import { canonicalPath, parentPath, relativeToHome } from './paths';
+import { canonicalPath, caseInsensitive, isPlainRelative, isWithin, relativeToHome } from './paths';
 
 export interface CapabilityDecision {
   allowed: boolean;
@@ -22,6 +22,12 @@ export interface PathDecision {
   rule: RuleRef;
 }
 
+export interface FolderScope {
+  // The decision for `relative` below the folder, as a tool was given it; null when it is not in
+  // plain form (empty, `.` or `..` segments, non-ASCII…): then decide its absolute path instead.
+  decide(relative: string, access: 'read' | 'write'): PathDecision | null;
+}
+
 export interface PathContext {
   os: OperatingSystem;
   // The user's home folder on the endpoint, for rules written with `~`.
@@ -33,6 +39,83 @@ const INACTIVE: RuleRef = { id: 'user:inactive', kind: 'user_inactive' };
 const INVALID_PATH: RuleRef = { id: 'path:invalid', kind: 'invalid_path' };
 const NO_ROOT: RuleRef = { id: 'folder:no_root', kind: 'no_folder_root' };
 
+// One system's folder entries, matched without walking the path's parents: `entries` maps a
+// canonical prefix to `rule << 2 | code`, and `lengths` holds the entries' distinct prefix lengths,
+// longest first. A path can only match an entry at one of those lengths, and only where a segment
+// ends there, so a decision slices and looks up at most a handful of candidates.
+interface FolderMatcher {
+  entries: Map<string, number>;
+  lengths: number[];
+}
+
+const SLASH = 47;
+
+function matcherOf(entries: Map<string, number>): FolderMatcher {
+  const lengths = [...new Set([...entries.keys()].map((prefix) => prefix.length))];
+  return { entries, lengths: lengths.sort((a, b) => b - a) };
+}
+
+function folderMatcher(folders: FolderEntry[] | undefined): FolderMatcher {
+  const entries = new Map<string, number>();
+  for (const [prefix, code, rule] of folders ?? []) entries.set(prefix, (rule << 2) | code);
+  return matcherOf(entries);
+}
+
+// Rule indexes a scan found (-1: none): the deepest forbidding entry, the deepest root allowing
+// the access, and, while none allows it, the deepest read-only root.
+interface Scan {
+  forbid: number;
+  allowedBy: number;
+  readOnlyBy: number;
+}
+
+const NOTHING: Scan = { forbid: -1, allowedBy: -1, readOnlyBy: -1 };
+
+// Matches `target` against every entry that is it or lies above it, deepest first, so the rule an
+// explanation names is the closest one; a forbidden location above an allowed root still denies.
+// `exact`: the request is `target` itself, where a `root` ceiling location applies.
+function scan(
+  matcher: FolderMatcher,
+  target: string,
+  access: 'read' | 'write',
+  exact: boolean,
+): Scan {
+  let allowedBy = -1;
+  let readOnlyBy = -1;
+  for (const length of matcher.lengths) {
+    const prefix = candidate(target, length);
+    if (prefix === null) continue;
+    const entry = matcher.entries.get(prefix);
+    if (entry === undefined) continue;
+    const code = entry & 3;
+    const rule = entry >>> 2;
+    if (
+      code === FOLDER_FORBID_SUBTREE ||
+      (code === FOLDER_FORBID_ROOT && exact && length === target.length)
+    ) {
+      return { forbid: rule, allowedBy: -1, readOnlyBy: -1 };
+    }
+    if (code < FOLDER_FORBID_SUBTREE && allowedBy < 0) {
+      if (access === 'read' || code === FOLDER_READ_WRITE) allowedBy = rule;
+      else if (readOnlyBy < 0) readOnlyBy = rule;
+    }
+  }
+  return { forbid: -1, allowedBy, readOnlyBy };
+}
+
+// The part of `target` an entry of `length` characters could be: the whole path, or a prefix that
+// ends a segment. A one-character root (`/`, `~`) covers what lies below it, except that `/` is no
+// ancestor of a UNC path (`//server/share/…`).
+function candidate(target: string, length: number): string | null {
+  if (length === target.length) return target;
+  if (length > target.length) return null;
+  if (length === 1) {
+    if (target.charCodeAt(0) === SLASH) return target.charCodeAt(1) === SLASH ? null : '/';
+    return target.charCodeAt(1) === SLASH ? target[0]! : null;
+  }
+  return target.charCodeAt(length) === SLASH ? target.slice(0, length) : null;
+}
+
 function missing(capability: Capability): RuleRef {
   return { id: `capability:${capability}:missing`, kind: 'capability_missing', detail: capability };
 }
@@ -42,8 +125,7 @@ function missing(capability: Capability): RuleRef {
 // a few lookups. Every decision carries the rule that made it, with its role and group.
 export class PolicyEngine {
   private readonly tools = new Map<string, Map<string, number>>();
-  private readonly folders = new Map<OperatingSystem, Map<string, number>>();
-  private readonly folderRules = new Map<OperatingSystem, Map<string, number>>();
+  private readonly folders = new Map<OperatingSystem, FolderMatcher>();
   private homeRaw: string | null = null;
   private homeOs: OperatingSystem | null = null;
   private homeCanonical: string | null = null;
@@ -54,16 +136,7 @@ export class PolicyEngine {
       for (let i = 0; i < names.length; i++) tools.set(names[i], codes[i]);
       this.tools.set(connector, tools);
     }
-    for (const os of OPERATING_SYSTEMS) {
-      const codes = new Map<string, number>();
-      const rules = new Map<string, number>();
-      for (const [prefix, code, rule] of policy.folders[os] ?? []) {
-        codes.set(prefix, code);
-        rules.set(prefix, rule);
-      }
-      this.folders.set(os, codes);
-      this.folderRules.set(os, rules);
-    }
+    for (const os of OPERATING_SYSTEMS) this.folders.set(os, folderMatcher(policy.folders[os]));
   }
 
   capability(capability: Capability): CapabilityDecision {
@@ -111,38 +184,74 @@ export class PolicyEngine {
     };
   }
 
-  // May the user read or write `path`? Denied when the path is not absolute (or `~/…`) or climbs out of its
-  // root, when it lies in a ceiling location, or when no allowed root (read-write, for writes)
-  // covers it.
+  // May the user read or write `path`? Denied when the path is not absolute (or `~/…`) or climbs
+  // out of its root, when it lies in a ceiling location, or when no allowed root (read-write, for
+  // writes) covers it.
   path(path: string, access: 'read' | 'write', context: PathContext): PathDecision {
+    const gate = this.pathGate();
+    if (gate) return gate;
+    const target = this.target(path, context);
+    if (target === null) return { decision: 'deny', rule: INVALID_PATH };
+    const found = scan(this.folders.get(context.os)!, target, access, true);
+    return this.decided(found.forbid, found.allowedBy, found.readOnlyBy);
+  }
+
+  // Decisions for the paths below one folder (a granted folder, for a session), precompiled: the
+  // entries above the folder are matched once, the entries below it are keyed relative to it, so
+  // deciding a path below it reads only its relative part. Null when `folder` is not a valid path.
+  folderScope(folder: string, context: PathContext): FolderScope | null {
+    const gate = this.pathGate();
+    if (gate) return { decide: () => gate };
+    const target = this.target(folder, context);
+    if (target === null) return null;
+    const matcher = this.folders.get(context.os)!;
+    const cut = target === '/' ? 1 : target.length + 1;
+    const below = new Map<string, number>();
+    for (const [prefix, entry] of matcher.entries) {
+      if (prefix.length > target.length && isWithin(prefix, target)) {
+        below.set(prefix.slice(cut), entry);
+      }
+    }
+    const inside = matcherOf(below);
+    // A path below the folder is never the folder itself: a `root` location there does not apply.
+    const above = {
+      read: scan(matcher, target, 'read', false),
+      write: scan(matcher, target, 'write', false),
+    };
+    const os = context.os;
+    return {
+      decide: (relative, access) => {
+        if (!isPlainRelative(relative, os)) return null;
+        const key = caseInsensitive(os) ? relative.toLowerCase() : relative;
+        const found = below.size ? scan(inside, key, access, true) : NOTHING;
+        const outer = above[access];
+        return this.decided(
+          found.forbid >= 0 ? found.forbid : outer.forbid,
+          found.allowedBy >= 0 ? found.allowedBy : outer.allowedBy,
+          found.readOnlyBy >= 0 ? found.readOnlyBy : outer.readOnlyBy,
+        );
+      },
+    };
+  }
+
+  private pathGate(): PathDecision | null {
     if (!this.policy.active) return { decision: 'deny', rule: INACTIVE };
     if (this.policy.capabilities.agent === undefined) {
       return { decision: 'deny', rule: missing('agent') };
     }
+    return null;
+  }
+
+  // The canonical form rules are matched against; `~/…` is accepted as written (the console's
+  // "may Bob write ~/Work/x?"), other paths inside the home are rewritten to it.
+  private target(path: string, context: PathContext): string | null {
     const canonical = canonicalPath(path, context.os);
-    if (canonical === null) return { decision: 'deny', rule: INVALID_PATH };
-    const codes = this.folders.get(context.os)!;
-    const rules = this.folderRules.get(context.os)!;
-    let allowedBy = -1;
-    let readOnlyBy = -1;
-    // `~/…` is accepted as written (the console's "may Bob write ~/Work/x?").
-    let current: string | null =
-      canonical[0] === '~' ? canonical : relativeToHome(canonical, this.home(context));
-    let first = true;
-    while (current !== null) {
-      const code = codes.get(current);
-      if (code !== undefined) {
-        if (code === FOLDER_FORBID_SUBTREE || (code === FOLDER_FORBID_ROOT && first)) {
-          return { decision: 'deny', rule: this.policy.rules[rules.get(current)!] };
-        }
-        if (code < FOLDER_FORBID_SUBTREE && allowedBy < 0) {
-          if (access === 'read' || code === FOLDER_READ_WRITE) allowedBy = rules.get(current)!;
-          else if (readOnlyBy < 0) readOnlyBy = rules.get(current)!;
-        }
-      }
-      first = false;
-      current = parentPath(current);
-    }
+    if (canonical === null) return null;
+    return canonical[0] === '~' ? canonical : relativeToHome(canonical, this.home(context));
+  }
+
+  private decided(forbid: number, allowedBy: number, readOnlyBy: number): PathDecision {
+    if (forbid >= 0) return { decision: 'deny', rule: this.policy.rules[forbid] };
     if (allowedBy >= 0) return { decision: 'allow', rule: this.policy.rules[allowedBy] };
     return { decision: 'deny', rule: readOnlyBy >= 0 ? this.policy.rules[readOnlyBy] : NO_ROOT };
   }

@@ -31,6 +31,7 @@ export function patternSystems(pattern: string): OperatingSystem[] {
 // or escapes its root with `..`. The result starts with `~`, `/` or a drive (`c:`); segments are
 // joined by `/`; a bare root is `/`, `c:` or `~`.
 export function canonicalPath(raw: string, os: OperatingSystem): string | null {
+  if (isPlainCanonical(raw, os)) return caseInsensitive(os) ? raw.toLowerCase() : raw;
   if (!raw || raw.includes('\0')) return null;
   let text = raw.normalize('NFC');
   if (os === 'windows') text = text.replace(/\\/g, '/');
@@ -69,6 +70,56 @@ export function canonicalPath(raw: string, os: OperatingSystem): string | null {
   return result;
 }
 
+const SLASH = 47;
+const DOT = 46;
+const BACKSLASH = 92;
+const COLON = 58;
+const TILDE = 126;
+
+// True when, from `start` on, `raw` is segments joined by `/`, each non-empty, neither `.` nor
+// `..`, in ASCII (which NFC leaves alone) and, on Windows, without `\` or `:`. One pass over the
+// characters, no allocation.
+function plainFrom(raw: string, start: number, os: OperatingSystem): boolean {
+  let segment = start;
+  for (let i = start; i <= raw.length; i += 1) {
+    const code = i < raw.length ? raw.charCodeAt(i) : SLASH;
+    if (code === SLASH) {
+      const length = i - segment;
+      if (length === 0) return false;
+      if (
+        raw.charCodeAt(segment) === DOT &&
+        (length === 1 || (length === 2 && raw.charCodeAt(segment + 1) === DOT))
+      ) {
+        return false;
+      }
+      segment = i + 1;
+    } else if (
+      code === 0 ||
+      code > 127 ||
+      (os === 'windows' && (code === BACKSLASH || code === COLON))
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// True when `raw` is already in canonical form apart from case: rooted at `/` (not `//`) or `~`,
+// then plain segments. Most paths a tool call brings look like this, and they are then neither
+// normalised, split nor joined.
+function isPlainCanonical(raw: string, os: OperatingSystem): boolean {
+  if (raw.length === 1) return raw === '/' || raw === '~';
+  const first = raw.charCodeAt(0);
+  if (first === SLASH) return plainFrom(raw, 1, os);
+  return first === TILDE && raw.charCodeAt(1) === SLASH && plainFrom(raw, 2, os);
+}
+
+// True when `relative`, joined to a folder, names a path strictly below it with nothing to
+// normalise: plain segments only (so no `..` climbs out), apart from case.
+export function isPlainRelative(relative: string, os: OperatingSystem): boolean {
+  return relative.length > 0 && relative.charCodeAt(0) !== SLASH && plainFrom(relative, 0, os);
+}
+
 // Rewrites a canonical absolute path inside the canonical home to its `~` form.
 export function relativeToHome(path: string, home: string | null): string {
   if (!home || home === '/') return path;
@@ -77,17 +128,6 @@ export function relativeToHome(path: string, home: string | null): string {
     return HOME + path.slice(home.length);
   }
   return path;
-}
-
-// The parent of a canonical path, or null at a root.
-export function parentPath(path: string): string | null {
-  const cut = path.lastIndexOf('/');
-  if (cut <= 0) return path.length > 1 && cut === 0 ? '/' : null;
-  const parent = path.slice(0, cut);
-  // `//server/share` is a root: don't climb into `//server`.
-  return parent === '/' || (parent.startsWith('//') && parent.split('/').length < 4)
-    ? null
-    : parent;
 }
 
 // True when `inner` is `outer` or lies below it (segment boundary).

@@ -135,8 +135,8 @@ describe('file tools confined by openat2 (attack tests)', () => {
 
   it('applies the bundle path rules inside a grant', () => {
     fs.writeFileSync(path.join(work, '.env'), 'TOKEN=1');
-    const denyEnv: PathDecider = (p) =>
-      path.basename(p) === '.env'
+    const denyEnv: PathDecider = (target) =>
+      path.basename(target.absolute) === '.env'
         ? { decision: 'deny', rule: 'folder rule: **/.env' }
         : { decision: 'allow', rule: 'grant' };
     const guarded = new FileTools(folders, denyEnv);

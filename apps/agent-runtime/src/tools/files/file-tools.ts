@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { refused, ToolError } from '../tool-error';
-import type { FolderAccess, GrantedFolders, ResolvedPath } from './granted-folders';
+import type { FolderAccess, FolderGrant, GrantedFolders, ResolvedPath } from './granted-folders';
 import { ERRNO, O_PATH, SyscallError, mkdirIn, openBeneath, renameBetween } from './openat2';
 
 const MAX_READ_BYTES = 10 * 1024 * 1024;
@@ -12,9 +12,12 @@ const MAX_LIST_ENTRIES = 2000;
 const READ_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
 
-/** Decides a path against the bundle's folder rules (deny lists inside a grant, for example). */
+/**
+ * Decides a path against the bundle's folder rules (deny lists inside a grant, for example): the
+ * grant it was resolved in, the path relative to the grant's root as given, and its absolute form.
+ */
 export type PathDecider = (
-  absolutePath: string,
+  target: { grant: FolderGrant; relative: string; absolute: string },
   access: FolderAccess,
 ) => { decision: 'allow' | 'deny'; rule: string };
 
@@ -65,7 +68,7 @@ export class FileTools {
     if (access === 'write' && resolved.grant.access === 'read') {
       throw refused(`${resolved.grant.root} is granted read-only`, 'grant.read-only');
     }
-    const { decision, rule } = this.decidePath(resolved.absolute, access);
+    const { decision, rule } = this.decidePath(resolved, access);
     if (decision === 'deny') throw refused(`${access} of ${resolved.absolute} is denied`, rule);
     return resolved;
   }
@@ -255,7 +258,7 @@ export class FileTools {
         if (entry.type === 'dir') pending.push(child);
         if (entry.type !== 'file') continue;
         const file = { ...root, relative: child, absolute: path.join(root.grant.root, child) };
-        if (this.decidePath(file.absolute, 'read').decision === 'deny') {
+        if (this.decidePath(file, 'read').decision === 'deny') {
           skipped += 1;
           continue;
         }
