@@ -227,6 +227,15 @@ describe('spend leases', () => {
     expect(ledger.data?.spendLedger).toEqual([
       { costUsd: '0.012207', inputTokens: 1234, outputTokens: 567, model: 'claude-sonnet-4-5' },
     ]);
+
+    // Sent at once (one API process batches concurrent leases): still one lease per key.
+    const racing = await Promise.all(
+      [1, 2, 3].map(() =>
+        lease(api.url, org.secret, { amountUsd: '0.1', idempotencyKey: 'request-2' }),
+      ),
+    );
+    expect(racing.map((reply) => reply.status).sort()).toEqual([200, 200, 201]);
+    expect(new Set(racing.map((reply) => reply.body.id)).size).toBe(1);
   });
 
   it('returns an expired lease without any job, and still records its late settlement', async () => {

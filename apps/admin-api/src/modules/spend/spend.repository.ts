@@ -4,6 +4,7 @@ import { Prisma } from '../../generated/prisma/client';
 import { DATABASE } from '../../platform/database/database';
 import type { DatabaseHandle } from '../../platform/database/database';
 import { PrismaService } from '../../platform/database/prisma.service';
+import { CallBatcher } from './call-batcher';
 
 export interface CounterSnapshot {
   limitId: string;
@@ -62,12 +63,59 @@ export function fromTimestamp(value: string): Date {
   return new Date(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
 }
 
-// The spend ledger's database access. The hot path is three SQL functions (migrations
-// 20261124040846_spend and after), one round trip each, sent on a small pg pool of its own: Prisma's own
-// cost per query (~0.6 ms, see RECIPES) would be most of a lease. The rest is ordinary Prisma.
+export interface SettleInput {
+  organizationId: string;
+  endpointId: string;
+  leaseId: string;
+  costUsd: string;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  now: Date;
+}
+
+// Deadlock and serialization failures are retried (they should not happen with one lock order,
+// but a retry is cheap insurance); a unique violation is two requests with one idempotency key,
+// and the retry finds the lease the other one wrote.
+const RETRYABLE_SQLSTATES = ['40P01', '40001', '23505'];
+const MAX_ATTEMPTS = 4;
+// Requests per reserve or settle call: enough for every endpoint of a busy replica at once, few
+// enough that one call holds the shared counter rows briefly.
+const MAX_BATCH = 64;
+
+export function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return RETRYABLE_SQLSTATES.includes(code);
+  const text = error instanceof Error ? error.message : '';
+  return /deadlock detected|could not serialize|duplicate key/.test(text);
+}
+
+// The spend ledger's database access. The hot path is SQL functions (migrations
+// 20261124040846_spend and after), one round trip each, sent on a small pg pool of its own:
+// Prisma's own cost per query (~0.6 ms, see RECIPES) would be most of a lease. Reserves and
+// settles are batched (CallBatcher): the requests that arrive while one call runs share the next
+// call and its commit. The rest is ordinary Prisma.
 @Injectable()
 export class SpendRepository implements OnModuleDestroy {
   private readonly pool: pg.Pool;
+  private readonly reserves = new CallBatcher<ReserveInput, ReserveOutcome>(
+    (inputs) => this.reserveBatch(inputs),
+    {
+      maxBatch: MAX_BATCH,
+      exclusiveKey: (input) =>
+        input.idempotencyKey === null ? null : `${input.endpointId}:${input.idempotencyKey}`,
+      retryable: isRetryable,
+      maxAttempts: MAX_ATTEMPTS,
+    },
+  );
+  private readonly settles = new CallBatcher<SettleInput, SettleOutcome>(
+    (inputs) => this.settleBatch(inputs),
+    {
+      maxBatch: MAX_BATCH,
+      exclusiveKey: (input) => input.leaseId,
+      retryable: isRetryable,
+      maxAttempts: MAX_ATTEMPTS,
+    },
+  );
 
   constructor(
     private readonly prisma: PrismaService,
@@ -86,48 +134,56 @@ export class SpendRepository implements OnModuleDestroy {
     return rows[0]!.result;
   }
 
+  // Reserves against every budget of the input, all or nothing; retried as a whole on a deadlock,
+  // a serialization failure or a concurrent lease with the same idempotency key.
   reserve(input: ReserveInput): Promise<ReserveOutcome> {
+    return this.reserves.submit(input);
+  }
+
+  // Marks the lease settled, or answers with its first settlement.
+  settle(input: SettleInput): Promise<SettleOutcome> {
+    return this.settles.submit(input);
+  }
+
+  private reserveBatch(inputs: ReserveInput[]): Promise<ReserveOutcome[]> {
+    const budgets = inputs.flatMap((input, i) =>
+      input.budgets.map((budget) => ({ lease: i + 1, ...budget })),
+    );
     return this.call(
-      'spend_reserve',
-      `SELECT steward_spend_reserve($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::numeric,
-         $6::uuid[], $7::text[], $8::timestamp, $9::timestamp, $10, $11) AS result`,
+      'spend_reserve_batch',
+      `SELECT steward_spend_reserve_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[],
+         $5::numeric[], $6::timestamp[], $7::timestamp[], $8::text[], $9::text[], $10::int[],
+         $11::uuid[], $12::text[]) AS result`,
       [
-        input.organizationId,
-        input.userId,
-        input.endpointId,
-        input.leaseId,
-        input.amountUsd,
-        input.budgets.map((b) => b.limitId),
-        input.budgets.map((b) => b.periodKey),
-        timestamp(input.now),
-        timestamp(input.expiresAt),
-        input.model,
-        input.idempotencyKey,
+        inputs.map((input) => input.organizationId),
+        inputs.map((input) => input.userId),
+        inputs.map((input) => input.endpointId),
+        inputs.map((input) => input.leaseId),
+        inputs.map((input) => input.amountUsd),
+        inputs.map((input) => timestamp(input.now)),
+        inputs.map((input) => timestamp(input.expiresAt)),
+        inputs.map((input) => input.model),
+        inputs.map((input) => input.idempotencyKey),
+        budgets.map((budget) => budget.lease),
+        budgets.map((budget) => budget.limitId),
+        budgets.map((budget) => budget.periodKey),
       ],
     );
   }
 
-  settle(input: {
-    organizationId: string;
-    endpointId: string;
-    leaseId: string;
-    costUsd: string;
-    inputTokens: number | null;
-    outputTokens: number | null;
-    now: Date;
-  }): Promise<SettleOutcome> {
+  private settleBatch(inputs: SettleInput[]): Promise<SettleOutcome[]> {
     return this.call(
-      'spend_settle',
-      `SELECT steward_spend_settle($1::uuid, $2::uuid, $3::uuid, $4::numeric, $5::int, $6::int,
-         $7::timestamp) AS result`,
+      'spend_settle_batch',
+      `SELECT steward_spend_settle_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[],
+         $5::int[], $6::int[], $7::timestamp[]) AS result`,
       [
-        input.organizationId,
-        input.endpointId,
-        input.leaseId,
-        input.costUsd,
-        input.inputTokens,
-        input.outputTokens,
-        timestamp(input.now),
+        inputs.map((input) => input.organizationId),
+        inputs.map((input) => input.endpointId),
+        inputs.map((input) => input.leaseId),
+        inputs.map((input) => input.costUsd),
+        inputs.map((input) => input.inputTokens),
+        inputs.map((input) => input.outputTokens),
+        inputs.map((input) => timestamp(input.now)),
       ],
     );
   }

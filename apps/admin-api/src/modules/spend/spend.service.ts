@@ -14,17 +14,15 @@ import { currentPeriodWindow } from './periods';
 import { SpendAlertsService } from './spend-alerts.service';
 import { SpendClock } from './spend-clock';
 import { SpendError } from './spend.errors';
-import { fromTimestamp, SpendRepository } from './spend.repository';
-import type { CounterSnapshot, ReserveOutcome } from './spend.repository';
+import { fromTimestamp, isRetryable, SpendRepository } from './spend.repository';
+import type { CounterSnapshot, ReserveInput, ReserveOutcome } from './spend.repository';
 
 export const LEASE_TTL_MS = 15 * 60_000;
 // Which limits apply to a user is cached this long per replica (and dropped at once on a
 // governance or directory change); the amounts and enforcement are read live by every reserve.
 const LIMITS_CACHE_MS = 5_000;
-// Deadlock and serialization failures are retried (they should not happen with one lock order,
-// but a retry is cheap insurance); a unique violation is two requests with one idempotency key.
-const RETRYABLE_SQLSTATES = ['40P01', '40001', '23505'];
-const MAX_ATTEMPTS = 4;
+// A fold that meets a deadlock or serialization failure runs again (see isRetryable).
+const MAX_FOLD_ATTEMPTS = 4;
 // Settlements are folded into the counters in batches, at most this long after a settle on this
 // replica (and by the sweep, by a refusal and by the console's view, whichever comes first).
 const FOLD_DELAY_MS = 100;
@@ -88,14 +86,6 @@ export function parseUsd(value: string, name: string): string {
 
 function usd(value: Decimal.Value): string {
   return new Decimal(value).toDecimalPlaces(6).toFixed();
-}
-
-function sqlState(error: unknown): string | undefined {
-  const text = error instanceof Error ? `${error.message} ${JSON.stringify(error)}` : '';
-  return (
-    RETRYABLE_SQLSTATES.find((code) => text.includes(code)) ??
-    (/deadlock detected/.test(text) ? '40P01' : /duplicate key/.test(text) ? '23505' : undefined)
-  );
 }
 
 // Leases and settlement against every spend limit of a user (theirs and their groups'), in the
@@ -239,7 +229,7 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
         for (const alertId of result.alertIds) await this.alerts.enqueue(alertId);
         return result.leases;
       } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !sqlState(error)) throw error;
+        if (attempt >= MAX_FOLD_ATTEMPTS || !isRetryable(error)) throw error;
       }
     }
   }
@@ -256,16 +246,8 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     this.foldTimers.set(organizationId, timer);
   }
 
-  private async reserve(
-    input: Omit<Parameters<SpendRepository['reserve']>[0], 'leaseId'>,
-  ): Promise<ReserveOutcome> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.repository.reserve({ ...input, leaseId: randomUUID() });
-      } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !sqlState(error)) throw error;
-      }
-    }
+  private reserve(input: Omit<ReserveInput, 'leaseId'>): Promise<ReserveOutcome> {
+    return this.repository.reserve({ ...input, leaseId: randomUUID() });
   }
 
   async settle(

@@ -1,0 +1,59 @@
+import { CallBatcher } from './call-batcher';
+
+// A call that answers each input with its double and records the batches it was given.
+function doubling(fail: (inputs: number[]) => Error | null = () => null) {
+  const batches: number[][] = [];
+  const batcher = new CallBatcher<number, number>(
+    (inputs) => {
+      batches.push(inputs);
+      const error = fail(inputs);
+      return error ? Promise.reject(error) : Promise.resolve(inputs.map((input) => input * 2));
+    },
+    {
+      maxBatch: 3,
+      exclusiveKey: (input) => (input >= 100 ? 'exclusive' : null),
+      retryable: (error) => error instanceof Error && error.message === 'deadlock detected',
+      maxAttempts: 3,
+    },
+  );
+  return { batcher, batches };
+}
+
+describe('CallBatcher', () => {
+  it('sends the first request alone and the ones that arrive meanwhile together', async () => {
+    const { batcher, batches } = doubling();
+    const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => batcher.submit(n)));
+    expect(answers).toEqual([2, 4, 6, 8, 10, 12]);
+    expect(batches).toEqual([[1], [2, 3, 4], [5, 6]]);
+  });
+
+  it('keeps requests with the same exclusive key in separate calls', async () => {
+    const { batcher, batches } = doubling();
+    const answers = await Promise.all([1, 100, 101, 2].map((n) => batcher.submit(n)));
+    expect(answers).toEqual([2, 200, 202, 4]);
+    expect(batches).toEqual([[1], [100, 2], [101]]);
+  });
+
+  it('runs a call again on a retryable error', async () => {
+    let failures = 1;
+    const { batcher, batches } = doubling(() =>
+      failures-- > 0 ? new Error('deadlock detected') : null,
+    );
+    expect(await batcher.submit(7)).toBe(14);
+    expect(batches).toEqual([[7], [7]]);
+  });
+
+  it('fails only the request whose input fails when its batch fails', async () => {
+    const { batcher } = doubling((inputs) =>
+      inputs.includes(13) ? new Error('invalid input syntax') : null,
+    );
+    const answers = await Promise.allSettled([1, 2, 13, 4].map((n) => batcher.submit(n)));
+    expect(answers.map((answer) => answer.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(answers[3]).toEqual({ status: 'fulfilled', value: 8 });
+  });
+});

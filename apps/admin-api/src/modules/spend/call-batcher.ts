@@ -1,0 +1,88 @@
+// Group commit for one kind of database call: while a call is running, the requests that arrive
+// wait and then go together as the next call (one transaction, one commit). An idle process sends
+// a request at once, so batching adds no latency when there is nothing to share it with.
+export interface CallBatcherOptions<Input> {
+  maxBatch: number;
+  // Two requests this returns the same key for never share a call (the second waits for the next
+  // one), e.g. two leases with one idempotency key.
+  exclusiveKey?: (input: Input) => string | null;
+  // Whether a failed call is worth running again as it was (deadlock, serialization failure).
+  retryable: (error: unknown) => boolean;
+  maxAttempts: number;
+}
+
+interface Pending<Input, Output> {
+  input: Input;
+  resolve: (output: Output) => void;
+  reject: (error: unknown) => void;
+}
+
+export class CallBatcher<Input, Output> {
+  private readonly queue: Pending<Input, Output>[] = [];
+  private running = false;
+
+  constructor(
+    private readonly call: (inputs: Input[]) => Promise<Output[]>,
+    private readonly options: CallBatcherOptions<Input>,
+  ) {}
+
+  submit(input: Input): Promise<Output> {
+    return new Promise<Output>((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.queue.length > 0) {
+      const batch = this.take();
+      try {
+        const outputs = await this.attempt(batch.map((pending) => pending.input));
+        batch.forEach((pending, i) => pending.resolve(outputs[i]!));
+      } catch (error) {
+        if (batch.length === 1) {
+          batch[0]!.reject(error);
+        } else {
+          // One request's bad input must not fail the others: each goes again on its own.
+          await Promise.all(
+            batch.map((pending) =>
+              this.attempt([pending.input]).then(
+                ([output]) => pending.resolve(output!),
+                pending.reject,
+              ),
+            ),
+          );
+        }
+      }
+    }
+    this.running = false;
+  }
+
+  private take(): Pending<Input, Output>[] {
+    const { exclusiveKey, maxBatch } = this.options;
+    const batch: Pending<Input, Output>[] = [];
+    const keys = new Set<string>();
+    let i = 0;
+    while (i < this.queue.length && batch.length < maxBatch) {
+      const key = exclusiveKey?.(this.queue[i]!.input) ?? null;
+      if (key !== null && keys.has(key)) {
+        i++;
+        continue;
+      }
+      if (key !== null) keys.add(key);
+      batch.push(...this.queue.splice(i, 1));
+    }
+    return batch;
+  }
+
+  private async attempt(inputs: Input[]): Promise<Output[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.call(inputs);
+      } catch (error) {
+        if (attempt >= this.options.maxAttempts || !this.options.retryable(error)) throw error;
+      }
+    }
+  }
+}
