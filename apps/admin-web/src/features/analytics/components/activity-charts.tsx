@@ -88,7 +88,7 @@ export function ActivityCharts({ metrics }: { metrics: OrganizationMetrics }) {
         <Grid.Col span={{ base: 12, lg: 6 }}>
           <ChartSection
             title="Tool calls by decision"
-            description="What policy said to each tool call: allowed, asked the person first, or denied."
+            description="Allowed, asked the person first, or denied by policy."
           >
             <BarChart
               h={240}
