@@ -4,7 +4,7 @@ import { CredentialsService } from '../../apps/admin-api/src/modules/credentials
 import { RollupsRepository } from '../../apps/admin-api/src/modules/analytics/rollups.repository';
 import { ForwardingService } from '../../apps/admin-api/src/modules/telemetry/forwarding.service';
 import { AuditVerifier } from '../../apps/admin-api/src/modules/audit/audit-verifier';
-import { batchDigest } from '../../apps/admin-api/src/modules/audit/batch-digest';
+import { batchDigest, canonicalEvent } from '../../apps/admin-api/src/modules/audit/batch-digest';
 import { EventsRepository } from '../../apps/admin-api/src/modules/telemetry/events.repository';
 import { graphql, signInAdmin } from '../support/admin-session';
 import { startTestApi, TestApi } from '../support/api';
@@ -61,7 +61,7 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
     const stored = await api
       .get(EventsRepository)
       .findByBatch(org.organizationId, data.days, records[0]!.resourceId!);
-    expect(batchDigest(stored)).toBe(data.digest);
+    expect(batchDigest(stored.map(canonicalEvent))).toBe(data.digest);
     const verifier = api.get(AuditVerifier);
     expect(await verifier.verify(org.organizationId, { events: true })).toMatchObject({ ok: true });
 
@@ -89,6 +89,33 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
     const [{ count }] = await api.prisma.$queryRaw<{ count: bigint }[]>`
       SELECT count(*) FROM "AgentEvent" WHERE "organizationId" = ${org.organizationId}::uuid`;
     expect(count).toBe(BigInt(events.length));
+  });
+
+  it('stores text with backslashes, tabs, line breaks and non-ASCII exactly, on both write paths', async () => {
+    // COPY's text format gives backslash, tab and line breaks a meaning; Windows paths and shell
+    // commands are full of them. The racing uploads also exercise the INSERT fallback.
+    const org = await telemetryFixture(api, 'Awkward Text Co');
+    const judy = await org.enrol('judy');
+    const awkward = (text: string) => text.replace('Reports', 'C:\\Users\\judy\\Ré\tports\n');
+    const events = sessionEvents(judy.subject(), new Date(Date.now() - 900_000)).map((event) =>
+      event.type === 'file.read' || event.type === 'file.modified'
+        ? { ...event, path: awkward(event.path) }
+        : event.type === 'tool.called'
+          ? { ...event, parameters: '{"cmd":"grep -r \\"a\\\\tb\\"\\nwc -l"} 日本 🙂' }
+          : event,
+    );
+    const results = await Promise.all(
+      Array.from({ length: 3 }, () => upload(api, judy.secret, events)),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const stored = await api.prisma.$queryRaw<{ payload: unknown }[]>`
+      SELECT payload FROM "AgentEvent" WHERE "organizationId" = ${org.organizationId}::uuid
+      ORDER BY id`;
+    const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+    expect(stored.map((row) => row.payload)).toEqual([...events].sort(byId));
+    expect(await api.get(AuditVerifier).verify(org.organizationId, { events: true })).toMatchObject(
+      { ok: true },
+    );
   });
 
   it('refuses uploads without an endpoint credential and bodies that are not batches', async () => {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../platform/database/prisma.service';
 import type { AgentEvent } from '@steward/telemetry';
 import { chainHash, GENESIS_HASH } from './audit-hash';
-import { batchDigest } from './batch-digest';
+import { batchDigest, canonicalEvent } from './batch-digest';
 
 export type AuditProblem =
   | 'edited' // the record's content no longer matches its hash
@@ -61,7 +61,7 @@ export class AuditVerifier {
           SELECT payload FROM "AgentEvent"
           WHERE "organizationId" = ${organizationId}::uuid AND day = ANY(${data.days ?? []}::date[])
             AND "batchId" = ${record.resourceId}::uuid`;
-        const digest = batchDigest(events.map((row) => row.payload));
+        const digest = batchDigest(events.map((row) => canonicalEvent(row.payload)));
         if (events.length !== data.count || digest !== data.digest) {
           return {
             seq: record.seq.toString(),

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { escapeLiteral } from 'pg';
 import type { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
 import { unsequencedBody } from './audit-hash';
@@ -41,6 +42,12 @@ export class AuditService {
       organizationId,
       this.chainInput(entries),
     ]);
+  }
+
+  // The same append as literal SQL, for a caller that sends it with other statements in one message
+  // (agent event ingest closes its transaction that way).
+  appendStatement(organizationId: string, entries: AuditEntry[]): string {
+    return `SELECT steward_audit_append(${escapeLiteral(organizationId)}::uuid, ${escapeLiteral(this.chainInput(entries))}::jsonb)`;
   }
 
   // The records as `steward_audit_append(organization uuid, records jsonb)` takes them, for callers

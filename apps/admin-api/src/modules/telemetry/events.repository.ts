@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { AgentEvent } from '@steward/telemetry';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Pool, PoolClient } from 'pg';
+import { escapeLiteral, Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DATABASE } from '../../platform/database/database';
 import type { DatabaseHandle } from '../../platform/database/database';
@@ -18,6 +18,8 @@ export interface EventRow {
   endpointId: string;
   sessionId: string;
   payload: AgentEvent;
+  // The payload's stable JSON (batch-digest.ts): stored as it is and hashed for the audit record.
+  json: string;
 }
 
 export interface StoredEvent {
@@ -37,20 +39,9 @@ function copyField(value: string): string {
 }
 
 function copyLine(organizationId: string, batchId: string, row: EventRow): string {
-  return `${[
-    organizationId,
-    row.day,
-    row.id,
-    row.occurredAt,
-    row.type,
-    row.userId,
-    row.endpointId,
-    row.sessionId,
-    batchId,
-    JSON.stringify(row.payload),
-  ]
-    .map(copyField)
-    .join('\t')}\n`;
+  // JSON text holds no raw tab or line break (JSON escapes them), only backslashes to double.
+  const payload = row.json.includes('\\') ? row.json.replaceAll('\\', '\\\\') : row.json;
+  return `${organizationId}\t${row.day}\t${row.id}\t${row.occurredAt}\t${copyField(row.type)}\t${copyField(row.userId)}\t${copyField(row.endpointId)}\t${copyField(row.sessionId)}\t${batchId}\t${payload}\n`;
 }
 
 // Writes go through a `pg` pool of their own rather than Prisma: a batch is one ~200 KB JSON
@@ -71,8 +62,14 @@ export class EventsRepository implements OnModuleDestroy {
     this.copySupported = !database.embedded;
   }
 
-  // Runs `work` in a transaction on one connection; its executor also serves AuditService.
-  async transaction<T>(work: (sql: SqlExecutor, client: PoolClient) => Promise<T>): Promise<T> {
+  // Runs `work` in a transaction on one connection; its executor also serves AuditService. The
+  // `closing` statements `work` returns take locks that every upload of the organization needs
+  // (the audit chain's head, the day's rollup mark). They go to the server in one message with
+  // COMMIT, so those locks are held for the server's own time only, never across a round trip or a
+  // turn of this process's event loop (where another batch's validation may be running).
+  async transaction<T>(
+    work: (sql: SqlExecutor, client: PoolClient) => Promise<{ result: T; closing: string[] }>,
+  ): Promise<T> {
     const client = await this.pool.connect();
     const sql: SqlExecutor = {
       query: async <R>(text: string, params: unknown[]) =>
@@ -80,8 +77,9 @@ export class EventsRepository implements OnModuleDestroy {
     };
     try {
       await client.query('BEGIN');
-      const result = await work(sql, client);
-      await client.query('COMMIT');
+      const { result, closing } = await work(sql, client);
+      // A multi-statement simple query: an error skips the rest, COMMIT included.
+      await client.query([...closing, 'COMMIT'].join(';\n'));
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -153,19 +151,29 @@ export class EventsRepository implements OnModuleDestroy {
          "endpointId" text, "sessionId" text, payload jsonb)
        ON CONFLICT DO NOTHING
        RETURNING id::text, day::text`,
-      [organizationId, batchId, JSON.stringify(rows)],
+      [
+        organizationId,
+        batchId,
+        `[${rows
+          .map(
+            (row) =>
+              `{"day":"${row.day}","id":"${row.id}","occurredAt":"${row.occurredAt}",` +
+              `"type":${JSON.stringify(row.type)},"userId":${JSON.stringify(row.userId)},` +
+              `"endpointId":${JSON.stringify(row.endpointId)},` +
+              `"sessionId":${JSON.stringify(row.sessionId)},"payload":${row.json}}`,
+          )
+          .join(',')}]`,
+      ],
     );
   }
 
-  async markRollupPending(sql: SqlExecutor, organizationId: string, days: string[]): Promise<void> {
+  // The statement that marks days for the rollup job, as literal SQL for a transaction's closing.
+  rollupMarkStatement(organizationId: string, days: string[]): string {
     // DO UPDATE (not DO NOTHING) takes the row lock: a rollup claiming this day waits until these
     // events are committed, so it can't compute the day without them and then forget it.
-    await sql.query(
-      `INSERT INTO "AnalyticsRollupPending" ("organizationId", "day")
-       SELECT $1::uuid, d FROM unnest($2::date[]) AS d
-       ON CONFLICT ("organizationId", "day") DO UPDATE SET "markedAt" = now()`,
-      [organizationId, days],
-    );
+    return `INSERT INTO "AnalyticsRollupPending" ("organizationId", "day")
+       SELECT ${escapeLiteral(organizationId)}::uuid, d FROM unnest(${escapeLiteral(`{${days.join(',')}}`)}::date[]) AS d
+       ON CONFLICT ("organizationId", "day") DO UPDATE SET "markedAt" = now()`;
   }
 
   async forwardingEnabled(sql: SqlExecutor, organizationId: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { JobName } from '../../platform/jobs/job-names';
 import { JobsService } from '../../platform/jobs/jobs.service';
 import { AuditService } from '../audit/audit.service';
+import { stableJson } from '../audit/audit-hash';
 import { batchDigest } from '../audit/batch-digest';
 import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
 import { EventPartitions, utcDay } from './event-partitions';
@@ -84,6 +85,7 @@ export class IngestService {
         endpointId: event.endpointId,
         sessionId: event.sessionId,
         payload: event,
+        json: stableJson(event),
       });
     });
     const batchId = randomUUID();
@@ -91,7 +93,9 @@ export class IngestService {
 
     // One order for every batch, so two batches sharing events (a retry racing its original) lock
     // the same keys in the same order and can't deadlock.
-    rows.sort((a, b) => (a.day + a.id < b.day + b.id ? -1 : 1));
+    rows.sort((a, b) =>
+      a.day !== b.day ? (a.day < b.day ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
     await this.partitions.ensure(rows.map((row) => row.day));
     const { stored, forward } = await this.store(caller, batchId, rows);
     if (forward) await this.enqueueForward(batchId);
@@ -108,7 +112,7 @@ export class IngestService {
     const organizationId = caller.organizationId;
     return this.events.transaction(async (sql, client) => {
       const inserted = await this.events.insert(sql, client, organizationId, batchId, rows);
-      if (!inserted.length) return { stored: 0, forward: false };
+      if (!inserted.length) return { result: { stored: 0, forward: false }, closing: [] };
       const insertedIds = new Set(inserted.map((row) => row.id));
       const storedRows = rows.filter((row) => insertedIds.has(row.id));
       const days = [...new Set(storedRows.map((row) => row.day))].sort();
@@ -124,7 +128,7 @@ export class IngestService {
       // stored events (EventsRepository.findByBatch) shows any event edited, added or deleted.
       const types: Record<string, number> = {};
       for (const row of storedRows) types[row.type] = (types[row.type] ?? 0) + 1;
-      await this.audit.appendWith(sql, organizationId, [
+      const audit = this.audit.appendStatement(organizationId, [
         {
           actorType: 'endpoint',
           actorId: caller.endpointId,
@@ -136,12 +140,16 @@ export class IngestService {
             types,
             days,
             userId: caller.userId,
-            digest: batchDigest(storedRows.map((row) => row.payload)),
+            digest: batchDigest(storedRows),
           },
         },
       ]);
-      await this.events.markRollupPending(sql, organizationId, days);
-      return { stored: inserted.length, forward };
+      // The organization's audit chain and its rollup marks are shared by every upload: taken
+      // last, with the commit (EventsRepository.transaction).
+      return {
+        result: { stored: inserted.length, forward },
+        closing: [this.events.rollupMarkStatement(organizationId, days), audit],
+      };
     });
   }
 
