@@ -303,6 +303,20 @@ describe('admin console in a real browser', () => {
     await page.getByText(new RegExp(`^${week} to `)).waitFor();
     await stats.filter({ hasText: 'Sessions3' }).waitFor();
     await billing.close();
+
+    // A new organization is told what to do first, not shown empty charts.
+    const fresh = await api
+      .get(OrganizationsService)
+      .create(`Fresh ${Math.random().toString(36).slice(2, 8)}`, { type: 'operator' });
+    const newcomer = await signedInContext(await signInAdmin(api, fresh.id, 'owner'));
+    const empty = await newcomer.newPage();
+    await open(empty, '/', 'Overview');
+    const state = empty.getByTestId('empty-state');
+    await state.getByText('No agent activity in the last 30 days').waitFor();
+    expect(await state.textContent()).toContain('Next step: create an enrolment token in Settings');
+    await empty.getByText('No spend limits yet.').waitFor();
+    expect(await empty.getByTestId('chart').count()).toBe(0);
+    await newcomer.close();
   });
 
   it('edits sign-in and export settings with validation and the API’s errors', async () => {
