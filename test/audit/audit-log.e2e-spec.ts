@@ -7,6 +7,7 @@ import { CredentialsService } from '../../apps/admin-api/src/modules/credentials
 import { OrganizationsService } from '../../apps/admin-api/src/modules/organizations/organizations.service';
 import { graphql, signInAdmin } from '../support/admin-session';
 import { startTestApi, TestApi } from '../support/api';
+import { sessionEvents, telemetryFixture, upload } from '../telemetry/events';
 
 const run = promisify(execFile);
 
@@ -230,6 +231,47 @@ describe('the audit log', () => {
     });
     const verification = await api.get(AuditVerifier).verify(organization.id);
     expect(verification).toMatchObject({ ok: true, checked: 1, fromSeq: String(before + 1) });
+  });
+
+  it('retention deletes the agent events of the batches it deletes, never held or other ones', async () => {
+    const retention = api.get(AuditRetentionService);
+    const verifier = api.get(AuditVerifier);
+    const uploadSession = async (name: string) => {
+      const org = await telemetryFixture(api, name);
+      const endpoint = await org.enrol('kim');
+      const events = sessionEvents(endpoint.subject(), new Date(Date.now() - 3600_000));
+      expect((await upload(api, endpoint.secret, events)).status).toBe(200);
+      await retention.update(
+        org.organizationId,
+        { retentionDays: 30 },
+        { type: 'operator', id: 'test' },
+      );
+      return { organizationId: org.organizationId, events };
+    };
+    const eventCount = async (organizationId: string) => {
+      const [{ count }] = await api.prisma.$queryRaw<{ count: bigint }[]>`
+        SELECT count(*) FROM "AgentEvent" WHERE "organizationId" = ${organizationId}::uuid`;
+      return Number(count);
+    };
+    const expiring = await uploadSession('Expiring Events Co');
+    const held = await uploadSession('Held Events Co');
+    await retention.update(
+      held.organizationId,
+      { legalHold: true },
+      { type: 'operator', id: 'test' },
+    );
+    const later = new Date(Date.now() + 31 * 86_400_000);
+
+    expect(await retention.applyAll(later)).toBeGreaterThan(0);
+    expect(await eventCount(expiring.organizationId)).toBe(0);
+    expect(await eventCount(held.organizationId)).toBe(held.events.length);
+    // Events and the batch records that vouch for them went together: nothing left to mismatch.
+    expect(await verifier.verify(expiring.organizationId, { events: true })).toMatchObject({
+      ok: true,
+    });
+    expect(await verifier.verify(held.organizationId, { events: true })).toMatchObject({
+      ok: true,
+    });
   });
 
   it('serves the compliance query and exports to API keys and admins', async () => {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditChainState } from '../../generated/prisma/client';
+import { AuditChainState, Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
 import { ActorType, AuditService } from './audit.service';
 
@@ -15,9 +15,11 @@ const DAY_MS = 86_400_000;
 // Shorter retention would let an admin erase their own tracks within days.
 export const MIN_RETENTION_DAYS = 30;
 const DELETE_BATCH = 10_000;
+// The audit record of an agent event batch (telemetry's IngestService).
+const INGESTED_ACTION = 'agent.events.ingested';
 
-// Retention per organization: records older than N days are deleted, unless the organization is on
-// legal hold. Deletion is the one exception to the append-only trigger (the transaction sets
+// Retention per organization: records older than N days are deleted, with the agent events their
+// batch records vouch for, unless the organization is on legal hold. Deletion is the one exception to the append-only trigger (the transaction sets
 // steward.audit_retention) and leaves a checkpoint (the last deleted record's seq and hash) from
 // which verification continues.
 @Injectable()
@@ -137,6 +139,7 @@ export class AuditRetentionService {
         // deleting on would hide that from verification.
         if (!checkpoint) throw new Error(`audit record ${throughSeq} is missing; run verify`);
         await tx.$executeRaw`SELECT set_config('steward.audit_retention', 'on', true)`;
+        await this.deleteIngestedEvents(tx, organizationId, state.prunedSeq, throughSeq);
         const { count } = await tx.auditEvent.deleteMany({
           where: { organizationId, seq: { gt: state.prunedSeq, lte: throughSeq } },
         });
@@ -148,5 +151,36 @@ export class AuditRetentionService {
       },
       { timeout: 120_000 },
     );
+  }
+
+  // Agent events go with the audit records of the batches that stored them (each batch record
+  // carries their digest), so events exist exactly while their record does and verification stays
+  // whole. One statement per day: each touches a single day partition through its key.
+  private async deleteIngestedEvents(
+    tx: Prisma.TransactionClient,
+    organizationId: string,
+    afterSeq: bigint,
+    throughSeq: bigint,
+  ): Promise<void> {
+    const batches = await tx.auditEvent.findMany({
+      where: {
+        organizationId,
+        seq: { gt: afterSeq, lte: throughSeq },
+        action: INGESTED_ACTION,
+      },
+      select: { resourceId: true, data: true },
+    });
+    const batchesByDay = new Map<string, string[]>();
+    for (const batch of batches) {
+      for (const day of (batch.data as { days?: string[] }).days ?? []) {
+        batchesByDay.set(day, [...(batchesByDay.get(day) ?? []), batch.resourceId!]);
+      }
+    }
+    for (const [day, batchIds] of batchesByDay) {
+      await tx.$executeRaw`
+        DELETE FROM "AgentEvent"
+        WHERE "organizationId" = ${organizationId}::uuid AND day = ${day}::date
+          AND "batchId" = ANY(${batchIds}::uuid[])`;
+    }
   }
 }
