@@ -3,6 +3,9 @@ import { PrismaService } from '../../platform/database/prisma.service';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
+const PARTITION = /^AgentEvent_p(\d{4})(\d{2})(\d{2})$/;
+// An endpoint may upload what it recorded while offline; events older than this are refused.
+export const MAX_EVENT_AGE_DAYS = 90;
 
 export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
@@ -13,7 +16,7 @@ export function partitionName(day: string): string {
 }
 
 // AgentEvent is partitioned by day (see its migration). A partition per UTC day is created a week
-// ahead by a daily job and on demand by ingest (an endpoint may upload old events after being
+// ahead by a daily job (which also drops emptied old ones) and on demand by ingest (an endpoint may upload old events after being
 // offline). Partitions this process has seen are remembered, so ingest asks Postgres only once per
 // day per process.
 @Injectable()
@@ -36,6 +39,36 @@ export class EventPartitions {
     );
     await this.ensure(days);
     return days;
+  }
+
+  // Partitions of days older than ingest accepts are never written again. Once retention has
+  // emptied one (AuditRetentionService deletes events with their batch records), it is dropped:
+  // the catalog stays small, and nothing is deleted here that retention did not already delete.
+  async dropEmptyPast(now = new Date()): Promise<string[]> {
+    const oldest = utcDay(new Date(now.getTime() - (MAX_EVENT_AGE_DAYS + 1) * DAY_MS));
+    const partitions = await this.prisma.$queryRaw<{ name: string }[]>`
+      SELECT child.relname AS name FROM pg_inherits
+      JOIN pg_class child ON child.oid = pg_inherits.inhrelid
+      JOIN pg_class parent ON parent.oid = pg_inherits.inhparent
+      WHERE parent.relname = 'AgentEvent'`;
+    const dropped: string[] = [];
+    for (const { name } of partitions) {
+      const match = PARTITION.exec(name);
+      const day = match && `${match[1]}-${match[2]}-${match[3]}`;
+      if (!day || day >= oldest) continue;
+      const gone = await this.prisma.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended('agent-event-partitions', 0))`;
+        const [{ empty }] = await tx.$queryRawUnsafe<{ empty: boolean }[]>(
+          `SELECT NOT EXISTS (SELECT 1 FROM "${name}") AS empty`,
+        );
+        if (empty) await tx.$executeRawUnsafe(`DROP TABLE "${name}"`);
+        return empty;
+      });
+      if (!gone) continue;
+      this.known.delete(day);
+      dropped.push(day);
+    }
+    return dropped;
   }
 
   private async create(day: string): Promise<void> {

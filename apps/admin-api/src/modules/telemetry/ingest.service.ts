@@ -7,7 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { stableJson } from '../audit/audit-hash';
 import { batchDigest } from '../audit/batch-digest';
 import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
-import { EventPartitions, utcDay } from './event-partitions';
+import { EventPartitions, MAX_EVENT_AGE_DAYS, utcDay } from './event-partitions';
 import { EventRow, EventsRepository } from './events.repository';
 
 export interface RejectedEvent {
@@ -27,8 +27,6 @@ export interface IngestResult {
 export class IngestError extends Error {}
 
 const DAY_MS = 86_400_000;
-// An endpoint may upload what it recorded while offline; older events are refused.
-const MAX_AGE_DAYS = 90;
 // Endpoint clocks drift; events far in the future are refused.
 const MAX_FUTURE_MS = DAY_MS;
 const ENQUEUE_WAIT_MS = 500;
@@ -191,8 +189,8 @@ export class IngestService {
     if (at > now.getTime() + MAX_FUTURE_MS) {
       return { path: 'occurredAt', message: 'more than a day in the future' };
     }
-    if (at < now.getTime() - MAX_AGE_DAYS * DAY_MS) {
-      return { path: 'occurredAt', message: `older than ${MAX_AGE_DAYS} days` };
+    if (at < now.getTime() - MAX_EVENT_AGE_DAYS * DAY_MS) {
+      return { path: 'occurredAt', message: `older than ${MAX_EVENT_AGE_DAYS} days` };
     }
     return null;
   }

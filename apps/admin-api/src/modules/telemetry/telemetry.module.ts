@@ -38,9 +38,14 @@ export class TelemetryModule implements OnModuleInit, OnApplicationBootstrap {
   ) {}
 
   onModuleInit(): void {
-    this.jobs.register(JobName.TelemetryPartitions, () => this.partitions.createAhead(), {
-      everyMs: PARTITIONS_EVERY_MS,
-    });
+    this.jobs.register(
+      JobName.TelemetryPartitions,
+      async () => ({
+        created: await this.partitions.createAhead(),
+        dropped: await this.partitions.dropEmptyPast(),
+      }),
+      { everyMs: PARTITIONS_EVERY_MS },
+    );
     this.jobs.register(
       JobName.TelemetryForward,
       (data) =>

@@ -5,7 +5,8 @@ export enum JobName {
   Ping = 'platform.ping',
   // Recompiles and re-signs the bundles of the users a governance or directory change affected.
   BundlesRepublish = 'bundles.republish',
-  // Daily partitions of AgentEvent, created a week ahead (modules/telemetry).
+  // Daily partitions of AgentEvent, created a week ahead; emptied ones past ingest's age dropped
+  // (modules/telemetry).
   TelemetryPartitions = 'telemetry.partitions',
   // Forwards ingested batches from the outbox to the organization's OTLP collector.
   TelemetryForward = 'telemetry.forward',
