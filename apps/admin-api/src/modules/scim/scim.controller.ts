@@ -6,6 +6,7 @@ import {
   Get,
   Headers,
   HttpCode,
+  Inject,
   Param,
   Patch,
   Post,
@@ -20,9 +21,12 @@ import { Caller, ScimAuthGuard } from './scim-auth.guard';
 import { SCIM_CONTENT_TYPE, ScimExceptionFilter } from './scim-exception.filter';
 import { resourceTypes, schemas, serviceProviderConfig } from './scim.discovery';
 import { parseIfMatch, parseListQuery, parsePatch, parseProjection, parseSearch } from './scim.dto';
+import type { ListRequest } from './scim.dto';
 import { ScimError } from './scim.errors';
 import { ScimService } from './scim.service';
-import type { ScimCaller, Versioned } from './scim.service';
+import type { ListResponse, ScimCaller, Versioned } from './scim.service';
+import type { PatchOperation } from './scim.patch';
+import type { Projection } from './scim.resource';
 
 type Query = Record<string, unknown>;
 
@@ -54,181 +58,138 @@ function resource(reply: FastifyReply, result: Versioned, status = 200) {
   return scim(reply, result.resource, status);
 }
 
-@Controller('scim/v2/Users')
-@UseGuards(ScimAuthGuard)
-@UseFilters(ScimExceptionFilter)
-export class ScimUsersController {
-  constructor(private readonly scimService: ScimService) {}
-
-  @Get()
-  async list(
-    @Caller() caller: ScimCaller,
-    @Query() query: Query,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return scim(reply, await this.scimService.listUsers(caller, parseListQuery(query)));
-  }
-
-  @Post('.search')
-  @HttpCode(200)
-  async search(
-    @Caller() caller: ScimCaller,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return scim(reply, await this.scimService.listUsers(caller, parseSearch(body)));
-  }
-
-  @Get(':id')
-  async get(
-    @Caller() caller: ScimCaller,
-    @Param('id') id: string,
-    @Query() query: Query,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return read(
-      reply,
-      await this.scimService.getUser(caller, id, parseProjection(query)),
-      ifNoneMatch,
-    );
-  }
-
-  @Post()
-  async create(
-    @Caller() caller: ScimCaller,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return resource(reply, await this.scimService.createUser(caller, body), 201);
-  }
-
-  @Put(':id')
-  async replace(
-    @Caller() caller: ScimCaller,
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @Headers('if-match') ifMatch: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return resource(
-      reply,
-      await this.scimService.replaceUser(caller, id, body, parseIfMatch(ifMatch)),
-    );
-  }
-
-  @Patch(':id')
-  async patch(
-    @Caller() caller: ScimCaller,
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @Headers('if-match') ifMatch: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return resource(
-      reply,
-      await this.scimService.patchUser(caller, id, parsePatch(body), parseIfMatch(ifMatch)),
-    );
-  }
-
-  @Delete(':id')
-  @HttpCode(204)
-  async remove(
-    @Caller() caller: ScimCaller,
-    @Param('id') id: string,
-    @Headers('if-match') ifMatch: string | undefined,
-  ): Promise<void> {
-    await this.scimService.deleteUser(caller, id, parseIfMatch(ifMatch));
-  }
+// What the two resource endpoints do, each over its own kind of resource.
+interface ScimResourceOperations {
+  list(caller: ScimCaller, request: ListRequest): Promise<ListResponse>;
+  get(caller: ScimCaller, id: string, projection: Projection): Promise<Versioned>;
+  create(caller: ScimCaller, body: unknown): Promise<Versioned>;
+  replace(caller: ScimCaller, id: string, body: unknown, ifVersion?: number): Promise<Versioned>;
+  patch(
+    caller: ScimCaller,
+    id: string,
+    operations: PatchOperation[],
+    ifVersion?: number,
+  ): Promise<Versioned>;
+  remove(caller: ScimCaller, id: string, ifVersion?: number): Promise<void>;
 }
 
-@Controller('scim/v2/Groups')
-@UseGuards(ScimAuthGuard)
-@UseFilters(ScimExceptionFilter)
-export class ScimGroupsController {
-  constructor(private readonly scimService: ScimService) {}
+// /Users and /Groups speak the same protocol (RFC 7644 section 3): one controller class per
+// resource type, made from this one definition.
+function ScimResourceController(
+  path: 'Users' | 'Groups',
+  operationsOf: (service: ScimService) => ScimResourceOperations,
+) {
+  @Controller(`scim/v2/${path}`)
+  @UseGuards(ScimAuthGuard)
+  @UseFilters(ScimExceptionFilter)
+  class ResourceController {
+    readonly operations: ScimResourceOperations;
 
-  @Get()
-  async list(
-    @Caller() caller: ScimCaller,
-    @Query() query: Query,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return scim(reply, await this.scimService.listGroups(caller, parseListQuery(query)));
-  }
+    constructor(@Inject(ScimService) scimService: ScimService) {
+      this.operations = operationsOf(scimService);
+    }
 
-  @Post('.search')
-  @HttpCode(200)
-  async search(
-    @Caller() caller: ScimCaller,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return scim(reply, await this.scimService.listGroups(caller, parseSearch(body)));
-  }
+    @Get()
+    async list(
+      @Caller() caller: ScimCaller,
+      @Query() query: Query,
+      @Res({ passthrough: true }) reply: FastifyReply,
+    ) {
+      return scim(reply, await this.operations.list(caller, parseListQuery(query)));
+    }
 
-  @Get(':id')
-  async get(
-    @Caller() caller: ScimCaller,
-    @Param('id') id: string,
-    @Query() query: Query,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return read(
-      reply,
-      await this.scimService.getGroup(caller, id, parseProjection(query)),
-      ifNoneMatch,
-    );
-  }
+    @Post('.search')
+    @HttpCode(200)
+    async search(
+      @Caller() caller: ScimCaller,
+      @Body() body: unknown,
+      @Res({ passthrough: true }) reply: FastifyReply,
+    ) {
+      return scim(reply, await this.operations.list(caller, parseSearch(body)));
+    }
 
-  @Post()
-  async create(
-    @Caller() caller: ScimCaller,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return resource(reply, await this.scimService.createGroup(caller, body), 201);
-  }
+    @Get(':id')
+    async get(
+      @Caller() caller: ScimCaller,
+      @Param('id') id: string,
+      @Query() query: Query,
+      @Headers('if-none-match') ifNoneMatch: string | undefined,
+      @Res({ passthrough: true }) reply: FastifyReply,
+    ) {
+      return read(
+        reply,
+        await this.operations.get(caller, id, parseProjection(query)),
+        ifNoneMatch,
+      );
+    }
 
-  @Put(':id')
-  async replace(
-    @Caller() caller: ScimCaller,
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @Headers('if-match') ifMatch: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return resource(
-      reply,
-      await this.scimService.replaceGroup(caller, id, body, parseIfMatch(ifMatch)),
-    );
-  }
+    @Post()
+    async create(
+      @Caller() caller: ScimCaller,
+      @Body() body: unknown,
+      @Res({ passthrough: true }) reply: FastifyReply,
+    ) {
+      return resource(reply, await this.operations.create(caller, body), 201);
+    }
 
-  @Patch(':id')
-  async patch(
-    @Caller() caller: ScimCaller,
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @Headers('if-match') ifMatch: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return resource(
-      reply,
-      await this.scimService.patchGroup(caller, id, parsePatch(body), parseIfMatch(ifMatch)),
-    );
-  }
+    @Put(':id')
+    async replace(
+      @Caller() caller: ScimCaller,
+      @Param('id') id: string,
+      @Body() body: unknown,
+      @Headers('if-match') ifMatch: string | undefined,
+      @Res({ passthrough: true }) reply: FastifyReply,
+    ) {
+      return resource(
+        reply,
+        await this.operations.replace(caller, id, body, parseIfMatch(ifMatch)),
+      );
+    }
 
-  @Delete(':id')
-  @HttpCode(204)
-  async remove(
-    @Caller() caller: ScimCaller,
-    @Param('id') id: string,
-    @Headers('if-match') ifMatch: string | undefined,
-  ): Promise<void> {
-    await this.scimService.deleteGroup(caller, id, parseIfMatch(ifMatch));
+    @Patch(':id')
+    async patch(
+      @Caller() caller: ScimCaller,
+      @Param('id') id: string,
+      @Body() body: unknown,
+      @Headers('if-match') ifMatch: string | undefined,
+      @Res({ passthrough: true }) reply: FastifyReply,
+    ) {
+      return resource(
+        reply,
+        await this.operations.patch(caller, id, parsePatch(body), parseIfMatch(ifMatch)),
+      );
+    }
+
+    @Delete(':id')
+    @HttpCode(204)
+    async remove(
+      @Caller() caller: ScimCaller,
+      @Param('id') id: string,
+      @Headers('if-match') ifMatch: string | undefined,
+    ): Promise<void> {
+      await this.operations.remove(caller, id, parseIfMatch(ifMatch));
+    }
   }
+  return ResourceController;
 }
+
+export class ScimUsersController extends ScimResourceController('Users', (service) => ({
+  list: (caller, request) => service.listUsers(caller, request),
+  get: (caller, id, projection) => service.getUser(caller, id, projection),
+  create: (caller, body) => service.createUser(caller, body),
+  replace: (caller, id, body, ifVersion) => service.replaceUser(caller, id, body, ifVersion),
+  patch: (caller, id, patch, ifVersion) => service.patchUser(caller, id, patch, ifVersion),
+  remove: (caller, id, ifVersion) => service.deleteUser(caller, id, ifVersion),
+})) {}
+
+export class ScimGroupsController extends ScimResourceController('Groups', (service) => ({
+  list: (caller, request) => service.listGroups(caller, request),
+  get: (caller, id, projection) => service.getGroup(caller, id, projection),
+  create: (caller, body) => service.createGroup(caller, body),
+  replace: (caller, id, body, ifVersion) => service.replaceGroup(caller, id, body, ifVersion),
+  patch: (caller, id, patch, ifVersion) => service.patchGroup(caller, id, patch, ifVersion),
+  remove: (caller, id, ifVersion) => service.deleteGroup(caller, id, ifVersion),
+})) {}
 
 // Discovery needs a token too: it tells a caller nothing it could use without one, and IdPs send
 // theirs anyway.
