@@ -15,9 +15,10 @@ interface Enrolled {
   trustSet: string;
 }
 
-// SCIM DELETE of a group or user takes the role bindings naming it along, audited with the
-// deletion, and the people who held roles through it get a new bundle.
-describe('directory deletions remove role bindings', () => {
+// SCIM DELETE of a group or user takes the role bindings and spend limits naming it along,
+// audited with the deletion; the people who held roles through it get a new bundle, and their
+// leases stop counting against the deleted limits at once (spend's cache hears the change).
+describe('directory deletions remove role bindings and spend limits', () => {
   let api: TestApi;
   let scim: ScimClient;
   let admin: AdminSession;
@@ -98,7 +99,46 @@ describe('directory deletions remove role bindings', () => {
     const event = await api.prisma.auditEvent.findFirstOrThrow({
       where: { organizationId: scim.organizationId, action, resourceId },
     });
-    return event.data as { removedRoleBindings: { id: string; roleId: string }[] };
+    return event.data as {
+      removedRoleBindings: { id: string; roleId: string }[];
+      removedSpendLimits: { id: string; period: string; amountUsd: string }[];
+    };
+  }
+
+  async function spendLimit(
+    subjectType: 'user' | 'group',
+    subjectId: string,
+    amountUsd: string,
+    period: 'day' | 'week' = 'day',
+  ) {
+    const { createSpendLimit } = await ok<{ createSpendLimit: { id: string } }>(
+      `mutation($input: SpendLimitInput!) { createSpendLimit(input: $input) { id } }`,
+      { input: { subjectType, subjectId, amountUsd, period, enforcement: 'hard' } },
+    );
+    return createSpendLimit.id;
+  }
+
+  async function spendLimitsOf(subjectType: 'user' | 'group', subjectId: string) {
+    const { spendLimits } = await ok<{ spendLimits: { id: string }[] }>(
+      `query($type: GovernanceSubject, $id: ID) { spendLimits(subjectType: $type, subjectId: $id) { id } }`,
+      { type: subjectType, id: subjectId },
+    );
+    return spendLimits.map((limit) => limit.id);
+  }
+
+  // The limits a new lease of the endpoint's user is reserved against.
+  async function leaseBudgets(endpoint: Enrolled): Promise<string[]> {
+    const response = await fetch(`${api.url}/api/v1/endpoints/spend/leases`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${endpoint.credential}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ amountUsd: '0.01' }),
+    });
+    expect(response.status).toBe(201);
+    const lease = (await response.json()) as { budgets: { limitId: string }[] };
+    return lease.budgets.map((budget) => budget.limitId);
   }
 
   it('on group delete: bindings go, audited, and the members are republished', async () => {
@@ -117,10 +157,14 @@ describe('directory deletions remove role bindings', () => {
       { role: createRole.id, group: group.body.id },
     );
 
+    const groupLimit = await spendLimit('group', group.body.id, '10');
+    const aliceLimit = await spendLimit('user', alice.id, '5');
+
     const endpoint = await enrol(alice.userName);
     const first = await pull(endpoint);
     const held = await policyOf(first, endpoint);
     expect(Object.keys(held.policy.capabilities).sort()).toEqual(['agent', 'shell']);
+    expect((await leaseBudgets(endpoint)).sort()).toEqual([groupLimit, aliceLimit].sort());
 
     const waiting = pull(endpoint, first.headers.get('etag')!);
     expect((await scim.request('DELETE', `/Groups/${group.body.id}`)).status).toBe(204);
@@ -130,13 +174,17 @@ describe('directory deletions remove role bindings', () => {
     expect(republished.version).toBeGreaterThan(held.version);
     expect(republished.policy.capabilities).toEqual({});
 
+    // The republish ran on the directory.changed signal that also clears spend's limit cache.
+    expect(await leaseBudgets(endpoint)).toEqual([aliceLimit]);
+    expect(await spendLimitsOf('group', group.body.id)).toEqual([]);
     expect(await bindingsOf(createRole.id)).toEqual([]);
     expect(await deletionAudit('directory.group.deleted', group.body.id)).toEqual({
       removedRoleBindings: [{ id: bindRole.id, roleId: createRole.id }],
+      removedSpendLimits: [{ id: groupLimit, period: 'day', amountUsd: '10' }],
     });
   });
 
-  it('on user delete: the user’s direct bindings go, audited; other bindings stay', async () => {
+  it('on user delete: the user’s direct bindings and spend limits go, audited; others stay', async () => {
     const bob = await scimUser();
     const carol = await scimUser();
     const { createRole } = await ok<{ createRole: { id: string } }>(
@@ -149,11 +197,20 @@ describe('directory deletions remove role bindings', () => {
       );
     const bobBinding = await bind(bob.id);
     await bind(carol.id);
+    const bobLimits = [
+      await spendLimit('user', bob.id, '3'),
+      await spendLimit('user', bob.id, '7', 'week'),
+    ];
+    const carolLimit = await spendLimit('user', carol.id, '4');
 
     expect((await scim.request('DELETE', `/Users/${bob.id}`)).status).toBe(204);
     expect(await bindingsOf(createRole.id)).toEqual([{ subjectType: 'user', subjectId: carol.id }]);
-    expect(await deletionAudit('directory.user.deleted', bob.id)).toEqual({
-      removedRoleBindings: [{ id: bobBinding.bindRole.id, roleId: createRole.id }],
-    });
+    expect(await spendLimitsOf('user', bob.id)).toEqual([]);
+    expect(await spendLimitsOf('user', carol.id)).toEqual([carolLimit]);
+    const audit = await deletionAudit('directory.user.deleted', bob.id);
+    expect(audit.removedRoleBindings).toEqual([
+      { id: bobBinding.bindRole.id, roleId: createRole.id },
+    ]);
+    expect(audit.removedSpendLimits.map((limit) => limit.id)).toEqual([...bobLimits].sort());
   });
 });

@@ -205,6 +205,24 @@ export class DirectoryRepository {
     return bindings;
   }
 
+  // Spend limits name their subject the same way; a deleted subject's limits go with it (their
+  // period counters are keyed by limit id and are simply never read again).
+  async deleteSpendLimits(
+    tx: DirectoryTx,
+    subjectType: 'user' | 'group',
+    subjectId: string,
+  ): Promise<{ id: string; period: string; amountUsd: string }[]> {
+    const limits = await tx.spendLimit.findMany({
+      where: { subjectType, subjectId },
+      select: { id: true, period: true, amountUsd: true },
+      orderBy: { id: 'asc' },
+    });
+    if (limits.length) {
+      await tx.spendLimit.deleteMany({ where: { id: { in: limits.map((l) => l.id) } } });
+    }
+    return limits.map((limit) => ({ ...limit, amountUsd: limit.amountUsd.toFixed() }));
+  }
+
   async existingUserIds(tx: DirectoryTx, ids: string[]): Promise<string[]> {
     const rows = await tx.directoryUser.findMany({
       where: { id: { in: ids } },

@@ -179,9 +179,11 @@ export class DirectoryService {
         select: { groupId: true },
       });
       const bindings = await this.directory.deleteRoleBindings(tx, 'user', id);
+      const spendLimits = await this.directory.deleteSpendLimits(tx, 'user', id);
       await this.directory.deleteUser(tx, id);
       await this.record(tx, organizationId, actor, 'directory.user.deleted', 'user', id, {
         removedRoleBindings: bindings,
+        removedSpendLimits: spendLimits,
       });
       return groups.map((group) => group.groupId);
     });
@@ -257,9 +259,11 @@ export class DirectoryService {
       await this.lock(tx, organizationId, id, 'group', options);
       const members = await this.directory.memberIds(tx, id);
       const bindings = await this.directory.deleteRoleBindings(tx, 'group', id);
+      const spendLimits = await this.directory.deleteSpendLimits(tx, 'group', id);
       await this.directory.deleteGroup(tx, id);
       await this.record(tx, organizationId, actor, 'directory.group.deleted', 'group', id, {
         removedRoleBindings: bindings,
+        removedSpendLimits: spendLimits,
       });
       return members;
     });
