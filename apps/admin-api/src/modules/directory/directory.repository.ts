@@ -223,11 +223,14 @@ export class DirectoryRepository {
     return limits.map((limit) => ({ ...limit, amountUsd: limit.amountUsd.toFixed() }));
   }
 
-  async existingUserIds(tx: DirectoryTx, ids: string[]): Promise<string[]> {
-    const rows = await tx.directoryUser.findMany({
-      where: { id: { in: ids } },
-      select: { id: true },
-    });
+  // Ids as one array parameter: IdPs send thousands in one group request, and a list of that many
+  // bind parameters costs more to build than the lookup itself.
+  async existingUserIds(tx: DirectoryTx, organizationId: string, ids: string[]): Promise<string[]> {
+    const rows = await tx.$queryRawUnsafe<{ id: string }[]>(
+      `SELECT id::text FROM "DirectoryUser" WHERE "organizationId" = $1::uuid AND id = ANY($2::uuid[])`,
+      organizationId,
+      ids,
+    );
     return rows.map((row) => row.id);
   }
 
@@ -332,15 +335,30 @@ export class DirectoryRepository {
     userIds: string[],
   ): Promise<void> {
     if (!userIds.length) return;
-    await tx.directoryGroupMember.createMany({
-      data: userIds.map((userId) => ({ organizationId, groupId, userId })),
-      skipDuplicates: true,
-    });
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "DirectoryGroupMember" ("organizationId", "groupId", "userId")
+       SELECT $1::uuid, $2::uuid, u FROM unnest($3::uuid[]) AS u
+       ON CONFLICT DO NOTHING`,
+      organizationId,
+      groupId,
+      userIds,
+    );
   }
 
-  async removeMembers(tx: DirectoryTx, groupId: string, userIds: string[]): Promise<void> {
+  async removeMembers(
+    tx: DirectoryTx,
+    organizationId: string,
+    groupId: string,
+    userIds: string[],
+  ): Promise<void> {
     if (!userIds.length) return;
-    await tx.directoryGroupMember.deleteMany({ where: { groupId, userId: { in: userIds } } });
+    await tx.$executeRawUnsafe(
+      `DELETE FROM "DirectoryGroupMember"
+       WHERE "organizationId" = $1::uuid AND "groupId" = $2::uuid AND "userId" = ANY($3::uuid[])`,
+      organizationId,
+      groupId,
+      userIds,
+    );
   }
 
   async deleteGroup(tx: DirectoryTx, id: string): Promise<void> {

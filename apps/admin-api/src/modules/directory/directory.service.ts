@@ -197,7 +197,7 @@ export class DirectoryService {
   ): Promise<DirectoryGroupRecord> {
     const memberIds = [...new Set(group.memberIds)];
     const created = await this.write(organizationId, async (tx) => {
-      await this.checkMembers(tx, memberIds);
+      await this.checkMembers(tx, organizationId, memberIds);
       const record = await this.directory.createGroup(tx, organizationId, { ...group, memberIds });
       await this.record(tx, organizationId, actor, 'directory.group.created', 'group', record.id, {
         displayName: record.displayName,
@@ -227,8 +227,8 @@ export class DirectoryService {
       const after = new Set(next.memberIds);
       const added = [...after].filter((userId) => !before.has(userId));
       const removed = currentIds.filter((userId) => !after.has(userId));
-      await this.checkMembers(tx, added);
-      await this.directory.removeMembers(tx, id, removed);
+      await this.checkMembers(tx, organizationId, added);
+      await this.directory.removeMembers(tx, organizationId, id, removed);
       await this.directory.addMembers(tx, organizationId, id, added);
       const record = await this.directory.updateGroup(tx, id, {
         displayName: next.displayName,
@@ -314,11 +314,15 @@ export class DirectoryService {
     }
   }
 
-  private async checkMembers(tx: DirectoryTx, userIds: string[]): Promise<void> {
+  private async checkMembers(
+    tx: DirectoryTx,
+    organizationId: string,
+    userIds: string[],
+  ): Promise<void> {
     if (!userIds.length) return;
     const wellFormed = userIds.filter(isDirectoryId);
     const existing = new Set(
-      wellFormed.length ? await this.directory.existingUserIds(tx, wellFormed) : [],
+      wellFormed.length ? await this.directory.existingUserIds(tx, organizationId, wellFormed) : [],
     );
     const unknown = userIds.filter((userId) => !existing.has(userId));
     if (unknown.length) {
