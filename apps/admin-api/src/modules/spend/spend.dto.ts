@@ -1,6 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
 import { z } from 'zod';
-import type { ZodType } from 'zod';
 
 // USD travels as a decimal string with at most 6 decimals: exact, never a float.
 const usdAmount = z
@@ -25,16 +23,3 @@ export const settleSchema = z.union([
     })
     .strict(),
 ]);
-
-export function parseBody<T>(schema: ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    throw new BadRequestException({
-      message: result.error.issues
-        .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
-        .join('; '),
-      code: 'invalid_request',
-    });
-  }
-  return result.data;
-}

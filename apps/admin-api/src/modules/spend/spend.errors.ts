@@ -1,11 +1,4 @@
-import {
-  ArgumentsHost,
-  BadRequestException,
-  Catch,
-  HttpException,
-  NotFoundException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch } from '@nestjs/common';
 import type { GqlExceptionFilter } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
 
@@ -20,32 +13,6 @@ export class SpendError extends Error {
     readonly details?: Record<string, unknown>,
   ) {
     super(message);
-  }
-}
-
-function assertNever(code: never): never {
-  throw new Error(`unmapped spend error ${String(code)}`);
-}
-
-// The endpoint protocol's problem+json for each code (docs/endpoint-protocol.md).
-export function spendErrorToHttp(error: unknown): unknown {
-  if (!(error instanceof SpendError)) return error;
-  const body = { message: error.message };
-  switch (error.code) {
-    case 'limit_exhausted':
-      return new HttpException(
-        { ...body, code: 'spend_limit_exhausted', limit: error.details },
-        402,
-      );
-    case 'lease_not_found':
-    case 'not_found':
-      return new NotFoundException({ ...body, code: 'lease_not_found' });
-    case 'model_price_unknown':
-      return new UnprocessableEntityException({ ...body, code: 'model_price_unknown' });
-    case 'invalid':
-      return new BadRequestException({ ...body, code: 'invalid_request' });
-    default:
-      return assertNever(error.code);
   }
 }
 

@@ -8,7 +8,7 @@ import { GovernanceModule } from '../governance/governance.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { SpendAlertsService } from './spend-alerts.service';
 import { SpendClock } from './spend-clock';
-import { SpendController } from './spend.controller';
+import { SpendRoutes } from './spend-routes';
 import { SpendRepository } from './spend.repository';
 import { SpendResolver } from './spend.resolver';
 import { SpendService } from './spend.service';
@@ -19,8 +19,14 @@ const SWEEP_EVERY_MS = 15_000;
 // threshold alerts (audit log and signed webhooks), the console's spend view.
 @Module({
   imports: [AuditModule, AuthModule, EndpointsModule, GovernanceModule, OrganizationsModule],
-  controllers: [SpendController],
-  providers: [SpendRepository, SpendService, SpendAlertsService, SpendClock, SpendResolver],
+  providers: [
+    SpendRepository,
+    SpendService,
+    SpendAlertsService,
+    SpendClock,
+    SpendResolver,
+    SpendRoutes,
+  ],
   exports: [SpendService],
 })
 export class SpendModule implements OnModuleInit {

@@ -1,0 +1,118 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodError } from 'zod';
+import { EndpointSessions } from '../endpoints/endpoint-sessions';
+import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
+import { leaseSchema, settleSchema } from './spend.dto';
+import { SpendError } from './spend.errors';
+import type { SpendErrorCode } from './spend.errors';
+import { SpendService } from './spend.service';
+
+export const LEASES_PATH = '/api/v1/endpoints/spend/leases';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// Spend leases of the endpoint protocol (docs/endpoint-protocol.md, "Spend leases"): every model
+// request of every endpoint takes a lease and settles it, so they are plain Fastify routes, like
+// the bundle pull: Nest's guard, pipes and exception-filter pipeline per call are skipped. Errors
+// are the same problem+json the API-wide ProblemFilter writes.
+@Injectable()
+export class SpendRoutes implements OnModuleInit {
+  private readonly logger = new Logger('HTTP');
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly sessions: EndpointSessions,
+    private readonly spend: SpendService,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify) return;
+    fastify.post(LEASES_PATH, (request, reply) =>
+      this.handle(request, reply, async (endpoint) => {
+        const body = leaseSchema.safeParse(request.body);
+        if (!body.success) return invalid(reply, body.error);
+        const { existing, ...lease } = await this.spend.lease(endpoint, body.data);
+        return reply.status(existing ? 200 : 201).send(lease);
+      }),
+    );
+    fastify.post(`${LEASES_PATH}/:id/settle`, (request, reply) =>
+      this.handle(request, reply, async (endpoint) => {
+        const { id } = request.params as { id: string };
+        if (!UUID.test(id)) {
+          return problem(reply, 400, { detail: 'Validation failed (uuid is expected)' });
+        }
+        const body = settleSchema.safeParse(request.body);
+        if (!body.success) return invalid(reply, body.error);
+        return reply.status(200).send(await this.spend.settle(endpoint, id, body.data));
+      }),
+    );
+  }
+
+  private async handle(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    serve: (endpoint: AuthenticatedEndpoint) => Promise<FastifyReply>,
+  ): Promise<FastifyReply> {
+    try {
+      const endpoint = await this.sessions.authenticate(request.headers.authorization);
+      if (!endpoint) {
+        return problem(reply, 401, {
+          detail: 'an endpoint credential (Authorization: Bearer stw_ep_…) is required',
+          code: 'endpoint_unauthenticated',
+        });
+      }
+      return await serve(endpoint);
+    } catch (error) {
+      if (error instanceof SpendError) return spendProblem(reply, error);
+      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      return problem(reply, 500, { detail: 'internal error' });
+    }
+  }
+}
+
+function invalid(reply: FastifyReply, error: ZodError): FastifyReply {
+  const detail = error.issues
+    .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+    .join('; ');
+  return problem(reply, 400, { detail, code: 'invalid_request' });
+}
+
+// The endpoint protocol's status and code for each spend error.
+const SPEND_PROBLEMS: Record<SpendErrorCode, { status: number; code: string }> = {
+  limit_exhausted: { status: 402, code: 'spend_limit_exhausted' },
+  lease_not_found: { status: 404, code: 'lease_not_found' },
+  not_found: { status: 404, code: 'lease_not_found' },
+  model_price_unknown: { status: 422, code: 'model_price_unknown' },
+  invalid: { status: 400, code: 'invalid_request' },
+};
+
+function spendProblem(reply: FastifyReply, error: SpendError): FastifyReply {
+  const { status, code } = SPEND_PROBLEMS[error.code];
+  return problem(reply, status, {
+    detail: error.message,
+    code,
+    ...(error.code === 'limit_exhausted' ? { limit: error.details } : {}),
+  });
+}
+
+const TITLES: Record<number, string> = {
+  400: 'bad request',
+  401: 'unauthorized',
+  402: 'payment required',
+  404: 'not found',
+  422: 'unprocessable entity',
+  500: 'internal server error',
+};
+
+function problem(
+  reply: FastifyReply,
+  status: number,
+  fields: { detail: string; [extension: string]: unknown },
+): FastifyReply {
+  return reply
+    .status(status)
+    .type('application/problem+json')
+    .send({ type: 'about:blank', title: TITLES[status], status, ...fields });
+}
