@@ -1,9 +1,11 @@
 import { compilePolicy } from '../compile';
+import { POLICY_FORMAT_VERSION } from '../compiled';
 import type { CompiledPolicy } from '../compiled';
 import {
   encodePolicy,
   generateSigningKey,
   policyDigest,
+  policyFormatOf,
   signBundle,
   signEnvelope,
   signTrustSet,
@@ -304,5 +306,22 @@ describe('trust set updates', () => {
       ok: false,
       reason: 'wrong-kind',
     });
+  });
+});
+
+describe('policy format of encoded bytes', () => {
+  it('reads the format from the bytes encodePolicy writes, whatever their size', () => {
+    expect(policyFormatOf(encodePolicy(policyFor(SUBJECT.userId)))).toBe(POLICY_FORMAT_VERSION);
+    const format1 = Buffer.from('{"formatVersion":1,"active":true,"tools":{"crm":{"read":0}}}');
+    expect(policyFormatOf(format1)).toBe(1);
+    expect(policyFormatOf(new Uint8Array(format1))).toBe(1);
+  });
+
+  it('parses bytes that do not open with the format, and says null without one', () => {
+    expect(policyFormatOf(Buffer.from('{ "active": true, "formatVersion": 1 }'))).toBe(1);
+    expect(policyFormatOf(Buffer.from('{"active":true}'))).toBeNull();
+    expect(policyFormatOf(Buffer.from('{"formatVersion":"2"}'))).toBeNull();
+    expect(policyFormatOf(Buffer.from('not json'))).toBeNull();
+    expect(policyFormatOf(Buffer.alloc(0))).toBeNull();
   });
 });

@@ -54,6 +54,23 @@ export function encodePolicy(policy: CompiledPolicy | SharedPolicy): Buffer {
   return Buffer.from(JSON.stringify(shared), 'utf8');
 }
 
+// The compiled-policy format (`formatVersion`) of encoded policy bytes, or null when they carry
+// none. compilePolicy builds `formatVersion` first in every format so far, so the opening bytes
+// answer without parsing a policy of hundreds of KB on the serving path; bytes that open otherwise
+// are parsed whole.
+const FORMAT_OPENING = /^\{"formatVersion":(\d{1,9})[,}]/;
+export function policyFormatOf(policyBytes: Uint8Array): number | null {
+  const bytes = Buffer.from(policyBytes.buffer, policyBytes.byteOffset, policyBytes.byteLength);
+  const opening = FORMAT_OPENING.exec(bytes.subarray(0, 32).toString('latin1'));
+  if (opening) return Number(opening[1]);
+  try {
+    const policy = JSON.parse(bytes.toString('utf8')) as { formatVersion?: unknown } | null;
+    return typeof policy?.formatVersion === 'number' ? policy.formatVersion : null;
+  } catch {
+    return null;
+  }
+}
+
 export function policyDigest(policyBytes: Buffer): string {
   return `sha256:${createHash('sha256').update(policyBytes).digest('base64url')}`;
 }

@@ -3,7 +3,9 @@ import {
   assembleEnvelope,
   compilePolicy,
   encodePolicy,
+  POLICY_FORMAT_VERSION,
   policyDigest,
+  policyFormatOf,
   signPayload,
 } from '@steward/policy';
 import type {
@@ -45,6 +47,9 @@ const SPEND: SpendSettings = { leaseRequired: true, maxLeaseUsd: 1, offlineAllow
 // Signed bundles each subject keeps: the latest plus history for the console.
 export const BUNDLE_HISTORY = 10;
 
+// Publish reason of a bundle recompiled because its stored policy is in an older compiled format.
+export const FORMAT_UPGRADE_REASON = 'policy.format_upgrade';
+
 export interface PublishResult {
   publishId: string | null;
   published: number;
@@ -59,6 +64,12 @@ export interface ServedBundle {
 
 @Injectable()
 export class BundlesService {
+  // Per organization, the subjects waiting for a format upgrade and the upgrade publish running.
+  private readonly upgrades = new Map<
+    string,
+    { waiting: Set<string>; next: Promise<void> | null; running: Promise<void> | null }
+  >();
+
   constructor(
     private readonly bundles: BundlesRepository,
     private readonly keys: SigningKeysService,
@@ -223,10 +234,16 @@ export class BundlesService {
     return { publishId, published: signed.length, unchanged };
   }
 
-  // The subject's newest bundle as wire bytes.
+  // The subject's newest bundle as wire bytes. One whose policy an older API compiled in an older
+  // format (runtimes on this code refuse it as malformed) is recompiled and republished first, so
+  // an upgrade needs no job over every subject: each is upgraded by its own next pull.
   async served(organizationId: string, endpointId: string): Promise<ServedBundle | null> {
-    const newest = await this.bundles.newest(organizationId, endpointId);
+    let newest = await this.bundles.newest(organizationId, endpointId);
     if (!newest) return null;
+    if ((policyFormatOf(newest.policy) ?? 0) < POLICY_FORMAT_VERSION) {
+      await this.upgradeFormat(organizationId, endpointId);
+      newest = (await this.bundles.newest(organizationId, endpointId)) ?? newest;
+    }
     const { bundle, policy } = newest;
     return {
       version: bundle.version,
@@ -239,6 +256,37 @@ export class BundlesService {
         policy,
       ),
     };
+  }
+
+  // Group commit: the subjects whose pulls ask while an upgrade publish runs go together in the
+  // next one, so the pulls of a whole organization after an upgrade cost a few publishes per
+  // replica, not one transaction (under the organization's publish lock) each. Replicas that
+  // upgrade the same subject at once are harmless: publish signs no version for an unchanged one.
+  private upgradeFormat(organizationId: string, endpointId: string): Promise<void> {
+    let state = this.upgrades.get(organizationId);
+    if (!state) {
+      state = { waiting: new Set(), next: null, running: null };
+      this.upgrades.set(organizationId, state);
+    }
+    state.waiting.add(endpointId);
+    if (state.next) return state.next;
+    const batch = state;
+    const next = (batch.running ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        const endpointIds = [...batch.waiting];
+        batch.waiting.clear();
+        batch.next = null;
+        batch.running = next;
+        try {
+          await this.publishForEndpoints(organizationId, endpointIds, FORMAT_UPGRADE_REASON);
+        } finally {
+          if (batch.running === next) batch.running = null;
+          if (!batch.next && !batch.running) this.upgrades.delete(organizationId);
+        }
+      });
+    batch.next = next;
+    return next;
   }
 
   publishes(organizationId: string, take = 20) {

@@ -4,6 +4,7 @@ import type { EventBus } from '../../platform/redis/event-bus';
 import { BUNDLES_PUBLISHED_CHANNEL } from '../bundles/bundle-events';
 import type { BundlesPublished } from '../bundles/bundle-events';
 import { BundlesService } from '../bundles/bundles.service';
+import type { ServedBundle } from '../bundles/bundles.service';
 import { SigningKeysService } from '../bundles/signing-keys.service';
 import { EndpointSessions } from './endpoint-sessions';
 
@@ -27,7 +28,7 @@ const BODY_BUDGET_BYTES = 64 * 1024 * 1024;
 @Injectable()
 export class BundleFeed implements OnModuleInit, OnModuleDestroy {
   private readonly entries = new Map<string, FeedEntry & { until: number }>();
-  private readonly bodies = new Map<string, { etag: string; body: Buffer }>();
+  private readonly bodies = new Map<string, ServedBundle>();
   private bodyBytes = 0;
   private readonly waiters = new Map<string, Set<(outcome: WaitOutcome) => void>>();
   private unsubscribe?: () => void;
@@ -82,21 +83,27 @@ export class BundleFeed implements OnModuleInit, OnModuleDestroy {
     const raced = this.entries.get(endpointId);
     if (raced && raced.version > loaded.version && raced.until > now) return raced;
     this.entries.set(endpointId, { ...loaded, until: now + ENTRY_TTL_MS });
-    this.remember(endpointId, served.etag, served.body);
+    this.remember(endpointId, served);
     return loaded;
   }
 
-  async body(organizationId: string, endpointId: string, etag: string): Promise<Buffer | null> {
+  // The bundle whose ETag is `etag`, or the subject's newest when that one is no longer at hand
+  // (the caller labels the response with what it got).
+  async body(
+    organizationId: string,
+    endpointId: string,
+    etag: string,
+  ): Promise<ServedBundle | null> {
     const cached = this.bodies.get(endpointId);
     if (cached?.etag === etag) {
       this.bodies.delete(endpointId);
       this.bodies.set(endpointId, cached);
-      return cached.body;
+      return cached;
     }
     const served = await this.bundles.served(organizationId, endpointId);
     if (!served) return null;
-    this.remember(endpointId, served.etag, served.body);
-    return served.body;
+    this.remember(endpointId, served);
+    return served;
   }
 
   // Resolves when the subject's bundle changes, its endpoint is revoked, or after `ms`.
@@ -122,14 +129,14 @@ export class BundleFeed implements OnModuleInit, OnModuleDestroy {
     for (const finish of [...(this.waiters.get(endpointId) ?? [])]) finish(outcome);
   }
 
-  private remember(endpointId: string, etag: string, body: Buffer): void {
+  private remember(endpointId: string, served: ServedBundle): void {
     const previous = this.bodies.get(endpointId);
     if (previous) {
       this.bodyBytes -= previous.body.length;
       this.bodies.delete(endpointId);
     }
-    this.bodies.set(endpointId, { etag, body });
-    this.bodyBytes += body.length;
+    this.bodies.set(endpointId, served);
+    this.bodyBytes += served.body.length;
     for (const [id, oldest] of this.bodies) {
       if (this.bodyBytes <= BODY_BUDGET_BYTES) break;
       this.bodies.delete(id);

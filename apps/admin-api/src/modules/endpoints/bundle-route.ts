@@ -86,8 +86,23 @@ export class BundleRoute implements OnModuleInit {
       void reply.status(304).send();
       return;
     }
-    const body = await this.feed.body(endpoint.organizationId, endpoint.endpointId, entry.etag);
-    void reply.status(200).type(BUNDLE_CONTENT_TYPE).send(body);
+    // The body may be newer than the entry (a format upgrade republishes on read): the headers
+    // describe the bytes sent.
+    const served = await this.feed.body(endpoint.organizationId, endpoint.endpointId, entry.etag);
+    if (!served) {
+      return problem(
+        reply,
+        404,
+        'no bundle has been published for this endpoint yet',
+        'bundle_not_found',
+      );
+    }
+    void reply
+      .header('etag', served.etag)
+      .header('steward-bundle-version', String(served.version))
+      .status(200)
+      .type(BUNDLE_CONTENT_TYPE)
+      .send(served.body);
   }
 }
 
