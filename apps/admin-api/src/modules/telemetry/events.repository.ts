@@ -90,10 +90,10 @@ export class EventsRepository implements OnModuleDestroy {
   }
 
   // The ids actually stored: a duplicate of an event already stored (a retried batch) is skipped.
-  // Fast path: the batch's ids already present are looked up by key, and the rest go in by COPY
-  // (Postgres's bulk path, several times cheaper per row than INSERT ... ON CONFLICT). Should a
-  // concurrent upload of the same events (a retry racing its original) commit in between, COPY
-  // fails on the key and the batch falls back to INSERT ... ON CONFLICT DO NOTHING.
+  // Fast path: COPY (Postgres's bulk path, several times cheaper per row than INSERT ... ON
+  // CONFLICT), without first looking the ids up: a first upload, the usual case, has no duplicates
+  // to find. A batch holding an event already stored (a retry, or a retry racing its original)
+  // fails COPY on the key and falls back to INSERT ... ON CONFLICT DO NOTHING.
   async insert(
     sql: SqlExecutor,
     client: PoolClient,
@@ -101,20 +101,14 @@ export class EventsRepository implements OnModuleDestroy {
     batchId: string,
     rows: EventRow[],
   ): Promise<{ id: string; day: string }[]> {
-    const present = await sql.query<{ id: string }>(
-      `SELECT id::text FROM "AgentEvent"
-       WHERE "organizationId" = $1::uuid AND day = ANY($2::date[]) AND id = ANY($3::uuid[])`,
-      [organizationId, [...new Set(rows.map((row) => row.day))], rows.map((row) => row.id)],
-    );
-    // Also drops an id repeated within the batch (COPY would fail on it).
-    const seen = new Set(present.map((row) => row.id));
+    // An id repeated within the batch is stored once (COPY would fail on it).
+    const seen = new Set<string>();
     const fresh: EventRow[] = [];
     for (const row of rows) {
       if (seen.has(row.id)) continue;
       seen.add(row.id);
       fresh.push(row);
     }
-    if (!fresh.length) return [];
     if (!this.copySupported)
       return this.insertSkippingDuplicates(sql, organizationId, batchId, fresh);
     await client.query('SAVEPOINT copy_events');
@@ -129,7 +123,7 @@ export class EventsRepository implements OnModuleDestroy {
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       await client.query('ROLLBACK TO SAVEPOINT copy_events');
-      return this.insertSkippingDuplicates(sql, organizationId, batchId, rows);
+      return this.insertSkippingDuplicates(sql, organizationId, batchId, fresh);
     }
   }
 
