@@ -38,6 +38,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('keeps HTTP connector import to public addresses unless set to true', () => {
+    expect(loadConfig({}).STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT).toBe(false);
+    expect(
+      loadConfig({ STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT: 'true' })
+        .STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT,
+    ).toBe(true);
+    expect(() => loadConfig({ STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT: '1' })).toThrow(
+      /STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT="1": must be true or false/,
+    );
+  });
+
   it('treats empty variables as unset and rejects out-of-range ports', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '8080' }).DATABASE_URL).toBeUndefined();
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT="70000": must be between/);

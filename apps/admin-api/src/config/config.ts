@@ -78,6 +78,13 @@ const variables = {
     .describe(
       'true: importing a stdio connector’s tools runs its command on the API host. Off: upload the tools/list JSON.',
     ),
+  STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true')
+    .describe(
+      'true: importing an HTTP connector’s tools may connect to loopback, link-local and private addresses. Off: public addresses only.',
+    ),
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .url({ error: 'must be an absolute URL such as http://collector:4318' })
     .optional()

@@ -59,14 +59,17 @@ describe('connector catalogue', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const tools = await fetchCatalogue({
-        name: 'notes',
-        transport: 'streamable_http',
-        command: null,
-        args: [],
-        url: `http://127.0.0.1:${port}/mcp`,
-        version: '1.0.0',
-      });
+      const tools = await fetchCatalogue(
+        {
+          name: 'notes',
+          transport: 'streamable_http',
+          command: null,
+          args: [],
+          url: `http://127.0.0.1:${port}/mcp`,
+          version: '1.0.0',
+        },
+        { allowPrivateAddresses: true },
+      );
       expect(tools).toEqual([
         { name: 'lookup', description: 'Look up', annotations: { readOnlyHint: true } },
         { name: 'write_note', description: 'Write', annotations: {} },
@@ -79,14 +82,17 @@ describe('connector catalogue', () => {
 
   it('reports a server that cannot be reached as an import failure', async () => {
     await expect(
-      fetchCatalogue({
-        name: 'gone',
-        transport: 'stdio',
-        command: '/nonexistent/mcp-server',
-        args: [],
-        url: null,
-        version: '1',
-      }),
+      fetchCatalogue(
+        {
+          name: 'gone',
+          transport: 'stdio',
+          command: '/nonexistent/mcp-server',
+          args: [],
+          url: null,
+          version: '1',
+        },
+        { allowPrivateAddresses: false },
+      ),
     ).rejects.toMatchObject({ code: 'import_failed' });
   });
 });

@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { z } from 'zod';
+import { GuardedHttp } from './connector-address-guard';
 import type { CatalogueTool, ConnectorWrite } from './governance.types';
 import { GovernanceError } from './governance.types';
 
@@ -63,17 +64,24 @@ export function parseUploadedCatalogue(json: string): CatalogueTool[] {
   return toCatalogue(Array.isArray(parsed.data) ? parsed.data : parsed.data.tools);
 }
 
-// Connects to the server the way an endpoint would and lists its tools (all pages).
-export async function fetchCatalogue(connector: ConnectorWrite): Promise<CatalogueTool[]> {
+// Connects to the server the way an endpoint would and lists its tools (all pages). An HTTP
+// server is reached only at public addresses unless `allowPrivateAddresses` (see GuardedHttp).
+export async function fetchCatalogue(
+  connector: ConnectorWrite,
+  options: { allowPrivateAddresses: boolean },
+): Promise<CatalogueTool[]> {
   const client = new Client({ name: 'steward-admin', version: '1.0.0' });
-  const transport =
+  const http =
     connector.transport === 'stdio'
-      ? new StdioClientTransport({
-          command: connector.command!,
-          args: connector.args,
-          stderr: 'ignore',
-        })
-      : new StreamableHTTPClientTransport(new URL(connector.url!));
+      ? null
+      : new GuardedHttp(options.allowPrivateAddresses, IMPORT_TIMEOUT_MS);
+  const transport = http
+    ? new StreamableHTTPClientTransport(new URL(connector.url!), { fetch: http.fetch })
+    : new StdioClientTransport({
+        command: connector.command!,
+        args: connector.args,
+        stderr: 'ignore',
+      });
   try {
     await client.connect(transport, { timeout: IMPORT_TIMEOUT_MS });
     const tools: z.infer<typeof toolSchema>[] = [];
@@ -87,12 +95,19 @@ export async function fetchCatalogue(connector: ConnectorWrite): Promise<Catalog
     return toCatalogue(tools);
   } catch (error) {
     if (error instanceof GovernanceError) throw error;
+    if (http?.refusal) {
+      throw new GovernanceError(
+        'address_refused',
+        `not importing ${connector.name}: ${http.refusal.message}, and the Steward server connects only to public addresses unless its operator sets STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT=true; upload the server's tools/list result as JSON instead`,
+      );
+    }
     throw new GovernanceError(
       'import_failed',
       `could not list the tools of ${connector.name}: ${(error as Error).message}`,
     );
   } finally {
     await client.close().catch(() => undefined);
+    await http?.close();
   }
 }
 

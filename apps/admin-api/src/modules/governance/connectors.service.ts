@@ -180,7 +180,9 @@ export class ConnectorsService {
   // A stdio import would run an admin-written command line on the control plane, with the API's
   // credentials, database and network reach: a console admin must not get that, so it is off
   // unless the operator opts in (STEWARD_ALLOW_STDIO_IMPORT). Stdio catalogues are uploaded as
-  // JSON instead, captured where the server is meant to run.
+  // JSON instead, captured where the server is meant to run. Likewise an HTTP import reaches only
+  // public addresses unless the operator opts in (STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT): an
+  // admin-entered URL must not make the API probe its own network or the cloud's metadata service.
   async importFromServer(organizationId: string, id: string, actor: GovernanceActor) {
     const current = await this.record(organizationId, id);
     if (current.transport === 'stdio' && !this.config.STEWARD_ALLOW_STDIO_IMPORT) {
@@ -189,7 +191,9 @@ export class ConnectorsService {
         `${current.name} is a stdio connector: importing would run its command on the Steward server, which is off here (STEWARD_ALLOW_STDIO_IMPORT); upload its tools/list result as JSON instead`,
       );
     }
-    const tools = await fetchCatalogue(current);
+    const tools = await fetchCatalogue(current, {
+      allowPrivateAddresses: this.config.STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT,
+    });
     return this.replaceCatalogue(organizationId, current, tools, 'server', actor);
   }
 

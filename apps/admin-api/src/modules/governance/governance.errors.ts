@@ -10,6 +10,7 @@ const GRAPHQL_CODE: Record<GovernanceErrorCode, string> = {
   conflict: 'CONFLICT',
   import_failed: 'BAD_GATEWAY',
   disabled: 'FORBIDDEN',
+  address_refused: 'FORBIDDEN',
 };
 
 // Governance errors as GraphQL errors with a code the console can act on. Anything else passes

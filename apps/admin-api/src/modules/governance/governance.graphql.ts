@@ -172,7 +172,7 @@ export class Connector {
   @Field({ description: 'Tools were added or changed since the last approval.' }) drift!: boolean;
   @Field({
     description:
-      'importConnectorTools may connect to the server: HTTP always; stdio only where the operator lets the API run connector commands (STEWARD_ALLOW_STDIO_IMPORT), else upload the catalogue.',
+      'importConnectorTools may connect to the server: HTTP always (a URL at a loopback, link-local or private address only where the operator allows it, STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT); stdio only where the operator lets the API run connector commands (STEWARD_ALLOW_STDIO_IMPORT), else upload the catalogue.',
   })
   serverImport!: boolean;
   @Field(() => [ConnectorToolView]) tools!: ConnectorToolView[];

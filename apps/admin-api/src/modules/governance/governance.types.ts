@@ -11,7 +11,7 @@ export interface GovernanceChanged {
 }
 
 export type GovernanceErrorCode =
-  'not_found' | 'invalid' | 'conflict' | 'import_failed' | 'disabled';
+  'not_found' | 'invalid' | 'conflict' | 'import_failed' | 'disabled' | 'address_refused';
 
 export class GovernanceError extends Error {
   constructor(
