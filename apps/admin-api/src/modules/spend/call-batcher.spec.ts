@@ -1,13 +1,16 @@
 import { CallBatcher } from './call-batcher';
 
-// A call that answers each input with its double and records the batches it was given.
+// A call that answers each input with its double a moment later (as a database would) and records
+// the batches it was given.
 function doubling(fail: (inputs: number[]) => Error | null = () => null) {
   const batches: number[][] = [];
   const batcher = new CallBatcher<number, number>(
     (inputs) => {
       batches.push(inputs);
       const error = fail(inputs);
-      return error ? Promise.reject(error) : Promise.resolve(inputs.map((input) => input * 2));
+      return new Promise((resolve, reject) =>
+        setTimeout(() => (error ? reject(error) : resolve(inputs.map((input) => input * 2))), 1),
+      );
     },
     {
       maxBatch: 3,
@@ -20,18 +23,23 @@ function doubling(fail: (inputs: number[]) => Error | null = () => null) {
 }
 
 describe('CallBatcher', () => {
-  it('sends the first request alone and the ones that arrive meanwhile together', async () => {
+  it('sends one turn of the event loop together, and what arrives during a call as the next call', async () => {
     const { batcher, batches } = doubling();
-    const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => batcher.submit(n)));
-    expect(answers).toEqual([2, 4, 6, 8, 10, 12]);
-    expect(batches).toEqual([[1], [2, 3, 4], [5, 6]]);
+    const first = [1, 2, 3, 4].map((n) => batcher.submit(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = [5, 6].map((n) => batcher.submit(n));
+    expect(await Promise.all([...first, ...second])).toEqual([2, 4, 6, 8, 10, 12]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
 
   it('keeps requests with the same exclusive key in separate calls', async () => {
     const { batcher, batches } = doubling();
     const answers = await Promise.all([1, 100, 101, 2].map((n) => batcher.submit(n)));
     expect(answers).toEqual([2, 200, 202, 4]);
-    expect(batches).toEqual([[1], [100, 2], [101]]);
+    expect(batches).toEqual([[1, 100, 2], [101]]);
   });
 
   it('runs a call again on a retryable error', async () => {

@@ -1,6 +1,7 @@
 // Group commit for one kind of database call: while a call is running, the requests that arrive
-// wait and then go together as the next call (one transaction, one commit). An idle process sends
-// a request at once, so batching adds no latency when there is nothing to share it with.
+// wait and then go together as the next call (one transaction, one commit). An idle batcher sends
+// at the end of the current turn of the event loop, so the requests read from the sockets in that
+// turn go together too; batching adds no latency when there is nothing to share a call with.
 export interface CallBatcherOptions<Input> {
   maxBatch: number;
   // Two requests this returns the same key for never share a call (the second waits for the next
@@ -29,12 +30,14 @@ export class CallBatcher<Input, Output> {
   submit(input: Input): Promise<Output> {
     return new Promise<Output>((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
-      if (!this.running) void this.drain();
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     while (this.queue.length > 0) {
       const batch = this.take();
       try {
