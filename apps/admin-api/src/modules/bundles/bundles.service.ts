@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   assembleEnvelope,
   compilePolicy,
@@ -64,6 +64,7 @@ export interface ServedBundle {
 
 @Injectable()
 export class BundlesService {
+  private readonly logger = new Logger('Bundles');
   // Per organization, the subjects waiting for a format upgrade and the upgrade publish running.
   private readonly upgrades = new Map<
     string,
@@ -236,13 +237,21 @@ export class BundlesService {
 
   // The subject's newest bundle as wire bytes. One whose policy an older API compiled in an older
   // format (runtimes on this code refuse it as malformed) is recompiled and republished first, so
-  // an upgrade needs no job over every subject: each is upgraded by its own next pull.
+  // an upgrade needs no job over every subject: each is upgraded by its own next pull. Should that
+  // fail, the stored bundle is served as it is (runtimes of the previous release still read it)
+  // and a later pull tries again.
   async served(organizationId: string, endpointId: string): Promise<ServedBundle | null> {
     let newest = await this.bundles.newest(organizationId, endpointId);
     if (!newest) return null;
     if ((policyFormatOf(newest.policy) ?? 0) < POLICY_FORMAT_VERSION) {
-      await this.upgradeFormat(organizationId, endpointId);
-      newest = (await this.bundles.newest(organizationId, endpointId)) ?? newest;
+      try {
+        await this.upgradeFormat(organizationId, endpointId);
+        newest = (await this.bundles.newest(organizationId, endpointId)) ?? newest;
+      } catch (error) {
+        this.logger.error(
+          `could not republish endpoint ${endpointId}'s bundle in policy format ${POLICY_FORMAT_VERSION}: ${String(error)}`,
+        );
+      }
     }
     const { bundle, policy } = newest;
     return {
