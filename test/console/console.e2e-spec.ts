@@ -417,6 +417,115 @@ describe('admin console in a real browser', () => {
     await auditor.close();
   });
 
+  it('edits the web hosts the shell may reach: checked as typed, saved, removed after confirming', async () => {
+    // The screen names the roles whose people the list applies to.
+    const ownerSession = await signInAdmin(api, organizationId, 'owner');
+    const researchers = await graphql<{ createRole: { id: string } }>(
+      api,
+      ownerSession,
+      `
+        mutation ($input: RoleInput!) {
+          createRole(input: $input) {
+            id
+          }
+        }
+      `,
+      { input: { name: 'Researchers', capabilities: ['agent', 'shell', 'web'] } },
+    );
+    expect(researchers.errors).toBeUndefined();
+    const owner = await signedInContext(ownerSession);
+    const page = await owner.newPage();
+    await open(page, '/folders', 'Folders');
+    const network = page.getByRole('region', { name: 'Network' });
+    await network.getByText('No web host is allowed').waitFor();
+    expect(await network.getByTestId('web-hosts-audience').textContent()).toBe(
+      'Applies to people whose roles grant Web access: Researchers.',
+    );
+    const savedHosts = async () =>
+      (
+        await api.prisma.governanceSettings.findUnique({
+          where: { organizationId },
+          select: { webAllowedHosts: true },
+        })
+      )?.webAllowedHosts ?? [];
+
+    // The browser applies the API's own rule (libs/policy isWebHost) and names what to leave out.
+    const form = network.getByRole('form', { name: 'Allow a web host' });
+    const host = form.getByRole('textbox', { name: 'Web host' });
+    for (const [typed, problem] of [
+      ['https://pypi.org', 'Leave out the scheme'],
+      ['pypi.org:443', 'Leave out the port'],
+      ['pypi.org/simple', 'Leave out the path'],
+      ['*', 'A bare * would open the whole web'],
+      ['*.*.com', 'Letters, digits, hyphens and dots only'],
+    ]) {
+      await host.fill(typed);
+      await form.getByText(problem).waitFor();
+    }
+    expect(await seriousViolations(page)).toEqual([]);
+    // In dark too, once the switch's colour transitions have run (axe reads colours mid-way).
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(
+      `document.documentElement.dataset.mantineColorScheme === 'dark' && document.getAnimations().length === 0`,
+    );
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await form.getByRole('button', { name: 'Allow host' }).click();
+    expect(await savedHosts()).toEqual([]);
+
+    // Saved as the API keeps it: trimmed and lower-case.
+    await host.fill(' PyPI.org ');
+    await form.getByRole('button', { name: 'Allow host' }).click();
+    const hosts = network.getByRole('table', { name: 'Web hosts' });
+    await hosts.getByText('pypi.org', { exact: true }).waitFor();
+    await host.fill('*.example.com');
+    await form.getByRole('button', { name: 'Allow host' }).click();
+    await hosts.getByText('*.example.com', { exact: true }).waitFor();
+    expect(await savedHosts()).toEqual(['*.example.com', 'pypi.org']);
+    await host.fill('pypi.org');
+    await form.getByText('Already on the list').waitFor();
+    await host.fill('https://files.pythonhosted.org');
+    await form.getByText('Leave out the scheme').waitFor();
+    await network.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'folders-network.png') });
+
+    // Removing asks first; cancelling keeps the host.
+    await network.getByRole('button', { name: 'Remove pypi.org' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Remove pypi.org?' });
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    expect(await savedHosts()).toEqual(['*.example.com', 'pypi.org']);
+    await network.getByRole('button', { name: 'Remove pypi.org' }).click();
+    await confirm.getByRole('button', { name: 'Remove host' }).click();
+    await hosts.getByText('pypi.org', { exact: true }).waitFor({ state: 'detached' });
+    expect(await savedHosts()).toEqual(['*.example.com']);
+    await owner.close();
+
+    // An auditor reads the list with nothing to change it.
+    const auditor = await signedInContext(await signInAdmin(api, organizationId, 'auditor'));
+    const auditorPage = await auditor.newPage();
+    await open(auditorPage, '/folders', 'Folders');
+    const readOnly = auditorPage.getByRole('region', { name: 'Network' });
+    await readOnly
+      .getByRole('table', { name: 'Web hosts' })
+      .getByText('*.example.com', { exact: true })
+      .waitFor();
+    expect(await readOnly.getByRole('form').count()).toBe(0);
+    expect(await readOnly.getByRole('button').count()).toBe(0);
+    await auditor.close();
+
+    const deleted = await graphql(
+      api,
+      ownerSession,
+      'mutation ($id: ID!) { deleteRole(id: $id) }',
+      {
+        id: researchers.data?.createRole.id,
+      },
+    );
+    expect(deleted.errors).toBeUndefined();
+    await api.jobs.drain();
+  });
+
   it('passes axe on every screen, in light and dark, and photographs each', async () => {
     const owner = await signInAdmin(api, organizationId, 'owner');
     const context = await signedInContext(owner);
@@ -432,7 +541,7 @@ describe('admin console in a real browser', () => {
       }
     }
     await page.emulateMedia({ colorScheme: 'dark' });
-    for (const screen of [SCREENS[0], SCREENS[2], SCREENS[6]]) {
+    for (const screen of [SCREENS[0], SCREENS[2], SCREENS[4], SCREENS[6]]) {
       await open(page, screen.path, screen.heading);
       await page.waitForLoadState('networkidle');
       const violations = await seriousViolations(page);

@@ -32,10 +32,14 @@ export const cssVariablesResolver: CSSVariablesResolver = (t) => ({
         darken(t.colors[color][9], 0.3),
       ]),
     ),
+    // Field errors (message and input text): Mantine's red 6 is 3.3:1 on white.
+    '--mantine-color-error': t.colors.red[9],
   },
   dark: {
     '--mantine-color-dimmed': t.colors.dark[1],
     // Filled buttons use shade 8 (white text at 4.5:1); links on the dark body need a lighter one.
     '--mantine-color-anchor': t.colors.blue[4],
+    // Mantine's red 8 is 3.4:1 on the dark body and less on dark inputs; red 4 is above 5.8:1.
+    '--mantine-color-error': t.colors.red[4],
   },
 });

@@ -1,11 +1,11 @@
-import { ActionIcon, Badge, Group, Switch, Table, Text } from '@mantine/core';
-import { IconTrash } from '@tabler/icons-react';
-import { confirmDestructive } from '../components/ui/confirm';
+import { Badge, Group, Switch, Table, Text } from '@mantine/core';
+import { RemoveButton } from '../components/ui/confirm';
 import { DataTable } from '../components/ui/data-table';
 import { Page } from '../components/ui/page';
 import { Section } from '../components/ui/section';
 import { useViewer } from '../features/auth/hooks/use-viewer';
 import { CeilingForm } from '../features/folders/components/ceiling-form';
+import { WebHostsEditor } from '../features/folders/components/web-hosts-editor';
 import type { CeilingEntry } from '../features/folders/graphql/folders';
 import {
   useGovernanceSettings,
@@ -29,7 +29,7 @@ export function FoldersPage() {
   return (
     <Page
       title="Folders"
-      description="The ceiling no role can reach past, and the folders each role opens."
+      description="The ceiling no role can reach past, the folders each role opens, and the web hosts the agent’s shell may reach."
     >
       <Section
         title="Ceiling"
@@ -85,21 +85,13 @@ export function FoldersPage() {
                     }
                   />
                 ) : editable ? (
-                  <ActionIcon
-                    variant="subtle"
-                    color="red"
-                    aria-label={`Remove ${entry.pattern}`}
-                    onClick={() =>
-                      confirmDestructive({
-                        title: `Remove ${entry.pattern} from the ceiling?`,
-                        message: 'Roles that open this folder will reach it again.',
-                        confirmLabel: 'Remove',
-                        onConfirm: () => remove.mutate({ id: entry.id }),
-                      })
-                    }
-                  >
-                    <IconTrash size={16} aria-hidden />
-                  </ActionIcon>
+                  <RemoveButton
+                    label={`Remove ${entry.pattern}`}
+                    title={`Remove ${entry.pattern} from the ceiling?`}
+                    message="Roles that open this folder will reach it again."
+                    confirmLabel="Remove"
+                    onConfirm={() => remove.mutate({ id: entry.id })}
+                  />
                 ) : (
                   'yes'
                 ),
@@ -107,6 +99,13 @@ export function FoldersPage() {
           ]}
         />
         {editable && <CeilingForm />}
+      </Section>
+
+      <Section
+        title="Network"
+        description="The web hosts the agent’s shell commands may reach; every other host is refused."
+      >
+        <WebHostsEditor editable={editable} />
       </Section>
 
       <Section title="Per-role folders" description="Edit them in each role under Roles.">

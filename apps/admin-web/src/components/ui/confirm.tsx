@@ -1,5 +1,6 @@
-import { Text } from '@mantine/core';
+import { ActionIcon, Text } from '@mantine/core';
 import { modals } from '@mantine/modals';
+import { IconTrash } from '@tabler/icons-react';
 
 interface ConfirmOptions {
   title: string;
@@ -17,4 +18,18 @@ export function confirmDestructive({ title, message, confirmLabel, onConfirm }: 
     confirmProps: { color: 'red' },
     onConfirm,
   });
+}
+
+// The red bin of a table row: it names its row for screen readers and asks before it acts.
+export function RemoveButton({ label, ...confirm }: ConfirmOptions & { label: string }) {
+  return (
+    <ActionIcon
+      variant="subtle"
+      color="red"
+      aria-label={label}
+      onClick={() => confirmDestructive(confirm)}
+    >
+      <IconTrash size={16} aria-hidden />
+    </ActionIcon>
+  );
 }

@@ -4,6 +4,7 @@ export const GovernanceSettingsQuery = graphql(`
   query GovernanceSettings {
     governanceSettings {
       autoApprovePlansAllowed
+      webAllowedHosts
       ceiling {
         id
         pattern
@@ -41,6 +42,13 @@ export const SetAutoApprovePlansAllowedMutation = graphql(`
   mutation SetAutoApprovePlansAllowed($allowed: Boolean!) {
     setAutoApprovePlansAllowed(allowed: $allowed) {
       autoApprovePlansAllowed
+    }
+  }
+`);
+export const SetWebAllowedHostsMutation = graphql(`
+  mutation SetWebAllowedHosts($hosts: [String!]!) {
+    setWebAllowedHosts(hosts: $hosts) {
+      webAllowedHosts
     }
   }
 `);

@@ -8,6 +8,7 @@ import {
   RemoveCeilingEntryMutation,
   SetAutoApprovePlansAllowedMutation,
   SetCeilingDefaultEnabledMutation,
+  SetWebAllowedHostsMutation,
 } from '../graphql/folders';
 
 export const governanceSettingsQueryOptions = queryOptions({
@@ -43,5 +44,12 @@ export function useSetAutoApprovePlansAllowed() {
   return useApiMutation(SetAutoApprovePlansAllowedMutation, {
     invalidates: SETTINGS_CHANGES,
     success: 'Approval setting saved',
+  });
+}
+
+export function useSetWebAllowedHosts() {
+  return useApiMutation(SetWebAllowedHostsMutation, {
+    invalidates: SETTINGS_CHANGES,
+    success: 'Web hosts saved',
   });
 }
