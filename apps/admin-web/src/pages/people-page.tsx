@@ -51,20 +51,24 @@ function DecisionBadge({ decision }: { decision: string }) {
   );
 }
 
-function PeopleTable({ onSelect }: { onSelect: (person: DirectoryPerson) => void }) {
-  const [search, setSearch] = useState('');
-  const [debounced] = useDebouncedValue(search, 250);
+// A server-side search and its page: a new search starts again from the first page.
+function usePagedSearch() {
+  const [typed, setTyped] = useState('');
+  const [debounced] = useDebouncedValue(typed, 250);
   const [page, setPage] = useState(1);
-  const people = useQuery(directoryUsersOptions(debounced.trim(), page));
+  const onSearch = (value: string) => {
+    setTyped(value);
+    setPage(1);
+  };
+  return { search: debounced.trim(), page, setPage, onSearch };
+}
+
+function PeopleTable({ onSelect }: { onSelect: (person: DirectoryPerson) => void }) {
+  const { search, page, setPage, onSearch } = usePagedSearch();
+  const people = useQuery(directoryUsersOptions(search, page));
   return (
     <Section title="People" description="Select a person to see their effective policy.">
-      <SearchBox
-        label="Search people"
-        onChange={(value) => {
-          setSearch(value);
-          setPage(1);
-        }}
-      />
+      <SearchBox label="Search people" onChange={onSearch} />
       <ApiError error={people.error} title="Could not load people" />
       <DataTable
         aria-label="people"
@@ -78,7 +82,7 @@ function PeopleTable({ onSelect }: { onSelect: (person: DirectoryPerson) => void
         page={page}
         onPageChange={setPage}
         onRowClick={({ record }) => onSelect(record)}
-        noRecordsText={debounced ? 'Nobody matches this search' : 'No people yet'}
+        noRecordsText={search ? 'Nobody matches this search' : 'No people yet'}
         columns={[
           {
             accessor: 'userName',
@@ -117,19 +121,11 @@ function PeopleTable({ onSelect }: { onSelect: (person: DirectoryPerson) => void
 }
 
 function GroupsTable() {
-  const [search, setSearch] = useState('');
-  const [debounced] = useDebouncedValue(search, 250);
-  const [page, setPage] = useState(1);
-  const groups = useQuery(directoryGroupsOptions(debounced.trim(), page));
+  const { search, page, setPage, onSearch } = usePagedSearch();
+  const groups = useQuery(directoryGroupsOptions(search, page));
   return (
     <Section title="Groups" description="Bind roles to these groups on the Roles screen.">
-      <SearchBox
-        label="Search groups"
-        onChange={(value) => {
-          setSearch(value);
-          setPage(1);
-        }}
-      />
+      <SearchBox label="Search groups" onChange={onSearch} />
       <ApiError error={groups.error} title="Could not load groups" />
       <DataTable
         aria-label="groups"
@@ -141,7 +137,7 @@ function GroupsTable() {
         recordsPerPage={PAGE_SIZE}
         page={page}
         onPageChange={setPage}
-        noRecordsText={debounced ? 'No group matches this search' : 'No groups yet'}
+        noRecordsText={search ? 'No group matches this search' : 'No groups yet'}
         columns={[
           { accessor: 'displayName', title: 'Group' },
           { accessor: 'id', title: 'ID', render: (group) => <Text size="xs">{group.id}</Text> },

@@ -1,6 +1,5 @@
-import { ActionIcon, Badge, Group, Progress, Stack, Text, VisuallyHidden } from '@mantine/core';
-import { IconCoin, IconTrash } from '@tabler/icons-react';
-import { confirmDestructive } from '../components/ui/confirm';
+import { Badge, Group, Progress, Stack, Text, VisuallyHidden } from '@mantine/core';
+import { IconCoin } from '@tabler/icons-react';
 import { DataTable } from '../components/ui/data-table';
 import { EmptyState } from '../components/ui/empty-state';
 import { Page } from '../components/ui/page';
@@ -15,6 +14,7 @@ import {
 } from '../features/spend/hooks/use-spend-limits';
 import { formatRelative, shortId } from '../lib/format';
 import { canEdit } from '../lib/permissions';
+import { RemoveButton } from '../components/ui/confirm';
 
 const usd = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' });
 
@@ -113,21 +113,13 @@ export function SpendPage() {
                 title: <VisuallyHidden>Actions</VisuallyHidden>,
                 render: (b) =>
                   editable ? (
-                    <ActionIcon
-                      variant="subtle"
-                      color="red"
-                      aria-label={`Remove the ${b.period} limit for ${b.subjectType} ${shortId(b.subjectId)}`}
-                      onClick={() =>
-                        confirmDestructive({
-                          title: 'Remove this spend limit?',
-                          message: 'Spending for this group or person is no longer capped by it.',
-                          confirmLabel: 'Remove limit',
-                          onConfirm: () => remove.mutate({ id: b.limitId }),
-                        })
-                      }
-                    >
-                      <IconTrash size={16} aria-hidden />
-                    </ActionIcon>
+                    <RemoveButton
+                      label={`Remove the ${b.period} limit for ${b.subjectType} ${shortId(b.subjectId)}`}
+                      title="Remove this spend limit?"
+                      message="Spending for this group or person is no longer capped by it."
+                      confirmLabel="Remove limit"
+                      onConfirm={() => remove.mutate({ id: b.limitId })}
+                    />
                   ) : null,
               },
             ]}

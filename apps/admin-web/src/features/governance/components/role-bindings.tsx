@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Badge,
   Button,
   Group,
@@ -12,15 +11,15 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { IconEye, IconTrash } from '@tabler/icons-react';
+import { IconEye } from '@tabler/icons-react';
 import { useState } from 'react';
 import { ApiError } from '../../../components/ui/api-error';
-import { confirmDestructive } from '../../../components/ui/confirm';
 import { formatDateTime } from '../../../lib/format';
 import type { Role, RoleBindingInput } from '../graphql/roles';
 import { useBindRole, useSimulateRoleChange, useUnbindRole } from '../hooks/use-roles';
 import { roleToValues, valuesToInput } from './role-form';
 import { SimulationPreview } from './simulation-preview';
+import { RemoveButton } from '../../../components/ui/confirm';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -80,21 +79,13 @@ export function RoleBindings({ role, readOnly }: { role: Role; readOnly: boolean
                 <Table.Td>{formatDateTime(binding.createdAt)}</Table.Td>
                 <Table.Td>
                   {!readOnly && (
-                    <ActionIcon
-                      variant="subtle"
-                      color="red"
-                      aria-label={`Unbind ${binding.subjectType} ${binding.subjectId}`}
-                      onClick={() =>
-                        confirmDestructive({
-                          title: 'Remove this binding?',
-                          message: `Its members lose ${role.name} at their next policy pull, unless another binding grants it.`,
-                          confirmLabel: 'Remove binding',
-                          onConfirm: () => unbindRole.mutate({ bindingId: binding.id }),
-                        })
-                      }
-                    >
-                      <IconTrash size={16} aria-hidden />
-                    </ActionIcon>
+                    <RemoveButton
+                      label={`Unbind ${binding.subjectType} ${binding.subjectId}`}
+                      title="Remove this binding?"
+                      message={`Its members lose ${role.name} at their next policy pull, unless another binding grants it.`}
+                      confirmLabel="Remove binding"
+                      onConfirm={() => unbindRole.mutate({ bindingId: binding.id })}
+                    />
                   )}
                 </Table.Td>
               </Table.Tr>

@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Badge,
   Button,
   Code,
@@ -12,14 +11,13 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { IconTrash } from '@tabler/icons-react';
 import { ApiError } from '../../../components/ui/api-error';
-import { confirmDestructive } from '../../../components/ui/confirm';
 import {
   useAdminRoleMappings,
   useRemoveAdminRoleMapping,
   useSetAdminRoleMapping,
 } from '../hooks/use-settings';
+import { RemoveButton } from '../../../components/ui/confirm';
 
 type AdminRole = 'owner' | 'admin' | 'auditor' | 'billing';
 
@@ -120,22 +118,13 @@ export function AdminRoleMappings({ editable }: { editable: boolean }) {
                 </Table.Td>
                 {editable && (
                   <Table.Td>
-                    <ActionIcon
-                      variant="subtle"
-                      color="red"
-                      aria-label={`Remove the mapping for ${mapping.idpGroup}`}
-                      onClick={() =>
-                        confirmDestructive({
-                          title: `Remove the mapping for ${mapping.idpGroup}?`,
-                          message:
-                            'Members of this group no longer get this role when they next sign in.',
-                          confirmLabel: 'Remove mapping',
-                          onConfirm: () => remove.mutate({ idpGroup: mapping.idpGroup }),
-                        })
-                      }
-                    >
-                      <IconTrash size={16} aria-hidden />
-                    </ActionIcon>
+                    <RemoveButton
+                      label={`Remove the mapping for ${mapping.idpGroup}`}
+                      title={`Remove the mapping for ${mapping.idpGroup}?`}
+                      message="Members of this group no longer get this role when they next sign in."
+                      confirmLabel="Remove mapping"
+                      onConfirm={() => remove.mutate({ idpGroup: mapping.idpGroup })}
+                    />
                   </Table.Td>
                 )}
               </Table.Tr>

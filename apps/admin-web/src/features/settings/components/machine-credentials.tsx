@@ -1,9 +1,7 @@
-import { ActionIcon, Badge, Button, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Group, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { ApiError } from '../../../components/ui/api-error';
-import { confirmDestructive } from '../../../components/ui/confirm';
 import { DataTable } from '../../../components/ui/data-table';
 import { SecretOnce } from '../../../components/ui/secret-once';
 import { formatDateTime, formatRelative } from '../../../lib/format';
@@ -13,6 +11,7 @@ import {
   useMachineCredentials,
   useRevokeMachineCredential,
 } from '../hooks/use-settings';
+import { RemoveButton } from '../../../components/ui/confirm';
 
 const TYPES = [
   { value: 'scim', label: 'SCIM token' },
@@ -115,21 +114,13 @@ export function MachineCredentials({ editable }: { editable: boolean }) {
               c.revokedAt ? (
                 <Badge color="gray">revoked</Badge>
               ) : editable ? (
-                <ActionIcon
-                  variant="subtle"
-                  color="red"
-                  aria-label={`Revoke ${c.name}`}
-                  onClick={() =>
-                    confirmDestructive({
-                      title: `Revoke ${c.name}?`,
-                      message: 'Anything using it is refused from now on. This cannot be undone.',
-                      confirmLabel: 'Revoke',
-                      onConfirm: () => revoke.mutate({ id: c.id }),
-                    })
-                  }
-                >
-                  <IconTrash size={16} aria-hidden />
-                </ActionIcon>
+                <RemoveButton
+                  label={`Revoke ${c.name}`}
+                  title={`Revoke ${c.name}?`}
+                  message="Anything using it is refused from now on. This cannot be undone."
+                  confirmLabel="Revoke"
+                  onConfirm={() => revoke.mutate({ id: c.id })}
+                />
               ) : (
                 <Badge color="green">active</Badge>
               ),
