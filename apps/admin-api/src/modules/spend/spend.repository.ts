@@ -89,29 +89,77 @@ export function isRetryable(error: unknown): boolean {
   return /deadlock detected|could not serialize|duplicate key/.test(text);
 }
 
+type SpendCall = { kind: 'reserve'; input: ReserveInput } | { kind: 'settle'; input: SettleInput };
+
+const SETTLE_TYPES = ['uuid', 'uuid', 'uuid', 'numeric', 'int', 'int', 'timestamp'];
+
+function settleArguments(inputs: SettleInput[]): unknown[] {
+  return [
+    inputs.map((input) => input.organizationId),
+    inputs.map((input) => input.endpointId),
+    inputs.map((input) => input.leaseId),
+    inputs.map((input) => input.costUsd),
+    inputs.map((input) => input.inputTokens),
+    inputs.map((input) => input.outputTokens),
+    inputs.map((input) => timestamp(input.now)),
+  ];
+}
+
+const RESERVE_TYPES = [
+  'uuid',
+  'uuid',
+  'uuid',
+  'uuid',
+  'numeric',
+  'timestamp',
+  'timestamp',
+  'text',
+  'text',
+  'int',
+  'uuid',
+  'text',
+];
+
+// Leases as parallel arrays; their budgets as a flat list of (1-based lease index, limit, period).
+function reserveArguments(inputs: ReserveInput[]): unknown[] {
+  const budgets = inputs.flatMap((input, i) =>
+    input.budgets.map((budget) => ({ lease: i + 1, ...budget })),
+  );
+  return [
+    inputs.map((input) => input.organizationId),
+    inputs.map((input) => input.userId),
+    inputs.map((input) => input.endpointId),
+    inputs.map((input) => input.leaseId),
+    inputs.map((input) => input.amountUsd),
+    inputs.map((input) => timestamp(input.now)),
+    inputs.map((input) => timestamp(input.expiresAt)),
+    inputs.map((input) => input.model),
+    inputs.map((input) => input.idempotencyKey),
+    budgets.map((budget) => budget.lease),
+    budgets.map((budget) => budget.limitId),
+    budgets.map((budget) => budget.periodKey),
+  ];
+}
+
 // The spend ledger's database access. The hot path is SQL functions (migrations
 // 20261124040846_spend and after), one round trip each, sent on a small pg pool of its own:
 // Prisma's own cost per query (~0.6 ms, see RECIPES) would be most of a lease. Reserves and
-// settles are batched (CallBatcher): the requests that arrive while one call runs share the next
-// call and its commit. The rest is ordinary Prisma.
+// settles are batched together (CallBatcher): the requests that arrive while one call runs share
+// the next call and its commit. The rest is ordinary Prisma.
 @Injectable()
 export class SpendRepository implements OnModuleDestroy {
   private readonly pool: pg.Pool;
-  private readonly reserves = new CallBatcher<ReserveInput, ReserveOutcome>(
-    (inputs) => this.reserveBatch(inputs),
+  // Reserves and settles share calls: one round trip and one commit for both kinds.
+  private readonly calls = new CallBatcher<SpendCall, ReserveOutcome | SettleOutcome>(
+    (batch) => this.callBatch(batch),
     {
       maxBatch: MAX_BATCH,
-      exclusiveKey: (input) =>
-        input.idempotencyKey === null ? null : `${input.endpointId}:${input.idempotencyKey}`,
-      retryable: isRetryable,
-      maxAttempts: MAX_ATTEMPTS,
-    },
-  );
-  private readonly settles = new CallBatcher<SettleInput, SettleOutcome>(
-    (inputs) => this.settleBatch(inputs),
-    {
-      maxBatch: MAX_BATCH,
-      exclusiveKey: (input) => input.leaseId,
+      exclusiveKey: (call) =>
+        call.kind === 'settle'
+          ? `settle:${call.input.leaseId}`
+          : call.input.idempotencyKey === null
+            ? null
+            : `reserve:${call.input.endpointId}:${call.input.idempotencyKey}`,
       retryable: isRetryable,
       maxAttempts: MAX_ATTEMPTS,
     },
@@ -137,54 +185,54 @@ export class SpendRepository implements OnModuleDestroy {
   // Reserves against every budget of the input, all or nothing; retried as a whole on a deadlock,
   // a serialization failure or a concurrent lease with the same idempotency key.
   reserve(input: ReserveInput): Promise<ReserveOutcome> {
-    return this.reserves.submit(input);
+    return this.calls.submit({ kind: 'reserve', input }) as Promise<ReserveOutcome>;
   }
 
   // Marks the lease settled, or answers with its first settlement.
   settle(input: SettleInput): Promise<SettleOutcome> {
-    return this.settles.submit(input);
+    return this.calls.submit({ kind: 'settle', input }) as Promise<SettleOutcome>;
   }
 
-  private reserveBatch(inputs: ReserveInput[]): Promise<ReserveOutcome[]> {
-    const budgets = inputs.flatMap((input, i) =>
-      input.budgets.map((budget) => ({ lease: i + 1, ...budget })),
-    );
-    return this.call(
-      'spend_reserve_batch',
-      `SELECT steward_spend_reserve_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[],
-         $5::numeric[], $6::timestamp[], $7::timestamp[], $8::text[], $9::text[], $10::int[],
-         $11::uuid[], $12::text[]) AS result`,
-      [
-        inputs.map((input) => input.organizationId),
-        inputs.map((input) => input.userId),
-        inputs.map((input) => input.endpointId),
-        inputs.map((input) => input.leaseId),
-        inputs.map((input) => input.amountUsd),
-        inputs.map((input) => timestamp(input.now)),
-        inputs.map((input) => timestamp(input.expiresAt)),
-        inputs.map((input) => input.model),
-        inputs.map((input) => input.idempotencyKey),
-        budgets.map((budget) => budget.lease),
-        budgets.map((budget) => budget.limitId),
-        budgets.map((budget) => budget.periodKey),
-      ],
-    );
-  }
-
-  private settleBatch(inputs: SettleInput[]): Promise<SettleOutcome[]> {
-    return this.call(
-      'spend_settle_batch',
-      `SELECT steward_spend_settle_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[],
-         $5::int[], $6::int[], $7::timestamp[]) AS result`,
-      [
-        inputs.map((input) => input.organizationId),
-        inputs.map((input) => input.endpointId),
-        inputs.map((input) => input.leaseId),
-        inputs.map((input) => input.costUsd),
-        inputs.map((input) => input.inputTokens),
-        inputs.map((input) => input.outputTokens),
-        inputs.map((input) => timestamp(input.now)),
-      ],
+  // One statement, so one transaction: the settles, then the reserves (each kind's function in
+  // the migration 20261124054500_spend_batched_calls). Only the kinds present are called.
+  private async callBatch(batch: SpendCall[]): Promise<(ReserveOutcome | SettleOutcome)[]> {
+    const settles = batch.flatMap((call) => (call.kind === 'settle' ? [call.input] : []));
+    const reserves = batch.flatMap((call) => (call.kind === 'reserve' ? [call.input] : []));
+    const values: unknown[] = [];
+    // $n::type[] for each argument of a function, numbered after the ones already taken.
+    const parameters = (taken: number, types: string[]) =>
+      types.map((type, i) => `$${taken + i + 1}::${type}[]`).join(', ');
+    const columns: string[] = [];
+    if (settles.length > 0) {
+      columns.push(
+        `steward_spend_settle_batch(${parameters(values.length, SETTLE_TYPES)}) AS settled`,
+      );
+      values.push(...settleArguments(settles));
+    } else {
+      columns.push('NULL::jsonb AS settled');
+    }
+    if (reserves.length > 0) {
+      columns.push(
+        `steward_spend_reserve_batch(${parameters(values.length, RESERVE_TYPES)}) AS reserved`,
+      );
+      values.push(...reserveArguments(reserves));
+    } else {
+      columns.push('NULL::jsonb AS reserved');
+    }
+    const { rows } = await this.pool.query<{
+      settled: SettleOutcome[] | null;
+      reserved: ReserveOutcome[] | null;
+    }>({
+      name: `spend_batch_${settles.length > 0 ? 's' : ''}${reserves.length > 0 ? 'r' : ''}`,
+      text: `SELECT ${columns.join(', ')}`,
+      values,
+    });
+    const settled = rows[0]!.settled ?? [];
+    const reserved = rows[0]!.reserved ?? [];
+    let nextSettle = 0;
+    let nextReserve = 0;
+    return batch.map((call) =>
+      call.kind === 'settle' ? settled[nextSettle++]! : reserved[nextReserve++]!,
     );
   }
 
