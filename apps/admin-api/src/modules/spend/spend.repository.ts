@@ -78,7 +78,7 @@ export interface SettleInput {
 // and the retry finds the lease the other one wrote.
 const RETRYABLE_SQLSTATES = ['40P01', '40001', '23505'];
 const MAX_ATTEMPTS = 4;
-// Requests per reserve or settle call: enough for every endpoint of a busy replica at once, few
+// Requests per call (reserves and settles together): enough for every endpoint of a busy replica at once, few
 // enough that one call holds the shared counter rows briefly.
 const MAX_BATCH = 64;
 
@@ -91,6 +91,7 @@ export function isRetryable(error: unknown): boolean {
 
 type SpendCall = { kind: 'reserve'; input: ReserveInput } | { kind: 'settle'; input: SettleInput };
 
+// The argument types of steward_spend_settle_batch and steward_spend_reserve_batch, in order.
 const SETTLE_TYPES = ['uuid', 'uuid', 'uuid', 'numeric', 'int', 'int', 'timestamp'];
 
 function settleArguments(inputs: SettleInput[]): unknown[] {

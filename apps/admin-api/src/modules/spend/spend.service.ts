@@ -90,7 +90,8 @@ function usd(value: Decimal.Value): string {
 
 // Leases and settlement against every spend limit of a user (theirs and their groups'), in the
 // organization's periods; the usage ledger; the price table. Zero overspend under any concurrency
-// comes from the reserve function's conditional updates (see SpendRepository).
+// comes from the reserve function checking each lease against counter rows it holds locked (see
+// SpendRepository).
 @Injectable()
 export class SpendService implements OnModuleInit, OnModuleDestroy {
   private readonly limitsCache = new Map<
