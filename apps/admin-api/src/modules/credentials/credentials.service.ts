@@ -53,13 +53,14 @@ export class CredentialsService {
         `unknown scope ${unknown.join(', ')}; scopes are ${ANALYTICS_SCOPES.join(', ')}`,
       );
     }
-    const secret = newSecret(CREDENTIAL_PREFIX[type]);
+    const prefix = CREDENTIAL_PREFIX[type];
+    const secret = newSecret(prefix);
     const name = options.name ?? `${type} token`;
     const credential = await this.credentials.create(organizationId, {
       type,
       name,
       secretHash: hashSecret(secret),
-      hint: secretHint(secret),
+      hint: secretHint(prefix, secret),
       scopes,
       createdBy: options.actor.id,
     });

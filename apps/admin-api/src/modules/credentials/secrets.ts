@@ -11,6 +11,8 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-export function secretHint(secret: string): string {
-  return `${secret.slice(0, secret.lastIndexOf('_') + 5)}…`;
+// The prefix and the first 4 random characters: enough to tell credentials apart in a list. The
+// prefix is given, not searched for: the random part is base64url, which has underscores too.
+export function secretHint(prefix: string, secret: string): string {
+  return `${secret.slice(0, prefix.length + 4)}…`;
 }
