@@ -169,10 +169,10 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     let outcome = await this.reserve(input);
     if (outcome.status === 'refused') {
       // Settled leases are folded and expired ones released here, when they would make a
-      // difference: no job has to have run for a refusal to be right.
-      if ((await this.reconcile(subject.organizationId)) > 0) {
-        outcome = await this.reserve(input);
-      }
+      // difference: no job has to have run for a refusal to be right. The reserve is tried again
+      // even when this fold found nothing: another replica may have folded what it skipped.
+      await this.reconcile(subject.organizationId);
+      outcome = await this.reserve(input);
     }
     const byId = new Map(limits.map((limit) => [limit.id, limit]));
     const status = (snapshot: CounterSnapshot): BudgetStatus => {
