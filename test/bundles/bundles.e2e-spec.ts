@@ -251,4 +251,130 @@ describe('signed bundles: enrol, pull, long-poll, republish, revoke', () => {
       bundle: { version: 2, keyId: rotated.data!.rotateSigningKey.keyId },
     });
   });
+
+  describe('endpoint spend settings', () => {
+    const SPEND_FIELDS = 'leaseRequired maxLeaseUsd offlineAllowanceUsd';
+    const SET_SPEND = `mutation($input: EndpointSpendSettingsInput!) {
+      setEndpointSpendSettings(input: $input) { ${SPEND_FIELDS} } }`;
+
+    function spendOf(endpoint: Enrolled, body: Buffer, heldVersion = 0) {
+      const result = verify(endpoint, body, heldVersion);
+      if (!result.ok) throw new Error(`bundle refused: ${result.reason}`);
+      return { version: result.bundle.version, spend: result.bundle.spend };
+    }
+
+    it('signs the defaults, republishes the organization on a change, and refuses bad values with nothing changed', async () => {
+      const org = await organization();
+      const other = await organization();
+      await user(org.id, 'erin@example.com');
+      await user(other.id, 'frank@example.com');
+      const endpoint = await enrolled(org.token, 'erin@example.com');
+      const outsider = await enrolled(other.token, 'frank@example.com');
+      const first = await pull(a, endpoint);
+      const etag = first.headers.get('etag')!;
+      expect(spendOf(endpoint, Buffer.from(await first.arrayBuffer()))).toEqual({
+        version: 1,
+        spend: { leaseRequired: true, maxLeaseUsd: 1, offlineAllowanceUsd: 0 },
+      });
+      const admin = await signInAdmin(a, org.id, 'admin');
+      const defaults = await graphql(a, admin, `{ endpointSpendSettings { ${SPEND_FIELDS} } }`);
+      expect(defaults.data).toEqual({
+        endpointSpendSettings: { leaseRequired: true, maxLeaseUsd: '1', offlineAllowanceUsd: '0' },
+      });
+
+      const refused: [Record<string, unknown>, string][] = [
+        [{ maxLeaseUsd: '0' }, 'maxLeaseUsd'],
+        [{ maxLeaseUsd: '-1' }, 'maxLeaseUsd'],
+        [{ maxLeaseUsd: '1e2' }, 'maxLeaseUsd'],
+        [{ maxLeaseUsd: '0.1234567' }, 'maxLeaseUsd'],
+        [{ maxLeaseUsd: '100.000001' }, 'maxLeaseUsd'],
+        [{ offlineAllowanceUsd: '-0.5' }, 'offlineAllowanceUsd'],
+        [{ offlineAllowanceUsd: '1000.01' }, 'offlineAllowanceUsd'],
+        // Below one lease, no offline call could ever fit the allowance.
+        [{ offlineAllowanceUsd: '0.5' }, 'offlineAllowanceUsd'],
+      ];
+      for (const [change, field] of refused) {
+        const input = {
+          leaseRequired: true,
+          maxLeaseUsd: '1',
+          offlineAllowanceUsd: '0',
+          ...change,
+        };
+        const result = await graphql(a, admin, SET_SPEND, { input });
+        expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      }
+      const auditor = await signInAdmin(a, org.id, 'auditor');
+      const billing = await signInAdmin(a, org.id, 'billing');
+      for (const session of [auditor, billing]) {
+        const input = { leaseRequired: false, maxLeaseUsd: '2', offlineAllowanceUsd: '0' };
+        const result = await graphql(a, session, SET_SPEND, { input });
+        expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      }
+      // Billing reads what endpoints are held to, as the Spend screen shows it.
+      const read = await graphql(
+        a,
+        billing,
+        `
+          {
+            endpointSpendSettings {
+              maxLeaseUsd
+            }
+          }
+        `,
+      );
+      expect(read.data).toEqual({ endpointSpendSettings: { maxLeaseUsd: '1' } });
+      expect((await pull(b, endpoint, { 'if-none-match': etag })).status).toBe(304);
+      const audited = () =>
+        a.prisma.auditEvent.findMany({
+          where: { organizationId: org.id, action: 'governance.endpoint_spend.changed' },
+          select: { actorId: true, data: true },
+        });
+      expect(await audited()).toEqual([]);
+
+      const owner = await signInAdmin(a, org.id, 'owner');
+      const input = { leaseRequired: true, maxLeaseUsd: ' 0.250 ', offlineAllowanceUsd: '2.5' };
+      const saved = await graphql(a, owner, SET_SPEND, { input });
+      expect(saved.errors).toBeUndefined();
+      expect(saved.data).toEqual({
+        setEndpointSpendSettings: {
+          leaseRequired: true,
+          maxLeaseUsd: '0.25',
+          offlineAllowanceUsd: '2.5',
+        },
+      });
+      const republished = await pull(b, endpoint, { 'if-none-match': etag }, '?wait=30');
+      expect(republished.status).toBe(200);
+      expect(spendOf(endpoint, Buffer.from(await republished.arrayBuffer()), 1)).toEqual({
+        version: 2,
+        spend: { leaseRequired: true, maxLeaseUsd: 0.25, offlineAllowanceUsd: 2.5 },
+      });
+      expect(await audited()).toEqual([
+        {
+          actorId: expect.any(String),
+          data: {
+            before: { leaseRequired: true, maxLeaseUsd: '1', offlineAllowanceUsd: '0' },
+            after: { leaseRequired: true, maxLeaseUsd: '0.25', offlineAllowanceUsd: '2.5' },
+          },
+        },
+      ]);
+
+      // The other organization keeps its defaults and its bundle.
+      await a.jobs.drain();
+      await b.jobs.drain();
+      const outsiderPull = await pull(a, outsider);
+      expect(spendOf(outsider, Buffer.from(await outsiderPull.arrayBuffer()))).toEqual({
+        version: 1,
+        spend: { leaseRequired: true, maxLeaseUsd: 1, offlineAllowanceUsd: 0 },
+      });
+      const otherAdmin = await signInAdmin(a, other.id, 'owner');
+      const otherSettings = await graphql(
+        a,
+        otherAdmin,
+        `{ endpointSpendSettings { ${SPEND_FIELDS} } }`,
+      );
+      expect(otherSettings.data).toEqual({
+        endpointSpendSettings: { leaseRequired: true, maxLeaseUsd: '1', offlineAllowanceUsd: '0' },
+      });
+    });
+  });
 });

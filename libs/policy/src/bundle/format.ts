@@ -45,12 +45,14 @@ export interface TelemetrySettings {
   redaction: { prompts: RedactionMode; commands: RedactionMode; paths: RedactionMode };
 }
 
+// Set per organization by its admins (GraphQL setEndpointSpendSettings). The API sends amounts
+// with at most 6 decimals and 10 significant digits, so a JSON number carries them exactly.
 export interface SpendSettings {
   // Model calls need a lease from POST /api/v1/endpoints/spend/leases first.
   leaseRequired: boolean;
-  // Largest single lease the runtime asks for, in USD.
+  // The lease the runtime asks for before each model call, in USD.
   maxLeaseUsd: number;
-  // What the runtime may spend with no reachable control plane, per bundle lifetime, in USD.
+  // What the runtime may spend with no reachable control plane, per bundle version, in USD.
   offlineAllowanceUsd: number;
 }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { BundleHeader, SpendSettings } from '@steward/policy';
 import { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
 
@@ -15,6 +16,7 @@ export interface LatestBundle {
   policyDigest: string;
   expiresAt: Date;
   access: 'granted' | 'revoked';
+  spend: SpendSettings;
 }
 
 export interface NewBundle {
@@ -72,17 +74,20 @@ export class BundlesRepository {
     endpointIds: string[],
   ): Promise<Map<string, LatestBundle>> {
     if (!endpointIds.length) return new Map();
-    const rows = await tx.$queryRaw<(LatestBundle & { payload: Uint8Array })[]>`
+    const rows = await tx.$queryRaw<
+      (Omit<LatestBundle, 'access' | 'spend'> & { payload: Uint8Array })[]
+    >`
       SELECT DISTINCT ON ("endpointId") "endpointId", version, "keyId", etag, "policyDigest",
              "expiresAt", payload
       FROM "PolicyBundle"
       WHERE "organizationId" = ${organizationId}::uuid AND "endpointId" = ANY(${endpointIds}::uuid[])
       ORDER BY "endpointId", version DESC`;
     return new Map(
-      rows.map(({ payload, ...row }) => [
-        row.endpointId,
-        { ...row, access: JSON.parse(Buffer.from(payload).toString('utf8')).access },
-      ]),
+      rows.map(({ payload, ...row }): [string, LatestBundle] => {
+        // The signed header holds what the publish compares besides the policy digest.
+        const header = JSON.parse(Buffer.from(payload).toString('utf8')) as BundleHeader;
+        return [row.endpointId, { ...row, access: header.access, spend: header.spend }];
+      }),
     );
   }
 

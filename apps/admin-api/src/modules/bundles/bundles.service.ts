@@ -29,20 +29,21 @@ import { BundlesRepository } from './bundles.repository';
 import type { NewBundle, Subject } from './bundles.repository';
 import { SigningKeysService } from './signing-keys.service';
 
-// Where compiled policies come from: the governance module's compileForUser.
+// Where compiled policies and the organization's endpoint spend settings come from: the
+// governance module.
 export interface PolicySource {
   compileForUser(organizationId: string, userId: string): Promise<CompiledPolicy>;
+  spendSettings(organizationId: string): Promise<SpendSettings>;
 }
 export const POLICY_SOURCE = Symbol('PolicySource');
 
 // Until the organization configures telemetry export (the telemetry issue), events go to the
-// control plane only and leave the endpoint unredacted; spend needs a lease for every model call.
+// control plane only and leave the endpoint unredacted.
 const TELEMETRY: TelemetrySettings = {
   controlPlane: true,
   otlp: null,
   redaction: { prompts: 'keep', commands: 'keep', paths: 'keep' },
 };
-const SPEND: SpendSettings = { leaseRequired: true, maxLeaseUsd: 1, offlineAllowanceUsd: 0 };
 
 // Signed bundles each subject keeps: the latest plus history for the console.
 export const BUNDLE_HISTORY = 10;
@@ -129,6 +130,7 @@ export class BundlesService {
       const bytes = encodePolicy(policy);
       byUser.set(userId, { access, bytes, digest: policyDigest(bytes) });
     }
+    const spend = await this.policies.spendSettings(organizationId);
     const expiresAt = new Date(now.getTime() + lifetimeMs);
     const outcome = await this.bundles.transaction(organizationId, async (tx) => {
       const latest = await this.bundles.latest(
@@ -144,6 +146,7 @@ export class BundlesService {
           held.policyDigest !== next.digest ||
           held.access !== next.access ||
           held.keyId !== signer.keyId ||
+          !sameSpend(held.spend, spend) ||
           held.expiresAt.getTime() - now.getTime() < lifetimeMs / 2
         );
       });
@@ -175,7 +178,7 @@ export class BundlesService {
           keyId: signer.keyId,
           policyDigest: policy.digest,
           telemetry: TELEMETRY,
-          spend: SPEND,
+          spend,
         };
         const payload = Buffer.from(JSON.stringify(header), 'utf8');
         signed.push({
@@ -320,6 +323,14 @@ export class BundlesService {
       failed,
     };
   }
+}
+
+function sameSpend(held: SpendSettings, next: SpendSettings): boolean {
+  return (
+    held.leaseRequired === next.leaseRequired &&
+    held.maxLeaseUsd === next.maxLeaseUsd &&
+    held.offlineAllowanceUsd === next.offlineAllowanceUsd
+  );
 }
 
 // Strong validator: the version plus a digest of the signed payload.

@@ -19,7 +19,11 @@ const GRAPHQL_CODE: Record<GovernanceErrorCode, string> = {
 export class GovernanceErrorFilter implements GqlExceptionFilter {
   catch(exception: GovernanceError, _host: ArgumentsHost): never {
     throw new GraphQLError(exception.message, {
-      extensions: { code: GRAPHQL_CODE[exception.code], reason: exception.code },
+      extensions: {
+        code: GRAPHQL_CODE[exception.code],
+        reason: exception.code,
+        ...(exception.field ? { field: exception.field } : {}),
+      },
     });
   }
 }

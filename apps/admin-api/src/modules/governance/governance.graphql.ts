@@ -210,6 +210,36 @@ export class CeilingEntry {
   @Field() enabled!: boolean;
 }
 
+@ObjectType({
+  description:
+    'How the organization’s endpoints pay for model calls, signed into every policy bundle; a change republishes every endpoint’s bundle.',
+})
+export class EndpointSpendSettings {
+  @Field({
+    description:
+      'Whether the endpoint asks the control plane for a spend lease before every model call, so spend limits apply. Off: model calls are not metered and no spend limit stops them.',
+  })
+  leaseRequired!: boolean;
+  @Field({
+    description:
+      'USD the endpoint reserves before each model call (a decimal string such as "0.5"); what the call does not cost goes back when it settles. Above 0, at most 100. Larger leases hold more of a budget while calls run.',
+  })
+  maxLeaseUsd!: string;
+  @Field({
+    description:
+      'USD the endpoint may spend while the control plane is unreachable, counted per bundle version; each offline call counts a whole lease. 0 (no model calls offline) or from one lease up to 1000.',
+  })
+  offlineAllowanceUsd!: string;
+}
+
+@InputType({ description: 'The whole set of endpoint spend settings; see EndpointSpendSettings.' })
+export class EndpointSpendSettingsInput {
+  @Field() leaseRequired!: boolean;
+  @Field({ description: 'USD as a decimal string, at most 6 decimals.' }) maxLeaseUsd!: string;
+  @Field({ description: 'USD as a decimal string, at most 6 decimals.' })
+  offlineAllowanceUsd!: string;
+}
+
 @ObjectType()
 export class GovernanceSettings {
   @Field() autoApprovePlansAllowed!: boolean;

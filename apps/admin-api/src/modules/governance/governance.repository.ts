@@ -253,6 +253,9 @@ export class GovernanceRepository {
       disabledCeilingDefaults?: string[];
       autoApprovePlansAllowed?: boolean;
       webAllowedHosts?: string[];
+      leaseRequired?: boolean;
+      maxLeaseUsd?: string;
+      offlineAllowanceUsd?: string;
     },
   ) {
     return tx.governanceSettings.upsert({

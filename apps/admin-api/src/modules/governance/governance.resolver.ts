@@ -4,6 +4,8 @@ import type { AdminPrincipal } from '../auth/admin-principal';
 import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
 import { GovernanceErrorFilter } from './governance.errors';
 import {
+  EndpointSpendSettings,
+  EndpointSpendSettingsInput,
   CeilingEntryInput,
   GovernanceSettings,
   GovernanceSubjectValue,
@@ -210,6 +212,24 @@ export class GovernanceResolver {
       hosts,
       actorOf(admin),
     ) as Promise<GovernanceSettings>;
+  }
+
+  @Query(() => EndpointSpendSettings)
+  @RequireAdmin('owner', 'admin', 'auditor', 'billing')
+  endpointSpendSettings(@CurrentAdmin() admin: AdminPrincipal): Promise<EndpointSpendSettings> {
+    return this.governance.endpointSpend(admin.organizationId);
+  }
+
+  @Mutation(() => EndpointSpendSettings, {
+    description:
+      'Replaces the endpoint spend settings; every endpoint gets them with its next bundle.',
+  })
+  @RequireAdmin('owner', 'admin')
+  setEndpointSpendSettings(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Args('input') input: EndpointSpendSettingsInput,
+  ): Promise<EndpointSpendSettings> {
+    return this.governance.setEndpointSpend(admin.organizationId, input, actorOf(admin));
   }
 
   @Query(() => [SpendLimit])

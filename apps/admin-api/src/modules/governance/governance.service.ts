@@ -20,6 +20,7 @@ import type {
   PolicySources,
   RoleGrant,
   RoleSource,
+  SpendSettings,
   ToolAnnotations,
 } from '@steward/policy';
 import { Prisma } from '../../generated/prisma/client';
@@ -34,6 +35,7 @@ import { GovernanceRepository } from './governance.repository';
 import type { ConnectorRecord, GovernanceTx, RoleRecord } from './governance.repository';
 import { GOVERNANCE_CHANGED_CHANNEL, GovernanceError } from './governance.types';
 import type {
+  EndpointSpendWrite,
   GovernanceActor,
   GovernanceChanged,
   RoleWrite,
@@ -42,6 +44,18 @@ import type {
 } from './governance.types';
 
 const DECIMAL_USD = /^\d{1,12}(\.\d{1,6})?$/;
+
+// What an organization's endpoints get until an admin changes it: a lease for every model call,
+// one dollar leased per call, nothing spent while the control plane is unreachable.
+export const DEFAULT_ENDPOINT_SPEND: EndpointSpendWrite = {
+  leaseRequired: true,
+  maxLeaseUsd: '1',
+  offlineAllowanceUsd: '0',
+};
+// Upper bounds that catch a misplaced decimal point. They also keep each amount within the digits a
+// JSON number carries exactly, as the signed bundle sends them.
+const MAX_LEASE_CEILING_USD = 100;
+const OFFLINE_ALLOWANCE_CEILING_USD = 1000;
 
 export interface SpendLimitForUser {
   id: string;
@@ -558,6 +572,61 @@ export class GovernanceService {
     return this.settings(organizationId);
   }
 
+  // ---- endpoint spend settings (signed into every bundle) ------------------------------------
+
+  async endpointSpend(organizationId: string): Promise<EndpointSpendWrite> {
+    const settings = await this.repository.settings(organizationId);
+    if (!settings) return DEFAULT_ENDPOINT_SPEND;
+    return {
+      leaseRequired: settings.leaseRequired,
+      maxLeaseUsd: settings.maxLeaseUsd.toFixed(),
+      offlineAllowanceUsd: settings.offlineAllowanceUsd.toFixed(),
+    };
+  }
+
+  // The bundle's form (libs/policy SpendSettings): amounts as JSON numbers, exact for amounts
+  // within the bounds setEndpointSpend enforces (at most 10 significant digits).
+  async spendSettings(organizationId: string): Promise<SpendSettings> {
+    const spend = await this.endpointSpend(organizationId);
+    return {
+      leaseRequired: spend.leaseRequired,
+      maxLeaseUsd: Number(spend.maxLeaseUsd),
+      offlineAllowanceUsd: Number(spend.offlineAllowanceUsd),
+    };
+  }
+
+  async setEndpointSpend(
+    organizationId: string,
+    input: EndpointSpendWrite,
+    actor: GovernanceActor,
+  ): Promise<EndpointSpendWrite> {
+    const next = validateEndpointSpend(input);
+    await this.write(organizationId, async (tx) => {
+      const current = await this.repository.settings(organizationId, tx);
+      await this.repository.upsertSettings(tx, organizationId, next);
+      await this.record(
+        tx,
+        organizationId,
+        actor,
+        'governance.endpoint_spend.changed',
+        'settings',
+        null,
+        {
+          before: current
+            ? {
+                leaseRequired: current.leaseRequired,
+                maxLeaseUsd: current.maxLeaseUsd.toFixed(),
+                offlineAllowanceUsd: current.offlineAllowanceUsd.toFixed(),
+              }
+            : { ...DEFAULT_ENDPOINT_SPEND },
+          after: { ...next },
+        },
+      );
+    });
+    await this.changed(organizationId, 'all');
+    return this.endpointSpend(organizationId);
+  }
+
   // ---- spend limit definitions -------------------------------------------------------------
 
   listSpendLimits(organizationId: string, subject?: { type: Subject; id: string }) {
@@ -880,5 +949,52 @@ export function diffPolicies(
     capabilitiesLost: [...b].filter((c) => !a.has(c)).sort(),
     tools,
     folders,
+  };
+}
+
+// Checks the spend settings against what the runtime does with them (apps/agent-runtime
+// LeaseSpendGuard): every model call leases exactly maxLeaseUsd, online or offline, so the lease
+// must be above zero (the lease route refuses zero), and an offline allowance below one lease
+// would let no call through; it is zero (no offline spend) or at least one lease.
+export function validateEndpointSpend(input: EndpointSpendWrite): EndpointSpendWrite {
+  const maxLeaseUsd = input.maxLeaseUsd.trim();
+  const offlineAllowanceUsd = input.offlineAllowanceUsd.trim();
+  const amount = (value: string, field: string, label: string) => {
+    if (!DECIMAL_USD.test(value)) {
+      throw new GovernanceError(
+        'invalid',
+        `${label}: a USD amount such as 0.50 (digits, at most 6 decimals), not "${value}"`,
+        field,
+      );
+    }
+    return new Prisma.Decimal(value);
+  };
+  const lease = amount(maxLeaseUsd, 'maxLeaseUsd', 'lease per model call');
+  if (lease.lte(0) || lease.gt(MAX_LEASE_CEILING_USD)) {
+    throw new GovernanceError(
+      'invalid',
+      `lease per model call: above 0 and at most ${MAX_LEASE_CEILING_USD} USD`,
+      'maxLeaseUsd',
+    );
+  }
+  const offline = amount(offlineAllowanceUsd, 'offlineAllowanceUsd', 'offline allowance');
+  if (offline.gt(OFFLINE_ALLOWANCE_CEILING_USD)) {
+    throw new GovernanceError(
+      'invalid',
+      `offline allowance: at most ${OFFLINE_ALLOWANCE_CEILING_USD} USD`,
+      'offlineAllowanceUsd',
+    );
+  }
+  if (offline.gt(0) && offline.lt(lease)) {
+    throw new GovernanceError(
+      'invalid',
+      `offline allowance: 0, or at least the lease per model call (${lease.toFixed()} USD); each offline call counts a whole lease`,
+      'offlineAllowanceUsd',
+    );
+  }
+  return {
+    leaseRequired: input.leaseRequired,
+    maxLeaseUsd: lease.toFixed(),
+    offlineAllowanceUsd: offline.toFixed(),
   };
 }

@@ -17,9 +17,18 @@ export class GovernanceError extends Error {
   constructor(
     readonly code: GovernanceErrorCode,
     message: string,
+    // The input field at fault, when one is, so a form can show the message next to it.
+    readonly field?: string,
   ) {
     super(message);
   }
+}
+
+// The spend settings as admins see and write them: USD as exact decimal strings.
+export interface EndpointSpendWrite {
+  leaseRequired: boolean;
+  maxLeaseUsd: string;
+  offlineAllowanceUsd: string;
 }
 
 export type Subject = 'group' | 'user';
