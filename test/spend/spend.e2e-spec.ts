@@ -238,6 +238,93 @@ describe('spend leases', () => {
     expect(new Set(racing.map((reply) => reply.body.id)).size).toBe(1);
   });
 
+  it('takes the settlement of the previous lease with the next lease: counted first, idempotent; a refused settle changes nothing', async () => {
+    const org = await spendFixture(api, 'Carry Co');
+    const limit = await org.limit('user', '1');
+    const first = await lease(api.url, org.secret, { amountUsd: '0.8' });
+    expect(first.status).toBe(201);
+
+    // 0.8 more fits only once the 0.1 spent on the first lease is settled and the rest returned.
+    const carrying = {
+      amountUsd: '0.8',
+      idempotencyKey: 'request-2',
+      settle: { leaseId: first.body.id, costUsd: '0.1' },
+    };
+    const second = await lease(api.url, org.secret, carrying);
+    expect(second.status).toBe(201);
+    expect(second.body.settle).toMatchObject({
+      id: first.body.id,
+      costUsd: '0.1',
+      returnedUsd: '0.7',
+      replayed: false,
+    });
+    const retried = await lease(api.url, org.secret, carrying);
+    expect(retried.status).toBe(200);
+    expect(retried.body.id).toBe(second.body.id);
+    expect(retried.body.settle).toMatchObject({ costUsd: '0.1', replayed: true });
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+      spent: '0.1',
+      reserved: '0.8',
+    });
+
+    // A refused lease still records the settlement it carried: that money was spent.
+    const refused = await lease(api.url, org.secret, {
+      amountUsd: '0.5',
+      settle: { leaseId: second.body.id, costUsd: '0.75' },
+    });
+    expect(refused.status).toBe(402);
+    expect(refused.body.code).toBe('spend_limit_exhausted');
+    expect(refused.body.settle).toMatchObject({ costUsd: '0.75', replayed: false });
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+      spent: '0.85',
+      reserved: '0',
+    });
+
+    // Another endpoint's lease is refused as the standalone settle refuses it, and nothing happens.
+    const other = await spendFixture(api, 'Other Co');
+    const foreign = await lease(api.url, other.secret, { amountUsd: '0.1' });
+    const stolen = await lease(api.url, org.secret, {
+      amountUsd: '0.1',
+      idempotencyKey: 'request-4',
+      settle: { leaseId: foreign.body.id, costUsd: '0.01' },
+    });
+    expect(stolen.status).toBe(404);
+    expect(stolen.body.code).toBe('lease_not_found');
+    expect(
+      await api.prisma.spendLease.count({
+        where: { endpointId: org.endpointId, idempotencyKey: 'request-4' },
+      }),
+    ).toBe(0);
+    expect(
+      await api.prisma.spendLease.findUnique({ where: { id: String(foreign.body.id) } }),
+    ).toMatchObject({ settledAt: null });
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+      spent: '0.85',
+      reserved: '0',
+    });
+
+    // Sent at once: one lease for the key, one settlement.
+    const open = await lease(api.url, org.secret, { amountUsd: '0.1' });
+    const racing = await Promise.all(
+      [1, 2, 3].map(() =>
+        lease(api.url, org.secret, {
+          amountUsd: '0.1',
+          idempotencyKey: 'request-5',
+          settle: { leaseId: open.body.id, costUsd: '0.05' },
+        }),
+      ),
+    );
+    expect(racing.map((reply) => reply.status).sort()).toEqual([200, 200, 201]);
+    expect(new Set(racing.map((reply) => reply.body.id)).size).toBe(1);
+    expect(
+      racing.filter((reply) => !(reply.body.settle as { replayed: boolean }).replayed),
+    ).toHaveLength(1);
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+      spent: '0.9',
+      reserved: '0.1',
+    });
+  });
+
   it('returns an expired lease without any job, and still records its late settlement', async () => {
     const org = await spendFixture(api, 'Expiry Co');
     const limit = await org.limit('user', '1');
