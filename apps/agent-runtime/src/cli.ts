@@ -326,12 +326,17 @@ export function buildProgram(): Command {
       });
       const state = new BundleManager(store, enrolment).current();
       let model = modelOf(options);
+      let guard: LeaseSpendGuard | null = null;
       if (!options.script && state.usable && state.bundle.spend.leaseRequired) {
-        const guard = new LeaseSpendGuard(clientOf(enrolment), {
-          file: path.join(store.dir, 'offline-spend.json'),
-          bundleVersion: state.bundle.version,
-          allowanceUsd: state.bundle.spend.offlineAllowanceUsd,
-        });
+        guard = new LeaseSpendGuard(
+          clientOf(enrolment),
+          {
+            file: path.join(store.dir, 'offline-spend.json'),
+            bundleVersion: state.bundle.version,
+            allowanceUsd: state.bundle.spend.offlineAllowanceUsd,
+          },
+          { file: path.join(store.dir, 'held-settlement.json') },
+        );
         model = new MeteredModel(model, guard, String(state.bundle.spend.maxLeaseUsd));
       }
       try {
@@ -354,6 +359,9 @@ export function buildProgram(): Command {
       } catch (error) {
         if (error instanceof SessionRefused) throw new CliExit(error.message, 3);
         throw error;
+      } finally {
+        // The session's last settlement, however it ended.
+        await guard?.flush();
       }
     });
 
