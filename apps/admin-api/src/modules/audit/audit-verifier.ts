@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../platform/database/prisma.service';
-import type { AgentEvent } from '@steward/telemetry';
 import { chainHash, GENESIS_HASH } from './audit-hash';
-import { batchDigest, canonicalEvent } from './batch-digest';
+import { prismaExecutor } from './audit.service';
+import { batchDigest } from './batch-digest';
 
 export type AuditProblem =
   | 'edited' // the record's content no longer matches its hash
@@ -57,17 +57,18 @@ export class AuditVerifier {
       });
       for (const record of records) {
         const data = record.data as { count?: number; days?: string[]; digest?: string };
-        const events = await this.prisma.$queryRaw<{ payload: AgentEvent }[]>`
-          SELECT payload FROM "AgentEvent"
-          WHERE "organizationId" = ${organizationId}::uuid AND day = ANY(${data.days ?? []}::date[])
-            AND "batchId" = ${record.resourceId}::uuid`;
-        const digest = batchDigest(events.map((row) => canonicalEvent(row.payload)));
-        if (events.length !== data.count || digest !== data.digest) {
+        const stored = await batchDigest(
+          prismaExecutor(this.prisma),
+          organizationId,
+          data.days ?? [],
+          record.resourceId!,
+        );
+        if (stored.count !== data.count || stored.digest !== data.digest) {
           return {
             seq: record.seq.toString(),
             id: record.id.toString(),
             problem: 'events-changed',
-            detail: `batch ${record.resourceId}: ${events.length} of ${data.count} events stored, ${digest === data.digest ? 'same' : 'different'} content`,
+            detail: `batch ${record.resourceId}: ${stored.count} of ${data.count} events stored, ${stored.digest === data.digest ? 'same' : 'different'} content`,
           };
         }
       }

@@ -79,6 +79,6 @@ export interface SqlExecutor {
   query<T = unknown>(sql: string, params: unknown[]): Promise<T[]>;
 }
 
-function prismaExecutor(tx: Pick<AuditTx, '$queryRawUnsafe'>): SqlExecutor {
+export function prismaExecutor(tx: Pick<AuditTx, '$queryRawUnsafe'>): SqlExecutor {
   return { query: <T>(sql: string, params: unknown[]) => tx.$queryRawUnsafe<T[]>(sql, ...params) };
 }

@@ -1,23 +1,28 @@
-import { createHash } from 'node:crypto';
-import type { AgentEvent } from '@steward/telemetry';
-import { stableJson } from './audit-hash';
+import type { SqlExecutor } from './audit.service';
 
-// An event with its stable JSON (stableJson), computed once at ingest for both the stored payload
-// and the digest.
-export interface CanonicalEvent {
-  id: string;
-  json: string;
-}
-
-export function canonicalEvent(event: AgentEvent): CanonicalEvent {
-  return { id: event.id, json: stableJson(event) };
+export interface BatchDigest {
+  digest: string;
+  count: number;
 }
 
 // The fingerprint of the events one ingest batch stored: the batch's audit record carries it, so
-// the chained audit log vouches for every agent event without one audit row per event.
-export function batchDigest(events: CanonicalEvent[]): string {
-  const sorted = [...events].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const hash = createHash('sha256');
-  for (const event of sorted) hash.update(event.json).update('\n');
-  return hash.digest('hex');
+// the chained audit log vouches for every agent event without one audit row per event. Postgres
+// computes it, over each event's jsonb text ordered by id: jsonb is a canonical form (it orders
+// keys itself), so ingest and verify hash the same bytes whatever JSON the endpoint sent, and the
+// API process, which bounds ingest speed, does not serialise every event a second time.
+export async function batchDigest(
+  sql: SqlExecutor,
+  organizationId: string,
+  days: string[],
+  batchId: string,
+): Promise<BatchDigest> {
+  const [row] = await sql.query<BatchDigest>(
+    `SELECT encode(sha256(convert_to(coalesce(
+         string_agg(payload::text || E'\\n', '' ORDER BY id), ''), 'UTF8')), 'hex') AS digest,
+       count(*)::int AS count
+     FROM "AgentEvent"
+     WHERE "organizationId" = $1::uuid AND day = ANY($2::date[]) AND "batchId" = $3::uuid`,
+    [organizationId, days, batchId],
+  );
+  return row!;
 }

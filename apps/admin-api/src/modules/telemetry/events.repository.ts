@@ -17,8 +17,7 @@ export interface EventRow {
   userId: string;
   endpointId: string;
   sessionId: string;
-  payload: AgentEvent;
-  // The payload's stable JSON (batch-digest.ts): stored as it is and hashed for the audit record.
+  // The validated event as JSON: the stored payload.
   json: string;
 }
 
@@ -202,17 +201,5 @@ export class EventsRepository implements OnModuleDestroy {
       WHERE "organizationId" = ${organizationId}::uuid
         AND day = ANY(${days}::date[]) AND id = ANY(${ids}::uuid[])
       ORDER BY "occurredAt", id`;
-  }
-
-  async findByBatch(
-    organizationId: string,
-    days: string[],
-    batchId: string,
-  ): Promise<AgentEvent[]> {
-    const rows = await this.prisma.$queryRaw<{ payload: AgentEvent }[]>`
-      SELECT payload FROM "AgentEvent"
-      WHERE "organizationId" = ${organizationId}::uuid
-        AND day = ANY(${days}::date[]) AND "batchId" = ${batchId}::uuid`;
-    return rows.map((row) => row.payload);
   }
 }

@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { JobName } from '../../platform/jobs/job-names';
 import { JobsService } from '../../platform/jobs/jobs.service';
 import { AuditService } from '../audit/audit.service';
-import { stableJson } from '../audit/audit-hash';
 import { batchDigest } from '../audit/batch-digest';
 import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
 import { EventPartitions, MAX_EVENT_AGE_DAYS, utcDay } from './event-partitions';
@@ -82,8 +81,7 @@ export class IngestService {
         userId: event.userId,
         endpointId: event.endpointId,
         sessionId: event.sessionId,
-        payload: event,
-        json: stableJson(event),
+        json: JSON.stringify(event),
       });
     });
     const batchId = randomUUID();
@@ -122,8 +120,9 @@ export class IngestService {
       // One audit record per batch rather than per event: agent events are the bulk of the
       // volume, and a per-event chain append (hashing, one row each) would halve ingest speed.
       // The record names the batch and carries the digest of exactly the events it stored
-      // (batch-digest.ts), so the chain still vouches for each event: re-hashing the batch's
-      // stored events (EventsRepository.findByBatch) shows any event edited, added or deleted.
+      // (batch-digest.ts), so the chain still vouches for each event: verify recomputes the
+      // digest of the batch's stored events and shows any event edited, added or deleted.
+      const { digest } = await batchDigest(sql, organizationId, days, batchId);
       const types: Record<string, number> = {};
       for (const row of storedRows) types[row.type] = (types[row.type] ?? 0) + 1;
       const audit = this.audit.appendStatement(organizationId, [
@@ -138,7 +137,7 @@ export class IngestService {
             types,
             days,
             userId: caller.userId,
-            digest: batchDigest(storedRows),
+            digest,
           },
         },
       ]);
