@@ -526,6 +526,83 @@ describe('admin console in a real browser', () => {
     await api.jobs.drain();
   });
 
+  it('edits the endpoint spend settings: checked as typed, the API’s refusal shown, saved as the API keeps them', async () => {
+    const saved = async () => {
+      const row = await api.prisma.governanceSettings.findUnique({
+        where: { organizationId },
+        select: { leaseRequired: true, maxLeaseUsd: true, offlineAllowanceUsd: true },
+      });
+      return row
+        ? [row.leaseRequired, row.maxLeaseUsd.toFixed(), row.offlineAllowanceUsd.toFixed()]
+        : [true, '1', '0'];
+    };
+    const owner = await signedInContext(await signInAdmin(api, organizationId, 'owner'));
+    const page = await owner.newPage();
+    await open(page, '/spend', 'Spend');
+    const form = page
+      .getByRole('region', { name: 'Endpoint spend settings' })
+      .getByRole('form', { name: 'Endpoint spend settings' });
+    const lease = form.getByRole('textbox', { name: 'Lease per model call (USD)' });
+    const allowance = form.getByRole('textbox', { name: 'Offline allowance (USD)' });
+    expect(await form.getByRole('switch', { name: /Require a lease/ }).isChecked()).toBe(true);
+    expect([await lease.inputValue(), await allowance.inputValue()]).toEqual(['1', '0']);
+
+    for (const [typed, problem] of [
+      ['0', 'More than zero'],
+      ['$1.50', 'Digits with at most 6 decimals'],
+      ['0.1234567', 'Digits with at most 6 decimals'],
+    ]) {
+      await lease.fill(typed);
+      await form.getByText(problem).waitFor();
+    }
+    // An allowance below one lease lets no offline call through; a smaller lease makes it fit.
+    await lease.fill('0.5');
+    await allowance.fill('0.25');
+    const belowLease = form.getByText('0 for no model calls offline, or at least one lease');
+    await belowLease.waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await form.getByRole('button', { name: 'Save spend settings' }).click();
+    expect(await saved()).toEqual([true, '1', '0']);
+    await lease.fill('0.2');
+    await belowLease.waitFor({ state: 'detached' });
+
+    // The console leaves the upper bounds to the API and shows its refusal.
+    await lease.fill('150');
+    await allowance.fill('0');
+    await form.getByRole('button', { name: 'Save spend settings' }).click();
+    await form.getByRole('alert').getByText('at most 100 USD').waitFor();
+    expect(await saved()).toEqual([true, '1', '0']);
+
+    await lease.fill('0.50');
+    await allowance.fill('2');
+    await form.getByRole('button', { name: 'Save spend settings' }).click();
+    // Shown as the API keeps it: 0.50 is 0.5.
+    await page.getByText('Endpoint spend settings saved').waitFor();
+    await page.waitForFunction(
+      (input) => (input as HTMLInputElement | null)?.value === '0.5',
+      await lease.elementHandle(),
+    );
+    expect(await saved()).toEqual([true, '0.5', '2']);
+    expect(await form.getByRole('alert').count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await owner.close();
+
+    // Auditors and billing admins read the settings with nothing to change them.
+    for (const role of ['auditor', 'billing'] as const) {
+      const context = await signedInContext(await signInAdmin(api, organizationId, role));
+      const readOnly = await context.newPage();
+      await open(readOnly, '/spend', 'Spend');
+      const section = readOnly.getByRole('region', { name: 'Endpoint spend settings' });
+      const table = section.getByRole('table', { name: 'Endpoint spend settings' });
+      await table.getByText('0.5 USD', { exact: true }).waitFor();
+      await table.getByText('2 USD per bundle version').waitFor();
+      expect(await section.getByRole('form').count()).toBe(0);
+      expect(await section.getByRole('button').count()).toBe(0);
+      await context.close();
+    }
+    await api.jobs.drain();
+  });
+
   it('passes axe on every screen, in light and dark, and photographs each', async () => {
     const owner = await signInAdmin(api, organizationId, 'owner');
     const context = await signedInContext(owner);

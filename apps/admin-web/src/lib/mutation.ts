@@ -21,7 +21,14 @@ export function useApiMutation<TResult, TVariables>(
       (request as (d: typeof document, v: TVariables) => Promise<TResult>)(document, variables),
     onSuccess: async () => {
       await Promise.all(invalidates.map((queryKey) => queryClient.invalidateQueries({ queryKey })));
-      if (success) notifications.show({ message: success, color: 'green' });
+      if (success) {
+        notifications.show({
+          message: success,
+          color: 'green',
+          // Mantine's close button has no text of its own; screen readers need a name for it.
+          closeButtonProps: { 'aria-label': 'Dismiss' },
+        });
+      }
     },
   });
 }

@@ -8,6 +8,7 @@ export const queryKeys = {
   governanceSettings: ['governance-settings'] as const,
   spendLimits: ['spend-limits'] as const,
   spendBudgets: ['spend-budgets'] as const,
+  endpointSpendSettings: ['endpoint-spend-settings'] as const,
   endpoints: (userId?: string) => ['endpoints', userId ?? 'all'] as const,
   endpointsAll: ['endpoints'] as const,
   bundlePublishes: ['bundle-publishes'] as const,

@@ -5,6 +5,7 @@ import { EmptyState } from '../components/ui/empty-state';
 import { Page } from '../components/ui/page';
 import { Section } from '../components/ui/section';
 import { useViewer } from '../features/auth/hooks/use-viewer';
+import { EndpointSpendForm } from '../features/spend/components/endpoint-spend-form';
 import { SpendLimitForm } from '../features/spend/components/spend-limit-form';
 import type { SpendBudget } from '../features/spend/graphql/spend';
 import {
@@ -131,6 +132,12 @@ export function SpendPage() {
           <SpendLimitForm />
         </Section>
       )}
+      <Section
+        title="Endpoint spend settings"
+        description="What every endpoint does before a model call; signed into its policy bundle."
+      >
+        <EndpointSpendForm editable={editable} />
+      </Section>
     </Page>
   );
 }

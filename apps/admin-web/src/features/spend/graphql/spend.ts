@@ -47,3 +47,26 @@ export const SpendBudgetsQuery = graphql(`
 `);
 
 export type SpendBudget = ResultOf<typeof SpendBudgetsQuery>['spendBudgets'][number];
+
+export const EndpointSpendSettingsQuery = graphql(`
+  query EndpointSpendSettings {
+    endpointSpendSettings {
+      leaseRequired
+      maxLeaseUsd
+      offlineAllowanceUsd
+    }
+  }
+`);
+export const SetEndpointSpendSettingsMutation = graphql(`
+  mutation SetEndpointSpendSettings($input: EndpointSpendSettingsInput!) {
+    setEndpointSpendSettings(input: $input) {
+      leaseRequired
+      maxLeaseUsd
+      offlineAllowanceUsd
+    }
+  }
+`);
+
+export type EndpointSpendSettings = ResultOf<
+  typeof EndpointSpendSettingsQuery
+>['endpointSpendSettings'];
