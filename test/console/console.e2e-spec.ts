@@ -579,7 +579,7 @@ describe('admin console in a real browser', () => {
     // Shown as the API keeps it: 0.50 is 0.5.
     await page.getByText('Endpoint spend settings saved').waitFor();
     await page.waitForFunction(
-      (input) => (input as HTMLInputElement | null)?.value === '0.5',
+      (input) => (input as { value?: string } | null)?.value === '0.5',
       await lease.elementHandle(),
     );
     expect(await saved()).toEqual([true, '0.5', '2']);
