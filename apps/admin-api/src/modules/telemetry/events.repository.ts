@@ -110,14 +110,18 @@ export class EventsRepository implements OnModuleDestroy {
     }
     if (!this.copySupported)
       return this.insertSkippingDuplicates(sql, organizationId, batchId, fresh);
-    await client.query('SAVEPOINT copy_events');
+    // The savepoint goes out just ahead of COPY on the same connection (the client queues it), so
+    // it costs no round trip of its own; it is never released (commit does that).
+    const savepoint = client.query('SAVEPOINT copy_events');
     try {
-      await pipeline(
-        // One chunk: one CopyData message for the batch rather than one per row.
-        Readable.from([fresh.map((row) => copyLine(organizationId, batchId, row)).join('')]),
-        client.query(copyFrom(COPY_EVENTS)),
-      );
-      await client.query('RELEASE SAVEPOINT copy_events');
+      await Promise.all([
+        savepoint,
+        pipeline(
+          // One chunk: one CopyData message for the batch rather than one per row.
+          Readable.from([fresh.map((row) => copyLine(organizationId, batchId, row)).join('')]),
+          client.query(copyFrom(COPY_EVENTS)),
+        ),
+      ]);
       return fresh.map((row) => ({ id: row.id, day: row.day }));
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
@@ -169,12 +173,13 @@ export class EventsRepository implements OnModuleDestroy {
        ON CONFLICT ("organizationId", "day") DO UPDATE SET "markedAt" = now()`;
   }
 
-  async forwardingEnabled(sql: SqlExecutor, organizationId: string): Promise<boolean> {
-    const [row] = await sql.query<{ enabled: boolean }>(
+  // Asked on a connection of its own, so an upload can ask it while its events are being written.
+  async forwardingEnabled(organizationId: string): Promise<boolean> {
+    const { rows } = await this.pool.query<{ enabled: boolean }>(
       'SELECT enabled FROM "TelemetryCollector" WHERE "organizationId" = $1::uuid',
       [organizationId],
     );
-    return !!row?.enabled;
+    return !!rows[0]?.enabled;
   }
 
   async addToOutbox(

@@ -106,13 +106,16 @@ export class IngestService {
     rows: EventRow[],
   ): Promise<{ stored: number; forward: boolean }> {
     const organizationId = caller.organizationId;
+    const forwarding = this.events.forwardingEnabled(organizationId);
+    // Settled here too, so a batch that fails before awaiting it leaves no rejection unhandled.
+    forwarding.catch(() => undefined);
     return this.events.transaction(async (sql, client) => {
       const inserted = await this.events.insert(sql, client, organizationId, batchId, rows);
       if (!inserted.length) return { result: { stored: 0, forward: false }, closing: [] };
       const insertedIds = new Set(inserted.map((row) => row.id));
       const storedRows = rows.filter((row) => insertedIds.has(row.id));
       const days = [...new Set(storedRows.map((row) => row.day))].sort();
-      const forward = await this.events.forwardingEnabled(sql, organizationId);
+      const forward = await forwarding;
       if (forward) {
         const ids = storedRows.map((row) => row.id);
         await this.events.addToOutbox(sql, organizationId, batchId, ids, days);
