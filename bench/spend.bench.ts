@@ -1,14 +1,9 @@
 // npm run bench -- spend
 // Lease+settle pairs per second, side by side with pgbench doing a single-row UPDATE on the same
-// database, alternated in one run (goal >= 0.5x of pgbench). Three figures for the spend side:
-//   - through HTTP as the runtime does it: sessions of SESSION_REQUESTS model requests, each lease
-//     request carrying the settlement of the session's previous lease, and one settle on its own
-//     for the session's last lease (11 HTTP requests per 10 pairs), against the built API in its
-//     own process (endpoint auth, validation, the plain Fastify routes, the batched calls);
-//   - through HTTP with every settle on its own (POST /spend/leases then /settle: 2 requests per
-//     pair, what the runtime did before), in the same rounds, for the comparison;
+// database, alternated A/B in one run (goal >= 0.5x of pgbench). Two figures for the spend side:
+//   - through HTTP: POST /spend/leases then /settle against the built API in its own process
+//     (endpoint auth, validation, the plain Fastify routes, the batched reserve and settle calls);
 //   - through the service: SpendService.lease + settle in this process (the same SQL, no HTTP).
-// Every figure counts lease+settle pairs (a lease and its settlement), never HTTP requests.
 // A CPU profile of the API under the HTTP load: ~43% of its busy time is the writev system call
 // (about half to Postgres, half the HTTP responses), Fastify ~7%, pg ~8%, spend's own code ~7%.
 // Every lease reserves against two hard budgets (the user's and the team's, shared by all users),
@@ -37,8 +32,6 @@ const SECONDS = 10;
 const ROUNDS = 3;
 const WARMUP_SECONDS = 3;
 const PGBENCH_CLIENTS = USERS;
-// Model requests per simulated session (each a lease and, later, its settlement).
-const SESSION_REQUESTS = 10;
 const ACTOR = { type: 'operator' as const, id: 'bench' };
 
 type Nest = Awaited<ReturnType<typeof createHttpApp>>;
@@ -111,14 +104,16 @@ async function fixture(app: Nest): Promise<Endpoint[]> {
   return endpoints;
 }
 
-// Pairs per second; `run` does some pairs (one, or a whole session) and says how many.
-async function timed(run: (worker: number) => Promise<number>, seconds = SECONDS): Promise<number> {
+async function timed(pair: (worker: number) => Promise<void>, seconds = SECONDS): Promise<number> {
   const deadline = Date.now() + seconds * 1000;
   let pairs = 0;
   const started = Date.now();
   await Promise.all(
     Array.from({ length: USERS }, async (_, worker) => {
-      while (Date.now() < deadline) pairs += await run(worker);
+      while (Date.now() < deadline) {
+        await pair(worker);
+        pairs++;
+      }
     }),
   );
   return pairs / ((Date.now() - started) / 1000);
@@ -160,38 +155,13 @@ function call(url: string, secret: string, body: unknown): Promise<Record<string
   });
 }
 
-// A session as the runtime's spend guard runs it: each lease carries the previous settlement; the
-// last lease is settled on its own at the end. Every lease and settlement is checked, so a refused
-// carried settle could not pass for a pair.
-function carriedPairs(api: string, endpoints: Endpoint[], seconds = SECONDS): Promise<number> {
-  return timed(async (worker) => {
-    const { secret } = endpoints[worker]!;
-    let previous: string | null = null;
-    for (let i = 0; i < SESSION_REQUESTS; i++) {
-      const lease = await call(`${api}/api/v1/endpoints/spend/leases`, secret, {
-        amountUsd: '0.01',
-        ...(previous ? { settle: { leaseId: previous, costUsd: '0.005' } } : {}),
-      });
-      if (previous && (lease.settle as { id?: unknown } | undefined)?.id !== previous) {
-        throw new Error(`the lease request did not settle ${previous}`);
-      }
-      previous = String(lease.id);
-    }
-    await call(`${api}/api/v1/endpoints/spend/leases/${previous}/settle`, secret, {
-      costUsd: '0.005',
-    });
-    return SESSION_REQUESTS;
-  }, seconds);
-}
-
-function standalonePairs(api: string, endpoints: Endpoint[], seconds = SECONDS): Promise<number> {
+function httpPairs(api: string, endpoints: Endpoint[], seconds = SECONDS): Promise<number> {
   return timed(async (worker) => {
     const { secret } = endpoints[worker]!;
     const lease = await call(`${api}/api/v1/endpoints/spend/leases`, secret, { amountUsd: '0.01' });
     await call(`${api}/api/v1/endpoints/spend/leases/${String(lease.id)}/settle`, secret, {
       costUsd: '0.005',
     });
-    return 1;
   }, seconds);
 }
 
@@ -201,7 +171,6 @@ function servicePairs(app: Nest, endpoints: Endpoint[], seconds = SECONDS): Prom
     const endpoint = endpoints[worker]!;
     const lease = await spend.lease(endpoint, { amountUsd: '0.01' });
     await spend.settle(endpoint, lease.id, { costUsd: '0.005' });
-    return 1;
   }, seconds);
 }
 
@@ -274,38 +243,27 @@ async function main() {
     const endpoints = await fixture(app);
     console.log(
       `spend: ${USERS} concurrent users, each lease against 2 hard budgets (own + shared team), ` +
-        `${SECONDS} s per side, ${ROUNDS} rounds alternated; sessions of ${SESSION_REQUESTS} ` +
-        `requests; pgbench -c ${PGBENCH_CLIENTS} single-row UPDATE; load average ` +
-        os
-          .loadavg()
-          .map((load) => load.toFixed(1))
-          .join(' '),
+        `${SECONDS} s per side, ${ROUNDS} rounds A/B; pgbench -c ${PGBENCH_CLIENTS} single-row UPDATE`,
     );
     // Warm-up (JIT, credential and limit caches, connection pools), not counted.
-    await carriedPairs(api.url, endpoints, WARMUP_SECONDS);
-    await standalonePairs(api.url, endpoints, WARMUP_SECONDS);
+    await httpPairs(api.url, endpoints, WARMUP_SECONDS);
     await servicePairs(app, endpoints, WARMUP_SECONDS);
-    const carried: number[] = [];
-    const standalone: number[] = [];
+    const http: number[] = [];
     const service: number[] = [];
     const pg: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      carried.push(await carriedPairs(api.url, endpoints));
+      http.push(await httpPairs(api.url, endpoints));
       pg.push(pgbench(database.name, script));
-      standalone.push(await standalonePairs(api.url, endpoints));
       service.push(await servicePairs(app, endpoints));
       console.log(
-        `  round ${round}: HTTP settle carried ${carried.at(-1)!.toFixed(0)} pairs/s, ` +
-          `HTTP settle alone ${standalone.at(-1)!.toFixed(0)} pairs/s, ` +
-          `service ${service.at(-1)!.toFixed(0)} pairs/s, pgbench ${pg.at(-1)!.toFixed(0)} tps`,
+        `  round ${round}: HTTP ${http.at(-1)!.toFixed(0)} pairs/s, service ${service.at(-1)!.toFixed(0)} pairs/s, pgbench ${pg.at(-1)!.toFixed(0)} tps`,
       );
     }
     // Each round's pgbench ran right between its HTTP and service runs: the ratio of a round is
     // measured under the same load (this VM shares its cores); the median round is reported.
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
     for (const [path, values] of [
-      ['HTTP, each settle carried by the next lease (the runtime)', carried],
-      ['HTTP, each settle on its own', standalone],
+      ['HTTP', http],
       ['the service', service],
     ] as const) {
       const ratios = values.map((value, round) => value / pg[round]!);
