@@ -1,14 +1,9 @@
 import { ChildProcess, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpendClock } from '../../apps/admin-api/src/modules/spend/spend-clock';
 import { SpendService } from '../../apps/admin-api/src/modules/spend/spend.service';
-import { ControlPlaneClient } from '../../apps/agent-runtime/src/control-plane/control-plane-client';
-import { LeaseSpendGuard } from '../../apps/agent-runtime/src/control-plane/spend-guard';
 import { graphql, signInAdmin } from '../support/admin-session';
 import { startTestApi, TestApi } from '../support/api';
 import { freePort, lease, settle, spawnApi, spendFixture, stopped } from './spend-support';
@@ -328,40 +323,6 @@ describe('spend leases', () => {
       spent: '0.9',
       reserved: '0.1',
     });
-  });
-
-  it('counts what the spend guard of the runtime sends with its leases, and what a crashed run held', async () => {
-    const org = await spendFixture(api, 'Runtime Co');
-    const limit = await org.limit('user', '1');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-guard-'));
-    const guardOf = () =>
-      new LeaseSpendGuard(
-        new ControlPlaneClient(api.url, org.secret),
-        { file: path.join(dir, 'offline-spend.json'), bundleVersion: 1, allowanceUsd: 0 },
-        { file: path.join(dir, 'held-settlement.json'), idleFlushMs: 600_000 },
-      );
-    try {
-      const guard = guardOf();
-      // Two leases of 0.6 fit 1 USD only when the first one's cost is settled before the second.
-      for (const cost of ['0.1', '0.1', '0.1']) {
-        const granted = await guard.reserve('0.6');
-        expect(granted.id).not.toBeNull();
-        await guard.settle(granted, cost);
-      }
-      expect((await counters(org.organizationId)).get(limit)).toMatchObject({
-        spent: '0.2',
-        reserved: '0.6',
-      });
-      // The run stops without flushing; the next run's guard sends what it held.
-      await guardOf().flush();
-      expect((await counters(org.organizationId)).get(limit)).toMatchObject({
-        spent: '0.3',
-        reserved: '0',
-      });
-      expect(fs.existsSync(path.join(dir, 'held-settlement.json'))).toBe(false);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
   });
 
   it('returns an expired lease without any job, and still records its late settlement', async () => {

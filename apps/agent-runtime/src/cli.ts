@@ -326,17 +326,12 @@ export function buildProgram(): Command {
       });
       const state = new BundleManager(store, enrolment).current();
       let model = modelOf(options);
-      let guard: LeaseSpendGuard | null = null;
       if (!options.script && state.usable && state.bundle.spend.leaseRequired) {
-        guard = new LeaseSpendGuard(
-          clientOf(enrolment),
-          {
-            file: path.join(store.dir, 'offline-spend.json'),
-            bundleVersion: state.bundle.version,
-            allowanceUsd: state.bundle.spend.offlineAllowanceUsd,
-          },
-          { file: path.join(store.dir, 'held-settlement.json') },
-        );
+        const guard = new LeaseSpendGuard(clientOf(enrolment), {
+          file: path.join(store.dir, 'offline-spend.json'),
+          bundleVersion: state.bundle.version,
+          allowanceUsd: state.bundle.spend.offlineAllowanceUsd,
+        });
         model = new MeteredModel(model, guard, String(state.bundle.spend.maxLeaseUsd));
       }
       try {
@@ -359,9 +354,6 @@ export function buildProgram(): Command {
       } catch (error) {
         if (error instanceof SessionRefused) throw new CliExit(error.message, 3);
         throw error;
-      } finally {
-        // The session's last settlement, however it ended.
-        await guard?.flush();
       }
     });
 

@@ -101,16 +101,14 @@ export class ControlPlaneClient {
     });
   }
 
-  // `settle`: the settlement of this endpoint's previous lease, made first in the same request.
   async createLease(
     amountUsd: string,
     idempotencyKey: string,
-    settle?: { leaseId: string; costUsd: string },
   ): Promise<{ id: string; amountUsd: string }> {
     const response = await send(this.fetchImpl, `${base(this.server)}/spend/leases`, {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json' }),
-      body: JSON.stringify({ amountUsd, idempotencyKey, ...(settle ? { settle } : {}) }),
+      body: JSON.stringify({ amountUsd, idempotencyKey }),
     });
     return (await response.json()) as { id: string; amountUsd: string };
   }
