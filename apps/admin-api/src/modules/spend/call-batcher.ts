@@ -4,9 +4,9 @@
 // turn go together too; batching adds no latency when there is nothing to share a call with.
 export interface CallBatcherOptions<Input> {
   maxBatch: number;
-  // Two requests this returns a common key for never share a call (the second waits for the next
+  // Two requests this returns the same key for never share a call (the second waits for the next
   // one), e.g. two leases with one idempotency key.
-  exclusiveKeys?: (input: Input) => string[];
+  exclusiveKey?: (input: Input) => string | null;
   // Whether a failed call is worth running again as it was (deadlock, serialization failure).
   retryable: (error: unknown) => boolean;
   maxAttempts: number;
@@ -63,17 +63,17 @@ export class CallBatcher<Input, Output> {
   }
 
   private take(): Pending<Input, Output>[] {
-    const { exclusiveKeys, maxBatch } = this.options;
+    const { exclusiveKey, maxBatch } = this.options;
     const batch: Pending<Input, Output>[] = [];
-    const taken = new Set<string>();
+    const keys = new Set<string>();
     let i = 0;
     while (i < this.queue.length && batch.length < maxBatch) {
-      const keys = exclusiveKeys?.(this.queue[i]!.input) ?? [];
-      if (keys.some((key) => taken.has(key))) {
+      const key = exclusiveKey?.(this.queue[i]!.input) ?? null;
+      if (key !== null && keys.has(key)) {
         i++;
         continue;
       }
-      for (const key of keys) taken.add(key);
+      if (key !== null) keys.add(key);
       batch.push(...this.queue.splice(i, 1));
     }
     return batch;

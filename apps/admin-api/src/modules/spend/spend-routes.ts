@@ -94,7 +94,6 @@ function spendProblem(reply: FastifyReply, error: SpendError): FastifyReply {
     detail: error.message,
     code,
     ...(error.code === 'limit_exhausted' ? { limit: error.details } : {}),
-    ...(error.settle ? { settle: error.settle } : {}),
   });
 }
 

@@ -11,8 +11,6 @@ export class SpendError extends Error {
     message: string,
     // For limit_exhausted: the budget that refused (the protocol's `limit`).
     readonly details?: Record<string, unknown>,
-    // For limit_exhausted: the settlement the lease request carried, made before the refusal.
-    readonly settle?: unknown,
   ) {
     super(message);
   }

@@ -89,16 +89,7 @@ export function isRetryable(error: unknown): boolean {
   return /deadlock detected|could not serialize|duplicate key/.test(text);
 }
 
-// A lease whose request carried a settle that was refused is not reserved (see settleAndReserve).
-export type CarriedReserveOutcome = ReserveOutcome | { status: 'skipped' };
-
-type SpendCall =
-  | { kind: 'reserve'; input: ReserveInput }
-  | { kind: 'settle'; input: SettleInput }
-  | { kind: 'settle+reserve'; settle: SettleInput; reserve: ReserveInput };
-
-type SpendCallOutcome =
-  ReserveOutcome | SettleOutcome | { settle: SettleOutcome; reserve: CarriedReserveOutcome };
+type SpendCall = { kind: 'reserve'; input: ReserveInput } | { kind: 'settle'; input: SettleInput };
 
 // The argument types of steward_spend_settle_batch and steward_spend_reserve_batch, in order.
 const SETTLE_TYPES = ['uuid', 'uuid', 'uuid', 'numeric', 'int', 'int', 'timestamp'];
@@ -160,20 +151,16 @@ function reserveArguments(inputs: ReserveInput[]): unknown[] {
 export class SpendRepository implements OnModuleDestroy {
   private readonly pool: pg.Pool;
   // Reserves and settles share calls: one round trip and one commit for both kinds.
-  private readonly calls = new CallBatcher<SpendCall, SpendCallOutcome>(
+  private readonly calls = new CallBatcher<SpendCall, ReserveOutcome | SettleOutcome>(
     (batch) => this.callBatch(batch),
     {
       maxBatch: MAX_BATCH,
-      exclusiveKeys: (call) => {
-        const settleKey = (input: SettleInput) => `settle:${input.leaseId}`;
-        const reserveKey = (input: ReserveInput) =>
-          input.idempotencyKey === null
-            ? []
-            : [`reserve:${input.endpointId}:${input.idempotencyKey}`];
-        if (call.kind === 'settle') return [settleKey(call.input)];
-        if (call.kind === 'reserve') return reserveKey(call.input);
-        return [settleKey(call.settle), ...reserveKey(call.reserve)];
-      },
+      exclusiveKey: (call) =>
+        call.kind === 'settle'
+          ? `settle:${call.input.leaseId}`
+          : call.input.idempotencyKey === null
+            ? null
+            : `reserve:${call.input.endpointId}:${call.input.idempotencyKey}`,
       retryable: isRetryable,
       maxAttempts: MAX_ATTEMPTS,
     },
@@ -207,73 +194,47 @@ export class SpendRepository implements OnModuleDestroy {
     return this.calls.submit({ kind: 'settle', input }) as Promise<SettleOutcome>;
   }
 
-  // Settles the lease of the same endpoint named by `settle`, then reserves, in one call: the
-  // reserve is skipped when the settle found no such lease, so that request changes nothing.
-  settleAndReserve(
-    settle: SettleInput,
-    reserve: ReserveInput,
-  ): Promise<{ settle: SettleOutcome; reserve: CarriedReserveOutcome }> {
-    return this.calls.submit({ kind: 'settle+reserve', settle, reserve }) as Promise<{
-      settle: SettleOutcome;
-      reserve: CarriedReserveOutcome;
-    }>;
-  }
-
   // One statement, so one transaction: the settles, then the reserves (each kind's function in
-  // the migrations 20261124054500_spend_batched_calls and 20261124080000_spend_lease_carries_settle);
-  // the reserves see the settles' outcomes. Only the kinds present are called.
-  private async callBatch(batch: SpendCall[]): Promise<SpendCallOutcome[]> {
-    const settles: SettleInput[] = [];
-    const reserves: ReserveInput[] = [];
-    // Per reserve, the 1-based position of the settle its request carried, or null.
-    const settlePositions: (number | null)[] = [];
-    for (const call of batch) {
-      if (call.kind === 'settle') settles.push(call.input);
-      if (call.kind === 'reserve') {
-        reserves.push(call.input);
-        settlePositions.push(null);
-      }
-      if (call.kind === 'settle+reserve') {
-        settles.push(call.settle);
-        reserves.push(call.reserve);
-        settlePositions.push(settles.length);
-      }
-    }
+  // the migration 20261124054500_spend_batched_calls). Only the kinds present are called.
+  private async callBatch(batch: SpendCall[]): Promise<(ReserveOutcome | SettleOutcome)[]> {
+    const settles = batch.flatMap((call) => (call.kind === 'settle' ? [call.input] : []));
+    const reserves = batch.flatMap((call) => (call.kind === 'reserve' ? [call.input] : []));
     const values: unknown[] = [];
     // $n::type[] for each argument of a function, numbered after the ones already taken.
-    const parameters = (types: string[]) =>
-      types.map((type, i) => `$${values.length + i + 1}::${type}[]`).join(', ');
-    let settled = 'NULL::jsonb';
+    const parameters = (taken: number, types: string[]) =>
+      types.map((type, i) => `$${taken + i + 1}::${type}[]`).join(', ');
+    const columns: string[] = [];
     if (settles.length > 0) {
-      settled = `steward_spend_settle_batch(${parameters(SETTLE_TYPES)})`;
+      columns.push(
+        `steward_spend_settle_batch(${parameters(values.length, SETTLE_TYPES)}) AS settled`,
+      );
       values.push(...settleArguments(settles));
+    } else {
+      columns.push('NULL::jsonb AS settled');
     }
-    let reserved = 'NULL::jsonb';
     if (reserves.length > 0) {
-      reserved =
-        `steward_spend_reserve_batch(${parameters(RESERVE_TYPES)}, s.settled, ` +
-        `$${values.length + RESERVE_TYPES.length + 1}::int[])`;
-      values.push(...reserveArguments(reserves), settlePositions);
+      columns.push(
+        `steward_spend_reserve_batch(${parameters(values.length, RESERVE_TYPES)}) AS reserved`,
+      );
+      values.push(...reserveArguments(reserves));
+    } else {
+      columns.push('NULL::jsonb AS reserved');
     }
-    // The settles are a subquery of the reserves' FROM: they run first, and the reserves get
-    // their outcomes.
     const { rows } = await this.pool.query<{
       settled: SettleOutcome[] | null;
-      reserved: CarriedReserveOutcome[] | null;
+      reserved: ReserveOutcome[] | null;
     }>({
       name: `spend_batch_${settles.length > 0 ? 's' : ''}${reserves.length > 0 ? 'r' : ''}`,
-      text: `SELECT s.settled, ${reserved} AS reserved FROM (SELECT ${settled} AS settled) s`,
+      text: `SELECT ${columns.join(', ')}`,
       values,
     });
-    const settledOutcomes = rows[0]!.settled ?? [];
-    const reservedOutcomes = rows[0]!.reserved ?? [];
+    const settled = rows[0]!.settled ?? [];
+    const reserved = rows[0]!.reserved ?? [];
     let nextSettle = 0;
     let nextReserve = 0;
-    return batch.map((call): SpendCallOutcome => {
-      if (call.kind === 'settle') return settledOutcomes[nextSettle++]!;
-      if (call.kind === 'reserve') return reservedOutcomes[nextReserve++] as ReserveOutcome;
-      return { settle: settledOutcomes[nextSettle++]!, reserve: reservedOutcomes[nextReserve++]! };
-    });
+    return batch.map((call) =>
+      call.kind === 'settle' ? settled[nextSettle++]! : reserved[nextReserve++]!,
+    );
   }
 
   // Folds settled leases into the counters and releases expired ones (see the migration

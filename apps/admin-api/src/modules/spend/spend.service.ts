@@ -15,13 +15,7 @@ import { SpendAlertsService } from './spend-alerts.service';
 import { SpendClock } from './spend-clock';
 import { SpendError } from './spend.errors';
 import { fromTimestamp, isRetryable, SpendRepository } from './spend.repository';
-import type {
-  CounterSnapshot,
-  ReserveInput,
-  ReserveOutcome,
-  SettleInput,
-  SettleOutcome,
-} from './spend.repository';
+import type { CounterSnapshot, ReserveInput, ReserveOutcome } from './spend.repository';
 
 export const LEASE_TTL_MS = 15 * 60_000;
 // Which limits apply to a user is cached this long per replica (and dropped at once on a
@@ -55,8 +49,6 @@ export interface LeaseGrant {
   budgets: BudgetStatus[];
   // True when the idempotency key named an existing lease.
   existing: boolean;
-  // The settlement the request carried.
-  settle?: Settlement;
 }
 
 export interface Settlement {
@@ -69,16 +61,14 @@ export interface Settlement {
   replayed: boolean;
 }
 
-export type SettleRequest =
-  { costUsd: string } | { inputTokens: number; outputTokens: number; model?: string };
-
 export interface LeaseRequest {
   amountUsd: string;
   model?: string;
   idempotencyKey?: string;
-  // The settlement of this endpoint's previous lease, made before the reserve in the same call.
-  settle?: SettleRequest & { leaseId: string };
 }
+
+export type SettleRequest =
+  { costUsd: string } | { inputTokens: number; outputTokens: number; model?: string };
 
 interface EndpointSubject {
   organizationId: string;
@@ -176,21 +166,7 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
       idempotencyKey: request.idempotencyKey ?? null,
     };
 
-    let settlement: Settlement | undefined;
-    let outcome: ReserveOutcome;
-    if (request.settle) {
-      const { leaseId, ...settleRequest } = request.settle;
-      const settleInput = await this.settleInput(subject, leaseId, settleRequest);
-      const carried = await this.repository.settleAndReserve(settleInput, {
-        ...input,
-        leaseId: randomUUID(),
-      });
-      // A refused settle skipped the reserve: the request changed nothing.
-      settlement = await this.settled(subject, leaseId, carried.settle);
-      outcome = carried.reserve as ReserveOutcome;
-    } else {
-      outcome = await this.reserve(input);
-    }
+    let outcome = await this.reserve(input);
     if (outcome.status === 'refused') {
       // Settled leases are folded and expired ones released here, when they would make a
       // difference: no job has to have run for a refusal to be right. The reserve is tried again
@@ -212,16 +188,23 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
           `(${budget.limitUsd} USD, ${budget.periodKey}) has ${budget.remainingUsd} USD left, ` +
           `less than the ${usd(amount)} USD asked; it resets at ${budget.resetsAt}`,
         { ...budget },
-        settlement,
       );
+    }
+    if (outcome.status === 'existing') {
+      return {
+        id: outcome.leaseId,
+        amountUsd: usd(outcome.amountUsd),
+        expiresAt: fromTimestamp(outcome.expiresAt).toISOString(),
+        budgets: [],
+        existing: true,
+      };
     }
     return {
       id: outcome.leaseId,
       amountUsd: usd(outcome.amountUsd),
       expiresAt: fromTimestamp(outcome.expiresAt).toISOString(),
-      budgets: outcome.status === 'existing' ? [] : outcome.budgets.map(status),
-      existing: outcome.status === 'existing',
-      ...(settlement ? { settle: settlement } : {}),
+      budgets: outcome.budgets.map(status),
+      existing: false,
     };
   }
 
@@ -273,21 +256,12 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     leaseId: string,
     request: SettleRequest,
   ): Promise<Settlement> {
-    const input = await this.settleInput(subject, leaseId, request);
-    return this.settled(subject, leaseId, await this.repository.settle(input));
-  }
-
-  private async settleInput(
-    subject: EndpointSubject,
-    leaseId: string,
-    request: SettleRequest,
-  ): Promise<SettleInput> {
     const cost =
       'costUsd' in request
         ? new Decimal(request.costUsd)
         : await this.priceTokens(subject, leaseId, request);
     const tokens = 'costUsd' in request ? null : request;
-    return {
+    const outcome = await this.repository.settle({
       organizationId: subject.organizationId,
       endpointId: subject.endpointId,
       leaseId,
@@ -295,15 +269,7 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
       inputTokens: tokens?.inputTokens ?? null,
       outputTokens: tokens?.outputTokens ?? null,
       now: this.clock.now(),
-    };
-  }
-
-  // The answer to a settle (standalone or carried by a lease request); schedules its fold.
-  private async settled(
-    subject: EndpointSubject,
-    leaseId: string,
-    outcome: SettleOutcome,
-  ): Promise<Settlement> {
+    });
     if (outcome.status === 'not_found') {
       throw new SpendError('lease_not_found', `no lease ${leaseId} of this endpoint`);
     }
