@@ -6,11 +6,8 @@
 // 2. Analytics API over 30 days of rollups standing for 10 million events (seeded with SQL
 //    generate_series): p50 and p95 of the organization summary and of per-user and per-group pages
 //    (goal p50 <= 100 ms).
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
@@ -23,7 +20,7 @@ import { EventPartitions } from '../apps/admin-api/src/modules/telemetry/event-p
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
 import { dropTestDatabase } from '../test/support/test-database';
-import { benchEnvironment } from './support';
+import { benchEnvironment, spawnBenchApi } from './support';
 
 const BATCHES = 120;
 const EVENTS_PER_BATCH = 500;
@@ -282,62 +279,18 @@ async function analyticsQueries(app: Nest, api: string, databaseUrl: string) {
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-// The measured API runs as its own process (the built main.js), as in production, so the load
-// generator here does not steal its event loop.
-async function spawnApi(
-  databaseUrl: string,
-  prefix: string,
-): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
-      'dist/apps/admin-api/src/main.js',
-    ],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: 'redis://127.0.0.1:6379',
-        STEWARD_QUEUE_PREFIX: prefix,
-        STEWARD_SECRET_KEY: 'bench-secret-key-0123456789abcdefghijklmnopqrstuv',
-        STEWARD_PROCESS_ROLE: 'api',
-        LOG_LEVEL: 'error',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('is running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`API exited (${code})`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
-
 async function main() {
   // The bench measures ingest alone: rollups and other jobs would run in a worker elsewhere.
   const { database, config, app } = await benchEnvironment('steward_bench_ingest', {
     STEWARD_PROCESS_ROLE: 'api',
   });
   // In this process: fixtures and the COPY side. The API under test: its own process.
-  const { url: api, child } = await spawnApi(database.url, config.STEWARD_QUEUE_PREFIX);
+  const server = await spawnBenchApi(
+    database,
+    config,
+    process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [],
+  );
+  const { url: api, child } = server;
   try {
     await app.get(EventPartitions).createAhead();
     const events = (BATCHES - 1) * EVENTS_PER_BATCH;
@@ -374,8 +327,7 @@ async function main() {
       );
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await server.stop();
     await app.close();
     await dropTestDatabase(database.name);
   }

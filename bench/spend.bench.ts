@@ -10,10 +10,9 @@
 // so the team's counter row is as contended as pgbench's single row; concurrent reserves (and
 // settles) of one process share one call and one commit (CallBatcher), which is how a pair can
 // cost less than two of pgbench's commits.
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http, { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { CredentialsService } from '../apps/admin-api/src/modules/credentials/credentials.service';
@@ -23,7 +22,7 @@ import { SpendService } from '../apps/admin-api/src/modules/spend/spend.service'
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
 import { dropTestDatabase } from '../test/support/test-database';
-import { benchEnvironment } from './support';
+import { benchEnvironment, spawnBenchApi } from './support';
 import { reportResult } from './result';
 
 // As many concurrent users as pgbench has clients: the same concurrency on both sides.
@@ -188,52 +187,11 @@ function pgbench(databaseName: string, script: string): number {
   return Number(match[1]);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function spawnApi(
-  databaseUrl: string,
-  queuePrefix: string,
-): Promise<ChildProcess & { url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['dist/apps/admin-api/src/main.js'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      STEWARD_QUEUE_PREFIX: queuePrefix,
-      STEWARD_SECRET_KEY: 'bench-secret-key-0123456789abcdefghijklmnopqrstuv',
-      STEWARD_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'steward-bench-')),
-      STEWARD_PROCESS_ROLE: 'api',
-      LOG_LEVEL: 'error',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('is running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`API exited (${code})`)));
-  });
-  return Object.assign(child, { url: `http://127.0.0.1:${port}` });
-}
-
 async function main() {
   const { database, config, app } = await benchEnvironment('steward_bench_spend', {
     STEWARD_PROCESS_ROLE: 'api',
   });
-  const api = await spawnApi(database.url, config.STEWARD_QUEUE_PREFIX);
+  const api = await spawnBenchApi(database, config);
   const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spend-pgbench-')), 'update.sql');
   fs.writeFileSync(script, 'UPDATE spend_bench_row SET n = n + 1 WHERE id = 1;\n');
   try {
@@ -286,8 +244,7 @@ async function main() {
       });
     }
   } finally {
-    api.kill('SIGTERM');
-    await new Promise((resolve) => api.once('exit', resolve));
+    await api.stop();
     await app.close();
     await dropTestDatabase(database.name);
   }

@@ -4,6 +4,8 @@ import { AppModule } from '../apps/admin-api/src/app.module';
 import { Config, loadConfig } from '../apps/admin-api/src/config/config';
 import { applyMigrations } from '../apps/admin-api/src/platform/database/migrations';
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
+import { startServerProcess } from '../test/support/processes';
+import type { ServerProcess } from '../test/support/processes';
 import { createTestDatabase } from '../test/support/test-database';
 
 export interface BenchEnvironment {
@@ -39,4 +41,27 @@ export async function benchEnvironment(
 export async function listenOnLoopback(app: NestFastifyApplication): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+}
+
+// The built API in a process of its own, as in production, on the bench's database and queue
+// prefix, so the load generator in this process does not steal its event loop.
+export function spawnBenchApi(
+  database: { url: string },
+  config: Config,
+  nodeArgs: string[] = [],
+): Promise<ServerProcess> {
+  return startServerProcess(
+    {
+      DATABASE_URL: database.url,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      STEWARD_QUEUE_PREFIX: config.STEWARD_QUEUE_PREFIX,
+      STEWARD_SECRET_KEY: config.STEWARD_SECRET_KEY,
+      STEWARD_PROCESS_ROLE: 'api',
+      LOG_LEVEL: 'error',
+      PORT: '0',
+    },
+    undefined,
+    undefined,
+    nodeArgs,
+  );
 }

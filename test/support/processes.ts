@@ -3,7 +3,10 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-export const ROOT = path.join(__dirname, '..', '..');
+// The repository, whether this runs as source (test/support) or compiled for the benchmarks
+// (dist/test/support).
+const HERE = path.join(__dirname, '..', '..');
+export const ROOT = path.basename(HERE) === 'dist' ? path.dirname(HERE) : HERE;
 const execFileAsync = promisify(execFile);
 
 // The built code, as a user runs it: `npm install` builds it; tests build what changed.
@@ -45,8 +48,9 @@ export async function startServerProcess(
   env: Record<string, string | undefined>,
   entry = 'dist/apps/admin-api/src/main.js',
   ready = /Steward is running|worker is running/,
+  nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, entry)], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
