@@ -1,11 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CredentialsService } from '../../apps/admin-api/src/modules/credentials/credentials.service';
 import { RollupsRepository } from '../../apps/admin-api/src/modules/analytics/rollups.repository';
 import { ForwardingService } from '../../apps/admin-api/src/modules/telemetry/forwarding.service';
 import { AuditVerifier } from '../../apps/admin-api/src/modules/audit/audit-verifier';
-import { prismaExecutor } from '../../apps/admin-api/src/modules/audit/audit.service';
-import { batchDigest } from '../../apps/admin-api/src/modules/audit/batch-digest';
+import { AuditService, prismaExecutor } from '../../apps/admin-api/src/modules/audit/audit.service';
+import { storedBatchDigest } from '../../apps/admin-api/src/modules/audit/batch-digest';
 import { graphql, signInAdmin } from '../support/admin-session';
 import { startTestApi, TestApi } from '../support/api';
 import { sessionEvents, telemetryFixture, upload } from './events';
@@ -56,13 +57,19 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
       where: { organizationId: org.organizationId, action: 'agent.events.ingested' },
     });
     expect(records).toHaveLength(1);
-    const data = records[0]!.data as { count: number; digest: string; days: string[] };
+    const data = records[0]!.data as {
+      count: number;
+      digest: string;
+      digestFormat: string;
+      days: string[];
+    };
     expect(data.count).toBe(5);
-    const stored = await batchDigest(
+    const stored = await storedBatchDigest(
       prismaExecutor(api.prisma),
       org.organizationId,
       data.days,
       records[0]!.resourceId!,
+      data.digestFormat,
     );
     expect(stored).toEqual({ digest: data.digest, count: 5 });
     const verifier = api.get(AuditVerifier);
@@ -119,6 +126,64 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
     expect(await api.get(AuditVerifier).verify(org.organizationId, { events: true })).toMatchObject(
       { ok: true },
     );
+  });
+
+  it('vouches for every stored event: a repeated id, awkward numbers, unstorable text refused', async () => {
+    const org = await telemetryFixture(api, 'Vouched Co');
+    const kim = await org.enrol('kim');
+    const [started, , , toolCall, ...rest] = sessionEvents(
+      kim.subject(),
+      new Date(Date.now() - 300_000),
+    );
+    const batch = [
+      started!,
+      { ...toolCall!, durationMs: 1e21 },
+      // The same id again with other content: the first one is stored, once.
+      { ...toolCall!, durationMs: 0.1 },
+      { ...rest[0]!, path: 'bad\u0000name' },
+      ...rest.slice(1),
+    ];
+    const response = await upload(api, kim.secret, batch);
+    expect(response.body).toMatchObject({ accepted: batch.length - 1, stored: batch.length - 2 });
+    expect(response.body.rejected).toEqual([
+      { index: 3, errors: [expect.objectContaining({ path: 'path' })] },
+    ]);
+    const [record] = await api.prisma.auditEvent.findMany({
+      where: { organizationId: org.organizationId, action: 'agent.events.ingested' },
+    });
+    expect(record!.data).toMatchObject({ count: batch.length - 2 });
+    const verifier = api.get(AuditVerifier);
+    expect(await verifier.verify(org.organizationId, { events: true })).toMatchObject({ ok: true });
+
+    // A record of the first digest format (no digestFormat: Postgres's jsonb text) still verifies,
+    // and still catches an edit.
+    const legacyBatch = randomUUID();
+    await api.prisma.$executeRaw`
+      INSERT INTO "AgentEvent" ("organizationId", day, id, "occurredAt", type, "userId",
+        "endpointId", "sessionId", "batchId", payload)
+      SELECT "organizationId", day, gen_random_uuid(), "occurredAt", type, "userId",
+        "endpointId", "sessionId", ${legacyBatch}::uuid, payload
+      FROM "AgentEvent" WHERE "organizationId" = ${org.organizationId}::uuid LIMIT 2`;
+    const [legacy] = await api.prisma.$queryRaw<{ digest: string; days: string[] }[]>`
+      SELECT encode(sha256(convert_to(string_agg(payload::text || E'\n', '' ORDER BY id),
+        'UTF8')), 'hex') AS digest, array_agg(DISTINCT day::text) AS days
+      FROM "AgentEvent" WHERE "batchId" = ${legacyBatch}::uuid`;
+    await api.get(AuditService).record(org.organizationId, {
+      actorType: 'endpoint',
+      actorId: kim.endpointId,
+      action: 'agent.events.ingested',
+      resourceType: 'event-batch',
+      resourceId: legacyBatch,
+      data: { count: 2, types: {}, days: legacy!.days, userId: kim.userId, digest: legacy!.digest },
+    });
+    expect(await verifier.verify(org.organizationId, { events: true })).toMatchObject({ ok: true });
+    await api.prisma.$executeRaw`
+      DELETE FROM "AgentEvent" WHERE "batchId" = ${legacyBatch}::uuid
+        AND id = (SELECT id FROM "AgentEvent" WHERE "batchId" = ${legacyBatch}::uuid LIMIT 1)`;
+    expect(await verifier.verify(org.organizationId, { events: true })).toMatchObject({
+      ok: false,
+      firstBad: { problem: 'events-changed' },
+    });
   });
 
   it('refuses uploads without an endpoint credential and bodies that are not batches', async () => {

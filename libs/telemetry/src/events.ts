@@ -129,17 +129,43 @@ export const PolicyViolationEvent = z.object({
   detail: text.optional(),
 });
 
-export const AgentEvent = z.discriminatedUnion('type', [
-  SessionStartedEvent,
-  SessionEndedEvent,
-  PlanApprovedEvent,
-  ToolCalledEvent,
-  FileReadEvent,
-  FileModifiedEvent,
-  SkillUsedEvent,
-  ModelRequestedEvent,
-  PolicyViolationEvent,
-]);
+// NUL, or half of a UTF-16 surrogate pair: text Postgres cannot store (text and jsonb refuse both).
+const UNSTORABLE_TEXT =
+  /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+// Every string of an event, wherever it sits, must be storable: one that is not would fail the
+// whole batch's write, and the endpoint would retry it for ever.
+function refuseUnstorableText(value: unknown, path: (string | number)[], ctx: z.RefinementCtx) {
+  if (typeof value === 'string') {
+    if (UNSTORABLE_TEXT.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: 'text with a NUL character or an unpaired UTF-16 surrogate cannot be stored',
+      });
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => refuseUnstorableText(item, [...path, i], ctx));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      refuseUnstorableText(item, [...path, key], ctx);
+    }
+  }
+}
+
+export const AgentEvent = z
+  .discriminatedUnion('type', [
+    SessionStartedEvent,
+    SessionEndedEvent,
+    PlanApprovedEvent,
+    ToolCalledEvent,
+    FileReadEvent,
+    FileModifiedEvent,
+    SkillUsedEvent,
+    ModelRequestedEvent,
+    PolicyViolationEvent,
+  ])
+  .superRefine((event, ctx) => refuseUnstorableText(event, [], ctx));
 export type AgentEvent = z.infer<typeof AgentEvent>;
 export type AgentEventOf<T extends EventType> = Extract<AgentEvent, { type: T }>;
 

@@ -77,6 +77,21 @@ describe('agent events', () => {
     expect(AgentEvent.safeParse({ ...good, id: crypto.randomUUID() }).success).toBe(false);
   });
 
+  it('refuses text Postgres cannot store (NUL, an unpaired surrogate) wherever it sits', () => {
+    const tool = createEvent(subject, bodies[3]!);
+    const session = createEvent(subject, bodies[0]!);
+    const issues = (event: unknown) =>
+      AgentEvent.safeParse(event).error?.issues.map((issue) => issue.path.join('.'));
+    expect(issues({ ...tool, parameters: 'rm -rf /\u0000' })).toEqual(['parameters']);
+    expect(issues({ ...tool, rule: 'half a pair \ud83d' })).toEqual(['rule']);
+    expect(issues({ ...tool, rule: '\ude42 the other half' })).toEqual(['rule']);
+    expect(
+      issues({ ...session, folders: [{ path: '/work/\u0000secret', access: 'read' }] }),
+    ).toEqual(['folders.0.path']);
+    // A whole pair, and text that merely mentions an escape, are fine.
+    expect(AgentEvent.safeParse({ ...tool, parameters: 'ok 🙂 \\u0000' }).success).toBe(true);
+  });
+
   it('bounds a batch: at least one event, at most 500', () => {
     const event = createEvent(subject, bodies[0]!);
     expect(EventBatch.safeParse({ events: [] }).success).toBe(false);

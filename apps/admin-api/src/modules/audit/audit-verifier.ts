@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../platform/database/prisma.service';
 import { chainHash, GENESIS_HASH } from './audit-hash';
 import { prismaExecutor } from './audit.service';
-import { batchDigest } from './batch-digest';
+import { storedBatchDigest } from './batch-digest';
 
 export type AuditProblem =
   | 'edited' // the record's content no longer matches its hash
@@ -56,12 +56,18 @@ export class AuditVerifier {
         select: { id: true, seq: true, resourceId: true, data: true },
       });
       for (const record of records) {
-        const data = record.data as { count?: number; days?: string[]; digest?: string };
-        const stored = await batchDigest(
+        const data = record.data as {
+          count?: number;
+          days?: string[];
+          digest?: string;
+          digestFormat?: string;
+        };
+        const stored = await storedBatchDigest(
           prismaExecutor(this.prisma),
           organizationId,
           data.days ?? [],
           record.resourceId!,
+          data.digestFormat,
         );
         if (stored.count !== data.count || stored.digest !== data.digest) {
           return {

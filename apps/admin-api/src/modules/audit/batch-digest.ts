@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SqlExecutor } from './audit.service';
 
 export interface BatchDigest {
@@ -5,12 +6,65 @@ export interface BatchDigest {
   count: number;
 }
 
-// The fingerprint of the events one ingest batch stored: the batch's audit record carries it, so
-// the chained audit log vouches for every agent event without one audit row per event. Postgres
-// computes it, over each event's jsonb text ordered by id: jsonb is a canonical form (it orders
-// keys itself), so ingest and verify hash the same bytes whatever JSON the endpoint sent, and the
-// API process, which bounds ingest speed, does not serialise every event a second time.
-export async function batchDigest(
+// How a batch record's `digest` was computed: the format ingest writes now. Records without it are
+// of the first format (hashed by Postgres, `legacyBatchDigest`), still verified that way.
+export const BATCH_DIGEST_FORMAT = 'canonical-json-sha256';
+
+// An event payload in canonical form: object keys sorted at every depth (UTF-16 order, as
+// stableJson in audit-hash.ts and RFC 8785 do), numbers and strings as JSON.stringify writes them.
+// Ingest stores and hashes this text; verify re-parses the stored jsonb and gets the same bytes
+// back, because jsonb keeps every JSON value exactly (numbers as exact decimals) and only its own
+// key order and spacing differ. Sorting a copy and letting the native JSON.stringify write it costs
+// about 1 µs per event more than a plain stringify; a hand-written serialiser costs twice that.
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortedCopy(value));
+}
+
+function sortedCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(sortedCopy);
+  const object = value as Record<string, unknown>;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(object).sort()) sorted[key] = sortedCopy(object[key]);
+  return sorted;
+}
+
+// The fingerprint of the events one ingest batch stored, which the batch's audit record carries so
+// the chained audit log vouches for every agent event without one audit row per event: sha256 over
+// each event's canonical JSON and a line break, in id order. Ingest computes it from the text it
+// writes; asking Postgres to read the batch back and hash it cost twice the COPY of the batch.
+export function eventsDigest(events: { id: string; json: string }[]): string {
+  const hash = createHash('sha256');
+  for (const event of [...events].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    hash.update(event.json).update('\n');
+  }
+  return hash.digest('hex');
+}
+
+// What verify recomputes from the events stored now under the batch's id, in the format the
+// record names.
+export async function storedBatchDigest(
+  sql: SqlExecutor,
+  organizationId: string,
+  days: string[],
+  batchId: string,
+  format: string | undefined,
+): Promise<BatchDigest> {
+  if (format !== BATCH_DIGEST_FORMAT) return legacyBatchDigest(sql, organizationId, days, batchId);
+  const rows = await sql.query<{ id: string; payload: string }>(
+    `SELECT id::text, payload::text FROM "AgentEvent"
+     WHERE "organizationId" = $1::uuid AND day = ANY($2::date[]) AND "batchId" = $3::uuid`,
+    [organizationId, days, batchId],
+  );
+  const events = rows.map((row) => ({
+    id: row.id,
+    json: canonicalJson(JSON.parse(row.payload) as unknown),
+  }));
+  return { digest: eventsDigest(events), count: events.length };
+}
+
+// The first format: sha256 over each event's Postgres jsonb text and a line break, in id order.
+async function legacyBatchDigest(
   sql: SqlExecutor,
   organizationId: string,
   days: string[],

@@ -88,7 +88,7 @@ export class EventsRepository implements OnModuleDestroy {
     }
   }
 
-  // The ids actually stored: a duplicate of an event already stored (a retried batch) is skipped.
+  // The rows actually stored: a duplicate of an event already stored (a retried batch) is skipped.
   // Fast path: COPY (Postgres's bulk path, several times cheaper per row than INSERT ... ON
   // CONFLICT), without first looking the ids up: a first upload, the usual case, has no duplicates
   // to find. A batch holding an event already stored (a retry, or a retry racing its original)
@@ -99,7 +99,7 @@ export class EventsRepository implements OnModuleDestroy {
     organizationId: string,
     batchId: string,
     rows: EventRow[],
-  ): Promise<{ id: string; day: string }[]> {
+  ): Promise<EventRow[]> {
     // An id repeated within the batch is stored once (COPY would fail on it).
     const seen = new Set<string>();
     const fresh: EventRow[] = [];
@@ -110,19 +110,15 @@ export class EventsRepository implements OnModuleDestroy {
     }
     if (!this.copySupported)
       return this.insertSkippingDuplicates(sql, organizationId, batchId, fresh);
-    // The savepoint goes out just ahead of COPY on the same connection (the client queues it), so
-    // it costs no round trip of its own; it is never released (commit does that).
-    const savepoint = client.query('SAVEPOINT copy_events');
+    // Never released: commit does that.
+    await client.query('SAVEPOINT copy_events');
     try {
-      await Promise.all([
-        savepoint,
-        pipeline(
-          // One chunk: one CopyData message for the batch rather than one per row.
-          Readable.from([fresh.map((row) => copyLine(organizationId, batchId, row)).join('')]),
-          client.query(copyFrom(COPY_EVENTS)),
-        ),
-      ]);
-      return fresh.map((row) => ({ id: row.id, day: row.day }));
+      await pipeline(
+        // One chunk: one CopyData message for the batch rather than one per row.
+        Readable.from([fresh.map((row) => copyLine(organizationId, batchId, row)).join('')]),
+        client.query(copyFrom(COPY_EVENTS)),
+      );
+      return fresh;
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       await client.query('ROLLBACK TO SAVEPOINT copy_events');
@@ -130,14 +126,14 @@ export class EventsRepository implements OnModuleDestroy {
     }
   }
 
-  private insertSkippingDuplicates(
+  private async insertSkippingDuplicates(
     sql: SqlExecutor,
     organizationId: string,
     batchId: string,
     rows: EventRow[],
-  ): Promise<{ id: string; day: string }[]> {
+  ): Promise<EventRow[]> {
     // json (not jsonb) for the array: Postgres then parses each payload into jsonb once.
-    return sql.query<{ id: string; day: string }>(
+    const inserted = await sql.query<{ id: string }>(
       `INSERT INTO "AgentEvent"
          ("organizationId", "day", "id", "occurredAt", "type", "userId", "endpointId", "sessionId",
           "batchId", "payload")
@@ -147,7 +143,7 @@ export class EventsRepository implements OnModuleDestroy {
          day date, id uuid, "occurredAt" timestamp(3), type text, "userId" text,
          "endpointId" text, "sessionId" text, payload jsonb)
        ON CONFLICT DO NOTHING
-       RETURNING id::text, day::text`,
+       RETURNING id::text`,
       [
         organizationId,
         batchId,
@@ -162,6 +158,8 @@ export class EventsRepository implements OnModuleDestroy {
           .join(',')}]`,
       ],
     );
+    const stored = new Set(inserted.map((row) => row.id));
+    return rows.filter((row) => stored.has(row.id));
   }
 
   // The statement that marks days for the rollup job, as literal SQL for a transaction's closing.
