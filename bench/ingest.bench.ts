@@ -1,13 +1,16 @@
 // npm run bench -- ingest
-// 1. Agent events per second through POST /api/v1/endpoints/events (the real API: NestJS + Fastify,
-//    validation, dedupe, audit record, rollup marks, Postgres, Redis), side by side with a raw COPY
-//    of the same rows into the same partitioned table, alternated A/B in one run; ratio printed
-//    (goal >= 0.5x).
+// 1. Agent events per second through POST /api/v1/endpoints/events (the built API in its own
+//    process: endpoint auth, parsing and validation, dedupe, audit record with the batch digest,
+//    rollup marks, Postgres), side by side with a raw COPY of the same rows into the same
+//    partitioned table, alternated A/B in one run after a warm-up; the median round's ratio is
+//    reported (goal >= 0.5x). Everything shares this machine's cores, so the CPU each side costs
+//    per event (the API process, Postgres's processes, this load generator) is printed too.
 // 2. Analytics API over 30 days of rollups standing for 10 million events (seeded with SQL
 //    generate_series): p50 and p95 of the organization summary and of per-user and per-group pages
 //    (goal p50 <= 100 ms).
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
@@ -20,17 +23,25 @@ import { EventPartitions } from '../apps/admin-api/src/modules/telemetry/event-p
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
 import { dropTestDatabase } from '../test/support/test-database';
+import { reportResult } from './result';
 import { benchEnvironment, spawnBenchApi } from './support';
 
 const BATCHES = 120;
 const EVENTS_PER_BATCH = 500;
 const SENDERS = 8;
-const ROUNDS = 2;
+const ROUNDS = 3;
+const WARMUP_BATCHES = 40;
 const ANALYTICS_USERS = 2000;
 const ANALYTICS_GROUPS = 50;
 const ANALYTICS_DAYS = 30;
 const ANALYTICS_EVENTS = 10_000_000;
 const QUERY_SAMPLES = 200;
+const ANALYTICS_LABELS: Record<string, string> = {
+  summary: 'organization summary',
+  users: 'per-user daily page (JSON)',
+  usersCsv: 'per-user daily page (CSV)',
+  groups: 'per-group daily page',
+};
 // USER_HZ: the unit of /proc/<pid>/stat times on Linux.
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -108,49 +119,124 @@ function makeEvents(subject: EventSubject, count: number): AgentEvent[] {
   });
 }
 
-// CPU time (user + system) of a process so far, in ms, from /proc (Linux): the API's CPU per event
-// is the sizing figure that holds however busy the machine is.
-function cpuMsOf(pid: number): number {
+// CPU time (user + system) of a process so far, in ms, from /proc (Linux): the CPU per event of
+// each side is the sizing figure that holds however busy the machine is.
+function cpuMsOf(pid: number | string): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
+// Every Postgres process of this machine (backends, WAL writer, checkpointer, autovacuum).
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuMsOf(pid);
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return total;
+}
+
+function ownCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+interface CpuPerEvent {
+  api?: number;
+  postgres: number;
+  generator: number;
+}
+
+// Runs `work` (which handles `events` events) and returns the CPU microseconds per event each
+// process spent meanwhile.
+async function cpuPerEvent(
+  events: number,
+  apiPid: number | undefined,
+  work: () => Promise<unknown>,
+): Promise<{ cpu: CpuPerEvent }> {
+  const before = { api: apiPid ? cpuMsOf(apiPid) : 0, pg: postgresCpuMs(), own: ownCpuMs() };
+  await work();
+  const perEvent = (ms: number) => (ms * 1000) / events;
+  return {
+    cpu: {
+      ...(apiPid ? { api: perEvent(cpuMsOf(apiPid) - before.api) } : {}),
+      postgres: perEvent(postgresCpuMs() - before.pg),
+      generator: perEvent(ownCpuMs() - before.own),
+    },
+  };
+}
+
+// A plain keep-alive node:http client: lighter than fetch, so the load generator (on the same two
+// cores) takes less CPU from the API under test.
+const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS });
+
+function post(url: string, secret: string, body: string): Promise<{ stored: number }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${secret}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          if (response.statusCode !== 200) {
+            reject(new Error(`ingest answered ${response.statusCode}: ${text}`));
+          } else {
+            resolve(JSON.parse(text) as { stored: number });
+          }
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+// Uploads `batches` batches of EVENTS_PER_BATCH new events of one endpoint, SENDERS at a time.
 async function ingestRound(
   app: Nest,
   api: string,
   apiPid: number,
   round: number,
-): Promise<{ eventsPerSecond: number; apiCpuMicrosPerEvent: number }> {
+  batches: number,
+): Promise<{ eventsPerSecond: number; cpu: CpuPerEvent }> {
   const { secret, subject } = await enrol(app, `Ingest bench ${round}`);
-  const events = makeEvents(subject, BATCHES * EVENTS_PER_BATCH);
-  const bodies = Array.from({ length: BATCHES }, (_, b) =>
+  const events = makeEvents(subject, batches * EVENTS_PER_BATCH);
+  const bodies = Array.from({ length: batches }, (_, b) =>
     JSON.stringify({ events: events.slice(b * EVENTS_PER_BATCH, (b + 1) * EVENTS_PER_BATCH) }),
   );
-  const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
-  // Warm the credential cache and today's partition outside the timing.
-  await fetch(`${api}/api/v1/endpoints/events`, { method: 'POST', headers, body: bodies.pop()! });
+  const url = `${api}/api/v1/endpoints/events`;
   const started = process.hrtime.bigint();
-  const cpuBefore = cpuMsOf(apiPid);
   let stored = 0;
-  await Promise.all(
-    Array.from({ length: SENDERS }, async () => {
-      for (let body = bodies.pop(); body; body = bodies.pop()) {
-        const response = await fetch(`${api}/api/v1/endpoints/events`, {
-          method: 'POST',
-          headers,
-          body,
-        });
-        const result = (await response.json()) as { stored: number };
-        if (response.status !== 200) throw new Error(`ingest answered ${response.status}`);
-        stored += result.stored;
-      }
-    }),
+  const { cpu } = await cpuPerEvent(events.length, apiPid, () =>
+    Promise.all(
+      Array.from({ length: SENDERS }, async () => {
+        for (let body = bodies.pop(); body; body = bodies.pop()) {
+          const answer = await post(url, secret, body);
+          if (answer.stored !== EVENTS_PER_BATCH) {
+            throw new Error(`a batch of new events was answered ${JSON.stringify(answer)}`);
+          }
+          stored += answer.stored;
+        }
+      }),
+    ),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpuMs = cpuMsOf(apiPid) - cpuBefore;
-  if (stored !== (BATCHES - 1) * EVENTS_PER_BATCH) throw new Error(`stored ${stored}`);
-  return { eventsPerSecond: stored / seconds, apiCpuMicrosPerEvent: (cpuMs * 1000) / stored };
+  if (stored !== events.length) throw new Error(`stored ${stored} of ${events.length}`);
+  return { eventsPerSecond: stored / seconds, cpu };
 }
 
 function copyField(value: string): string {
@@ -161,9 +247,13 @@ function copyField(value: string): string {
     .replace(/\r/g, '\\r');
 }
 
-async function copyRound(app: Nest, databaseUrl: string, round: number): Promise<number> {
+async function copyRound(
+  app: Nest,
+  databaseUrl: string,
+  round: number,
+): Promise<{ eventsPerSecond: number; cpu: CpuPerEvent }> {
   const { organizationId, subject } = await enrol(app, `Copy bench ${round}`);
-  const events = makeEvents(subject, (BATCHES - 1) * EVENTS_PER_BATCH);
+  const events = makeEvents(subject, BATCHES * EVENTS_PER_BATCH);
   const batchId = randomUUID();
   const lines = events.map((event) => {
     const occurredAt = new Date(event.occurredAt);
@@ -186,17 +276,19 @@ async function copyRound(app: Nest, databaseUrl: string, round: number): Promise
   await client.connect();
   try {
     const started = process.hrtime.bigint();
-    await pipeline(
-      Readable.from(lines),
-      client.query(
-        copyFrom(
-          `COPY "AgentEvent" ("organizationId", day, id, "occurredAt", type, "userId",
-             "endpointId", "sessionId", "batchId", payload) FROM STDIN`,
+    const { cpu } = await cpuPerEvent(events.length, undefined, () =>
+      pipeline(
+        Readable.from(lines),
+        client.query(
+          copyFrom(
+            `COPY "AgentEvent" ("organizationId", day, id, "occurredAt", type, "userId",
+               "endpointId", "sessionId", "batchId", payload) FROM STDIN`,
+          ),
         ),
       ),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return events.length / seconds;
+    return { eventsPerSecond: events.length / seconds, cpu };
   } finally {
     await client.end();
   }
@@ -293,27 +385,57 @@ async function main() {
   const { url: api, child } = server;
   try {
     await app.get(EventPartitions).createAhead();
-    const events = (BATCHES - 1) * EVENTS_PER_BATCH;
+    const events = BATCHES * EVENTS_PER_BATCH;
     console.log(
-      `ingest: ${events} events per side per round (${BATCHES - 1} batches of ${EVENTS_PER_BATCH}, ${SENDERS} senders), ${ROUNDS} rounds A/B`,
+      `ingest: ${events} events per side per round (${BATCHES} batches of ${EVENTS_PER_BATCH}, ` +
+        `${SENDERS} senders), ${ROUNDS} rounds A/B after a warm-up of ${WARMUP_BATCHES} batches`,
     );
-    const ingest: number[] = [];
-    const copy: number[] = [];
+    // JIT, the credential cache, connection pools and today's partition, not counted.
+    await ingestRound(app, api, child.pid!, 0, WARMUP_BATCHES);
+    const ingest: { eventsPerSecond: number; cpu: CpuPerEvent }[] = [];
+    const copy: { eventsPerSecond: number; cpu: CpuPerEvent }[] = [];
+    const cpuText = ({ api, postgres, generator }: CpuPerEvent) =>
+      [
+        ...(api === undefined ? [] : [`API ${api.toFixed(1)}`]),
+        `Postgres ${postgres.toFixed(1)}`,
+        `load generator ${generator.toFixed(1)}`,
+      ].join(', ') + ' µs CPU/event';
     for (let round = 1; round <= ROUNDS; round++) {
-      const measured = await ingestRound(app, api, child.pid!, round);
-      ingest.push(measured.eventsPerSecond);
+      ingest.push(await ingestRound(app, api, child.pid!, round, BATCHES));
       copy.push(await copyRound(app, database.url, round));
       console.log(
-        `  round ${round}: API ingest ${ingest.at(-1)!.toFixed(0)} events/s ` +
-          `(API process CPU ${measured.apiCpuMicrosPerEvent.toFixed(1)} µs/event), ` +
-          `raw COPY ${copy.at(-1)!.toFixed(0)} events/s`,
+        `  round ${round}: API ingest ${ingest.at(-1)!.eventsPerSecond.toFixed(0)} events/s ` +
+          `(${cpuText(ingest.at(-1)!.cpu)}), raw COPY ${copy.at(-1)!.eventsPerSecond.toFixed(0)} ` +
+          `events/s (${cpuText(copy.at(-1)!.cpu)})`,
       );
     }
-    const bestIngest = Math.max(...ingest);
-    const bestCopy = Math.max(...copy);
+    // Each round's COPY ran right after its ingest, under the same conditions: the median round's
+    // ratio is the figure.
+    const ratios = ingest.map((side, i) => side.eventsPerSecond / copy[i]!.eventsPerSecond);
+    const median = [...ratios].sort((a, b) => a - b)[ratios.length >> 1]!;
+    const round = ratios.indexOf(median);
     console.log(
-      `ingest endpoint ${bestIngest.toFixed(0)} events/s vs raw COPY ${bestCopy.toFixed(0)} events/s: ${(bestIngest / bestCopy).toFixed(2)}x (goal >= 0.5x)`,
+      `ingest endpoint ${ingest[round]!.eventsPerSecond.toFixed(0)} events/s vs raw COPY ` +
+        `${copy[round]!.eventsPerSecond.toFixed(0)} events/s in round ${round + 1}: ` +
+        `${median.toFixed(2)}x (median of ${ratios.map((r) => r.toFixed(2)).join(', ')}; goal >= 0.5x)`,
     );
+    reportResult({
+      figure: `events per second through the ingest endpoint (batches of ${EVENTS_PER_BATCH}, ${SENDERS} senders)`,
+      value: Math.round(ingest[round]!.eventsPerSecond),
+      unit: 'events/s',
+      peer: 'raw COPY of the same rows into the same table',
+      peerValue: Math.round(copy[round]!.eventsPerSecond),
+      ratio: median,
+      goal: 'ratio ≥ 0.5',
+      met: median >= 0.5,
+    });
+    reportResult({
+      figure: 'API process CPU per ingested event',
+      value: Number(ingest[round]!.cpu.api!.toFixed(1)),
+      unit: 'µs',
+      goal: 'measured (sizing input)',
+      met: true,
+    });
 
     const analytics = await analyticsQueries(app, api, database.url);
     console.log(
@@ -325,6 +447,13 @@ async function main() {
       console.log(
         `  ${name.padEnd(8)} p50 ${p50.toFixed(1)} ms  p95 ${p95.toFixed(1)} ms (goal p50 <= 100 ms)`,
       );
+      reportResult({
+        figure: `Analytics API ${ANALYTICS_LABELS[name]} over 30 days of 10M events, p50`,
+        value: Number(p50.toFixed(1)),
+        unit: 'ms',
+        goal: '≤ 100 ms',
+        met: p50 <= 100,
+      });
     }
   } finally {
     await server.stop();

@@ -204,6 +204,28 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
     });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/problem\+json/);
+    const post = (body: string, contentType: string) =>
+      fetch(`${api.url}/api/v1/endpoints/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bob.secret}`, 'content-type': contentType },
+        body,
+      });
+    const notJson = await post('{"events": [', 'application/json');
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ status: 400, detail: 'the body is not JSON' });
+    const text = await post(JSON.stringify({ events: [event] }), 'text/plain');
+    expect(text.status).toBe(400);
+    expect(text.headers.get('content-type')).toMatch(/problem\+json/);
+    const big = await post(
+      JSON.stringify({ events: [event], padding: 'x'.repeat(30_000_000) }),
+      'application/json',
+    );
+    expect(big.status).toBe(413);
+    expect(big.headers.get('content-type')).toMatch(/problem\+json/);
+    // Nothing of any of them was stored.
+    const [{ count }] = await api.prisma.$queryRaw<{ count: bigint }[]>`
+      SELECT count(*) FROM "AgentEvent" WHERE "organizationId" = ${org.organizationId}::uuid`;
+    expect(count).toBe(0n);
   });
 
   it('rolls events up per user and per group, and serves them through the Analytics API', async () => {

@@ -34,16 +34,24 @@ const eventBase = {
 
 const text = z.string().max(20_000);
 
-export const SessionStartedEvent = z.object({
+// An object schema whose keys are listed in sorted order: zod writes a parsed object's keys in
+// its schema's order, so a parsed event already has the canonical key order it is stored and
+// hashed in (the API's batch-digest.ts checks, and reorders only an object that does not).
+function sortedObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  const keys = Object.keys(shape).sort();
+  return z.object(Object.fromEntries(keys.map((key) => [key, shape[key]])) as Shape);
+}
+
+export const SessionStartedEvent = sortedObject({
   ...eventBase,
   type: z.literal('session.started'),
   task: text,
-  folders: z.array(z.object({ path: text, access: Access })).max(100),
+  folders: z.array(sortedObject({ path: text, access: Access })).max(100),
   model: z.string().max(200),
   bundleVersion: z.number().int().nonnegative(),
 });
 
-export const SessionEndedEvent = z.object({
+export const SessionEndedEvent = sortedObject({
   ...eventBase,
   type: z.literal('session.ended'),
   outcome: z.enum(['completed', 'failed', 'refused', 'cancelled']),
@@ -52,7 +60,7 @@ export const SessionEndedEvent = z.object({
   costUsd: UsdAmount,
 });
 
-export const PlanApprovedEvent = z.object({
+export const PlanApprovedEvent = sortedObject({
   ...eventBase,
   type: z.literal('plan.approved'),
   source: z.enum(['manual', 'auto']),
@@ -61,7 +69,7 @@ export const PlanApprovedEvent = z.object({
   plan: text,
 });
 
-export const ToolCalledEvent = z.object({
+export const ToolCalledEvent = sortedObject({
   ...eventBase,
   type: z.literal('tool.called'),
   tool: z.string().max(200),
@@ -79,14 +87,14 @@ export const ToolCalledEvent = z.object({
   error: text.optional(),
 });
 
-export const FileReadEvent = z.object({
+export const FileReadEvent = sortedObject({
   ...eventBase,
   type: z.literal('file.read'),
   path: text,
   bytes: z.number().int().nonnegative(),
 });
 
-export const FileModifiedEvent = z.object({
+export const FileModifiedEvent = sortedObject({
   ...eventBase,
   type: z.literal('file.modified'),
   path: text,
@@ -95,13 +103,13 @@ export const FileModifiedEvent = z.object({
   bytes: z.number().int().nonnegative().optional(),
 });
 
-export const SkillUsedEvent = z.object({
+export const SkillUsedEvent = sortedObject({
   ...eventBase,
   type: z.literal('skill.used'),
   skill: z.string().max(200),
 });
 
-export const ModelRequestedEvent = z.object({
+export const ModelRequestedEvent = sortedObject({
   ...eventBase,
   type: z.literal('model.requested'),
   model: z.string().max(200),
@@ -110,7 +118,7 @@ export const ModelRequestedEvent = z.object({
   costUsd: UsdAmount,
 });
 
-export const PolicyViolationEvent = z.object({
+export const PolicyViolationEvent = sortedObject({
   ...eventBase,
   type: z.literal('policy.violation'),
   kind: z.enum([
@@ -131,26 +139,27 @@ export const PolicyViolationEvent = z.object({
 
 // NUL, or half of a UTF-16 surrogate pair: text Postgres cannot store (text and jsonb refuse both).
 const UNSTORABLE_TEXT =
+  // eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
   /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 // Every string of an event, wherever it sits, must be storable: one that is not would fail the
-// whole batch's write, and the endpoint would retry it for ever.
-function refuseUnstorableText(value: unknown, path: (string | number)[], ctx: z.RefinementCtx) {
-  if (typeof value === 'string') {
-    if (UNSTORABLE_TEXT.test(value)) {
-      ctx.addIssue({
-        code: 'custom',
-        path,
-        message: 'text with a NUL character or an unpaired UTF-16 surrogate cannot be stored',
-      });
+// whole batch's write, and the endpoint would retry it for ever. Returns the path to the first
+// one that is not (built only then: this runs for every ingested event).
+function unstorableTextPath(value: unknown): (string | number)[] | null {
+  if (typeof value === 'string') return UNSTORABLE_TEXT.test(value) ? [] : null;
+  if (value === null || typeof value !== 'object') return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const path = unstorableTextPath(value[i]);
+      if (path) return [i, ...path];
     }
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => refuseUnstorableText(item, [...path, i], ctx));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      refuseUnstorableText(item, [...path, key], ctx);
-    }
+    return null;
   }
+  for (const key in value) {
+    const path = unstorableTextPath((value as Record<string, unknown>)[key]);
+    if (path) return [key, ...path];
+  }
+  return null;
 }
 
 export const AgentEvent = z
@@ -165,7 +174,16 @@ export const AgentEvent = z
     ModelRequestedEvent,
     PolicyViolationEvent,
   ])
-  .superRefine((event, ctx) => refuseUnstorableText(event, [], ctx));
+  .superRefine((event, ctx) => {
+    const path = unstorableTextPath(event);
+    if (path) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: 'text with a NUL character or an unpaired UTF-16 surrogate cannot be stored',
+      });
+    }
+  });
 export type AgentEvent = z.infer<typeof AgentEvent>;
 export type AgentEventOf<T extends EventType> = Extract<AgentEvent, { type: T }>;
 

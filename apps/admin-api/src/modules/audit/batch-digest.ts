@@ -11,13 +11,35 @@ export interface BatchDigest {
 export const BATCH_DIGEST_FORMAT = 'canonical-json-sha256';
 
 // An event payload in canonical form: object keys sorted at every depth (UTF-16 order, as
-// stableJson in audit-hash.ts and RFC 8785 do), numbers and strings as JSON.stringify writes them.
-// Ingest stores and hashes this text; verify re-parses the stored jsonb and gets the same bytes
-// back, because jsonb keeps every JSON value exactly (numbers as exact decimals) and only its own
-// key order and spacing differ. Sorting a copy and letting the native JSON.stringify write it costs
-// about 1 µs per event more than a plain stringify; a hand-written serialiser costs twice that.
+// stableJson in audit-hash.ts and RFC 8785 do; events have no integer-like keys, which a JS object
+// always lists first), numbers and strings as JSON.stringify writes them. Ingest stores and hashes
+// this text; verify re-parses the stored jsonb and gets the same bytes back, because jsonb keeps
+// every JSON value exactly (numbers as exact decimals) and only its own key order and spacing
+// differ. The native JSON.stringify writes it: an event parsed by its schema already has its keys in
+// order (libs/telemetry lists them sorted), so usually nothing is copied; a hand-written serialiser
+// costs twice as much.
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortedCopy(value));
+  const inOrder = value === null || typeof value !== 'object' || inCanonicalOrder(value);
+  return JSON.stringify(inOrder ? value : sortedCopy(value));
+}
+
+// Whether every object's keys, at every depth, are in sorted order already (plain JSON data: no
+// inherited enumerable keys). Written for speed: it runs for every ingested event.
+function inCanonicalOrder(value: object): boolean {
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) {
+      if (item !== null && typeof item === 'object' && !inCanonicalOrder(item)) return false;
+    }
+    return true;
+  }
+  let previous = '';
+  for (const key in value) {
+    if (key < previous) return false;
+    previous = key;
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== null && typeof item === 'object' && !inCanonicalOrder(item)) return false;
+  }
+  return true;
 }
 
 function sortedCopy(value: unknown): unknown {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendProblem } from '../../platform/http/problem';
 import { BundleFeed } from './bundle-feed';
 import { EndpointSessions } from './endpoint-sessions';
 import { MAX_WAIT_SECONDS } from './endpoints.dto';
@@ -106,22 +107,6 @@ export class BundleRoute implements OnModuleInit {
   }
 }
 
-const TITLES: Record<number, string> = {
-  400: 'bad request',
-  401: 'unauthorized',
-  404: 'not found',
-  500: 'internal server error',
-};
-
 function problem(reply: FastifyReply, status: number, detail: string, code?: string): void {
-  void reply
-    .status(status)
-    .type('application/problem+json')
-    .send({
-      type: 'about:blank',
-      title: TITLES[status],
-      status,
-      detail,
-      ...(code ? { code } : {}),
-    });
+  void sendProblem(reply, status, { detail, ...(code ? { code } : {}) });
 }

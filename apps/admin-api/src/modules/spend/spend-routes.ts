@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodError } from 'zod';
+import { sendProblem } from '../../platform/http/problem';
 import { EndpointSessions } from '../endpoints/endpoint-sessions';
 import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
 import { leaseSchema, settleSchema } from './spend.dto';
@@ -41,7 +42,7 @@ export class SpendRoutes implements OnModuleInit {
       this.handle(request, reply, async (endpoint) => {
         const { id } = request.params as { id: string };
         if (!UUID.test(id)) {
-          return problem(reply, 400, { detail: 'Validation failed (uuid is expected)' });
+          return sendProblem(reply, 400, { detail: 'Validation failed (uuid is expected)' });
         }
         const body = settleSchema.safeParse(request.body);
         if (!body.success) return invalid(reply, body.error);
@@ -58,7 +59,7 @@ export class SpendRoutes implements OnModuleInit {
     try {
       const endpoint = await this.sessions.authenticate(request.headers.authorization);
       if (!endpoint) {
-        return problem(reply, 401, {
+        return sendProblem(reply, 401, {
           detail: 'an endpoint credential (Authorization: Bearer stw_ep_…) is required',
           code: 'endpoint_unauthenticated',
         });
@@ -67,7 +68,7 @@ export class SpendRoutes implements OnModuleInit {
     } catch (error) {
       if (error instanceof SpendError) return spendProblem(reply, error);
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      return problem(reply, 500, { detail: 'internal error' });
+      return sendProblem(reply, 500, { detail: 'internal error' });
     }
   }
 }
@@ -76,7 +77,7 @@ function invalid(reply: FastifyReply, error: ZodError): FastifyReply {
   const detail = error.issues
     .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
     .join('; ');
-  return problem(reply, 400, { detail, code: 'invalid_request' });
+  return sendProblem(reply, 400, { detail, code: 'invalid_request' });
 }
 
 // The endpoint protocol's status and code for each spend error.
@@ -90,29 +91,9 @@ const SPEND_PROBLEMS: Record<SpendErrorCode, { status: number; code: string }> =
 
 function spendProblem(reply: FastifyReply, error: SpendError): FastifyReply {
   const { status, code } = SPEND_PROBLEMS[error.code];
-  return problem(reply, status, {
+  return sendProblem(reply, status, {
     detail: error.message,
     code,
     ...(error.code === 'limit_exhausted' ? { limit: error.details } : {}),
   });
-}
-
-const TITLES: Record<number, string> = {
-  400: 'bad request',
-  401: 'unauthorized',
-  402: 'payment required',
-  404: 'not found',
-  422: 'unprocessable entity',
-  500: 'internal server error',
-};
-
-function problem(
-  reply: FastifyReply,
-  status: number,
-  fields: { detail: string; [extension: string]: unknown },
-): FastifyReply {
-  return reply
-    .status(status)
-    .type('application/problem+json')
-    .send({ type: 'about:blank', title: TITLES[status], status, ...fields });
 }

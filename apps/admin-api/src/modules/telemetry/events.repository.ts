@@ -9,16 +9,22 @@ import type { DatabaseHandle } from '../../platform/database/database';
 import { PrismaService } from '../../platform/database/prisma.service';
 import type { SqlExecutor } from '../audit/audit.service';
 
+// An event of one endpoint's upload, as stored (its organization, user and endpoint are the
+// upload's: see EventSubject).
 export interface EventRow {
   day: string;
   id: string;
   occurredAt: string;
   type: string;
+  sessionId: string;
+  // The validated event as canonical JSON: the stored payload.
+  json: string;
+}
+
+export interface UploadSubject {
+  organizationId: string;
   userId: string;
   endpointId: string;
-  sessionId: string;
-  // The validated event as JSON: the stored payload.
-  json: string;
 }
 
 export interface StoredEvent {
@@ -26,9 +32,25 @@ export interface StoredEvent {
   payload: AgentEvent;
 }
 
+// A batch encoded for the write: `copy` where the database speaks COPY, else `json`.
+export interface EncodedRows {
+  ids: string[];
+  copy?: Buffer;
+  json?: string;
+}
+
 const UNIQUE_VIOLATION = '23505';
-const COPY_EVENTS = `COPY "AgentEvent" ("organizationId", day, id, "occurredAt", type, "userId",
-  "endpointId", "sessionId", "batchId", payload) FROM STDIN`;
+const UPLOAD_TABLE = 'agent_event_upload';
+const COPY_COLUMNS = `("organizationId", day, id, "occurredAt", type, "userId", "endpointId",
+  "sessionId", "batchId", payload)`;
+
+async function copyInto(client: PoolClient, table: string, text: Buffer): Promise<void> {
+  // One chunk: one CopyData message for the batch rather than one per row.
+  await pipeline(
+    Readable.from([text]),
+    client.query(copyFrom(`COPY ${table} ${COPY_COLUMNS} FROM STDIN`)),
+  );
+}
 
 // COPY's text format: tab-separated, with backslash, tab and line breaks escaped in each field.
 function copyField(value: string): string {
@@ -37,15 +59,20 @@ function copyField(value: string): string {
   );
 }
 
-function copyLine(organizationId: string, batchId: string, row: EventRow): string {
-  // JSON text holds no raw tab or line break (JSON escapes them), only backslashes to double.
-  const payload = row.json.includes('\\') ? row.json.replaceAll('\\', '\\\\') : row.json;
-  return `${organizationId}\t${row.day}\t${row.id}\t${row.occurredAt}\t${copyField(row.type)}\t${copyField(row.userId)}\t${copyField(row.endpointId)}\t${copyField(row.sessionId)}\t${batchId}\t${payload}\n`;
+// An upload's rows as COPY text; the user and endpoint every row shares are escaped once.
+function copyLines(subject: UploadSubject, batchId: string, rows: EventRow[]): string {
+  const who = `${copyField(subject.userId)}\t${copyField(subject.endpointId)}`;
+  return rows
+    .map((row) => {
+      // JSON text holds no raw tab or line break (JSON escapes them), only backslashes to double.
+      const payload = row.json.includes('\\') ? row.json.replaceAll('\\', '\\\\') : row.json;
+      return `${subject.organizationId}\t${row.day}\t${row.id}\t${row.occurredAt}\t${copyField(row.type)}\t${who}\t${copyField(row.sessionId)}\t${batchId}\t${payload}\n`;
+    })
+    .join('');
 }
 
-// Writes go through a `pg` pool of their own rather than Prisma: a batch is one ~200 KB JSON
-// parameter, and passing it through Prisma's query layer costs more CPU than the insert itself.
-// Rows go in as one multi-row INSERT built by Postgres from that JSON array (one round trip).
+// Writes go through a `pg` pool of their own rather than Prisma: a batch is ~300 KB of rows, and
+// passing it through Prisma's query layer costs more CPU than the write itself; and COPY.
 @Injectable()
 export class EventsRepository implements OnModuleDestroy {
   private readonly pool: Pool;
@@ -88,78 +115,74 @@ export class EventsRepository implements OnModuleDestroy {
     }
   }
 
-  // The rows actually stored: a duplicate of an event already stored (a retried batch) is skipped.
+  // A batch's rows as what is sent to Postgres: COPY text (as one Buffer, outside the JS heap), or,
+  // where COPY is not spoken, the JSON array an INSERT reads. Encoded before the upload waits on
+  // Postgres, so none of the rows' many small strings live on through that wait (see
+  // ingest-route.ts). `rows` must not repeat an id: COPY would fail on it.
+  encode(subject: UploadSubject, batchId: string, rows: EventRow[]): EncodedRows {
+    const ids = rows.map((row) => row.id);
+    if (this.copySupported) return { ids, copy: Buffer.from(copyLines(subject, batchId, rows)) };
+    const who =
+      `"organizationId":"${subject.organizationId}","userId":${JSON.stringify(subject.userId)},` +
+      `"endpointId":${JSON.stringify(subject.endpointId)},"batchId":"${batchId}"`;
+    const json = `[${rows
+      .map(
+        (row) =>
+          `{${who},"day":"${row.day}","id":"${row.id}","occurredAt":"${row.occurredAt}",` +
+          `"type":${JSON.stringify(row.type)},"sessionId":${JSON.stringify(row.sessionId)},` +
+          `"payload":${row.json}}`,
+      )
+      .join(',')}]`;
+    return { ids, json };
+  }
+
+  // The ids actually stored: a duplicate of an event already stored (a retried batch) is skipped.
   // Fast path: COPY (Postgres's bulk path, several times cheaper per row than INSERT ... ON
   // CONFLICT), without first looking the ids up: a first upload, the usual case, has no duplicates
   // to find. A batch holding an event already stored (a retry, or a retry racing its original)
-  // fails COPY on the key and falls back to INSERT ... ON CONFLICT DO NOTHING.
-  async insert(
-    sql: SqlExecutor,
-    client: PoolClient,
-    organizationId: string,
-    batchId: string,
-    rows: EventRow[],
-  ): Promise<EventRow[]> {
-    // An id repeated within the batch is stored once (COPY would fail on it).
-    const seen = new Set<string>();
-    const fresh: EventRow[] = [];
-    for (const row of rows) {
-      if (seen.has(row.id)) continue;
-      seen.add(row.id);
-      fresh.push(row);
-    }
-    if (!this.copySupported)
-      return this.insertSkippingDuplicates(sql, organizationId, batchId, fresh);
+  // fails COPY on the key; it is then copied into a temporary table and inserted from there with
+  // ON CONFLICT DO NOTHING.
+  async insert(sql: SqlExecutor, client: PoolClient, rows: EncodedRows): Promise<string[]> {
+    if (!rows.copy) return this.insertSkippingDuplicates(sql, rows.json!);
     // Never released: commit does that.
     await client.query('SAVEPOINT copy_events');
     try {
-      await pipeline(
-        // One chunk: one CopyData message for the batch rather than one per row.
-        Readable.from([fresh.map((row) => copyLine(organizationId, batchId, row)).join('')]),
-        client.query(copyFrom(COPY_EVENTS)),
-      );
-      return fresh;
+      await copyInto(client, '"AgentEvent"', rows.copy);
+      return rows.ids;
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       await client.query('ROLLBACK TO SAVEPOINT copy_events');
-      return this.insertSkippingDuplicates(sql, organizationId, batchId, fresh);
     }
+    // Emptied at every commit (and rollback), so it holds only this upload's rows.
+    await client.query(
+      `CREATE TEMPORARY TABLE IF NOT EXISTS ${UPLOAD_TABLE} (LIKE "AgentEvent" INCLUDING DEFAULTS)
+       ON COMMIT DELETE ROWS`,
+    );
+    await copyInto(client, UPLOAD_TABLE, rows.copy);
+    const inserted = await sql.query<{ id: string }>(
+      `INSERT INTO "AgentEvent" SELECT * FROM ${UPLOAD_TABLE} ORDER BY day, id
+       ON CONFLICT DO NOTHING RETURNING id::text`,
+      [],
+    );
+    return inserted.map((row) => row.id);
   }
 
-  private async insertSkippingDuplicates(
-    sql: SqlExecutor,
-    organizationId: string,
-    batchId: string,
-    rows: EventRow[],
-  ): Promise<EventRow[]> {
+  private async insertSkippingDuplicates(sql: SqlExecutor, json: string): Promise<string[]> {
     // json (not jsonb) for the array: Postgres then parses each payload into jsonb once.
     const inserted = await sql.query<{ id: string }>(
       `INSERT INTO "AgentEvent"
          ("organizationId", "day", "id", "occurredAt", "type", "userId", "endpointId", "sessionId",
           "batchId", "payload")
-       SELECT $1::uuid, r.day, r.id, r."occurredAt", r.type, r."userId", r."endpointId",
-              r."sessionId", $2::uuid, r.payload
-       FROM json_to_recordset($3::json) AS r(
-         day date, id uuid, "occurredAt" timestamp(3), type text, "userId" text,
-         "endpointId" text, "sessionId" text, payload jsonb)
+       SELECT r."organizationId", r.day, r.id, r."occurredAt", r.type, r."userId", r."endpointId",
+              r."sessionId", r."batchId", r.payload
+       FROM json_to_recordset($1::json) AS r(
+         "organizationId" uuid, day date, id uuid, "occurredAt" timestamp(3), type text,
+         "userId" text, "endpointId" text, "sessionId" text, "batchId" uuid, payload jsonb)
        ON CONFLICT DO NOTHING
        RETURNING id::text`,
-      [
-        organizationId,
-        batchId,
-        `[${rows
-          .map(
-            (row) =>
-              `{"day":"${row.day}","id":"${row.id}","occurredAt":"${row.occurredAt}",` +
-              `"type":${JSON.stringify(row.type)},"userId":${JSON.stringify(row.userId)},` +
-              `"endpointId":${JSON.stringify(row.endpointId)},` +
-              `"sessionId":${JSON.stringify(row.sessionId)},"payload":${row.json}}`,
-          )
-          .join(',')}]`,
-      ],
+      [json],
     );
-    const stored = new Set(inserted.map((row) => row.id));
-    return rows.filter((row) => stored.has(row.id));
+    return inserted.map((row) => row.id);
   }
 
   // The statement that marks days for the rollup job, as literal SQL for a transaction's closing.

@@ -1,13 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AgentEvent, MAX_BATCH_EVENTS } from '@steward/telemetry';
-import { randomUUID } from 'node:crypto';
+import { AgentEvent, MAX_BATCH_EVENTS, newEventId } from '@steward/telemetry';
 import { JobName } from '../../platform/jobs/job-names';
 import { JobsService } from '../../platform/jobs/jobs.service';
 import { AuditService } from '../audit/audit.service';
-import { BATCH_DIGEST_FORMAT, canonicalJson, eventsDigest } from '../audit/batch-digest';
+import {
+  BATCH_DIGEST_FORMAT,
+  canonicalJson,
+  eventsDigest,
+  storedBatchDigest,
+} from '../audit/batch-digest';
 import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
-import { EventPartitions, MAX_EVENT_AGE_DAYS, utcDay } from './event-partitions';
-import { EventRow, EventsRepository } from './events.repository';
+import { EventPartitions, MAX_EVENT_AGE_DAYS } from './event-partitions';
+import { EncodedRows, EventRow, EventsRepository } from './events.repository';
 
 export interface RejectedEvent {
   index: number;
@@ -25,6 +29,15 @@ export interface IngestResult {
 
 export class IngestError extends Error {}
 
+// A validated upload, ready to write: the encoded rows, and per row (in the same order) its day
+// and type; the digest of all of them.
+interface PreparedBatch {
+  rows: EncodedRows;
+  days: string[];
+  types: string[];
+  digest: string;
+}
+
 const DAY_MS = 86_400_000;
 // Endpoint clocks drift; events far in the future are refused.
 const MAX_FUTURE_MS = DAY_MS;
@@ -41,12 +54,60 @@ export class IngestService {
     private readonly jobs: JobsService,
   ) {}
 
+  // `body` is the upload's bytes: everything parsed from it is dropped before the first await
+  // (see ingest-route.ts).
   async ingest(
     caller: AuthenticatedEndpoint,
-    body: unknown,
+    body: Buffer,
     now = new Date(),
   ): Promise<IngestResult> {
-    const raw = (body as { events?: unknown } | null)?.events;
+    // Time-ordered (UUID v7), so the day's index of batch ids grows at one end, like its events'.
+    const batchId = newEventId();
+    const { batch, accepted, rejected } = this.prepare(caller, batchId, body, now);
+    if (!batch) return { batchId, accepted, stored: 0, duplicates: 0, rejected };
+    await this.partitions.ensure(batch.days);
+    const { stored, forward } = await this.store(caller, batchId, batch);
+    if (forward) await this.enqueueForward(batchId);
+    return { batchId, accepted, stored, duplicates: accepted - stored, rejected };
+  }
+
+  // Parses, validates and encodes the upload in one synchronous step: what is left is the encoded
+  // rows and a little metadata per event.
+  private prepare(
+    caller: AuthenticatedEndpoint,
+    batchId: string,
+    body: Buffer,
+    now: Date,
+  ): { batch: PreparedBatch | null; accepted: number; rejected: RejectedEvent[] } {
+    const { rows, accepted, rejected } = this.validate(caller, body, now);
+    if (!rows.length) return { batch: null, accepted, rejected };
+    return {
+      batch: {
+        rows: this.events.encode(caller, batchId, rows),
+        days: rows.map((row) => row.day),
+        types: rows.map((row) => row.type),
+        digest: eventsDigest(rows),
+      },
+      accepted,
+      rejected,
+    };
+  }
+
+  // The batch's valid events as the rows to store, each id once (in one order for every batch,
+  // so two batches sharing events, a retry racing its original, lock the same keys in the same
+  // order and can't deadlock), and the invalid ones by index.
+  private validate(
+    caller: AuthenticatedEndpoint,
+    body: Buffer,
+    now: Date,
+  ): { rows: EventRow[]; accepted: number; rejected: RejectedEvent[] } {
+    let parsedBody: unknown;
+    try {
+      parsedBody = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new IngestError('the body is not JSON');
+    }
+    const raw = (parsedBody as { events?: unknown } | null)?.events;
     if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_BATCH_EVENTS) {
       throw new IngestError(
         `the body must be {"events": [...]} with 1 to ${MAX_BATCH_EVENTS} events`,
@@ -54,6 +115,8 @@ export class IngestService {
     }
     const rejected: RejectedEvent[] = [];
     const rows: EventRow[] = [];
+    const ids = new Set<string>();
+    let accepted = 0;
     raw.forEach((candidate, index) => {
       const parsed = AgentEvent.safeParse(candidate);
       if (!parsed.success) {
@@ -67,36 +130,31 @@ export class IngestService {
         return;
       }
       const event = parsed.data;
-      const problem = this.checkContext(caller, event, now);
+      const at = Date.parse(event.occurredAt);
+      const problem = this.checkContext(caller, event, at, now);
       if (problem) {
         rejected.push({ index, errors: [problem] });
         return;
       }
-      const occurredAt = new Date(event.occurredAt);
+      accepted++;
+      // An id repeated within the batch is stored once, as it first appears.
+      if (ids.has(event.id)) return;
+      ids.add(event.id);
+      const occurredAt = new Date(at).toISOString();
       rows.push({
-        day: utcDay(occurredAt),
+        day: occurredAt.slice(0, 10),
         id: event.id,
-        occurredAt: occurredAt.toISOString(),
+        occurredAt,
         type: event.type,
-        userId: event.userId,
-        endpointId: event.endpointId,
         sessionId: event.sessionId,
         // Canonical, so the digest of the batch's audit record is over the very text stored.
         json: canonicalJson(event),
       });
     });
-    const batchId = randomUUID();
-    if (!rows.length) return { batchId, accepted: 0, stored: 0, duplicates: 0, rejected };
-
-    // One order for every batch, so two batches sharing events (a retry racing its original) lock
-    // the same keys in the same order and can't deadlock.
     rows.sort((a, b) =>
       a.day !== b.day ? (a.day < b.day ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
     );
-    await this.partitions.ensure(rows.map((row) => row.day));
-    const { stored, forward } = await this.store(caller, batchId, rows);
-    if (forward) await this.enqueueForward(batchId);
-    return { batchId, accepted: rows.length, stored, duplicates: rows.length - stored, rejected };
+    return { rows, accepted, rejected };
   }
 
   // Events, their audit record, the rollup marks and the forwarding outbox commit together: after
@@ -104,29 +162,38 @@ export class IngestService {
   private store(
     caller: AuthenticatedEndpoint,
     batchId: string,
-    rows: EventRow[],
+    batch: PreparedBatch,
   ): Promise<{ stored: number; forward: boolean }> {
     const organizationId = caller.organizationId;
     const forwarding = this.events.forwardingEnabled(organizationId);
     // Settled here too, so a batch that fails before awaiting it leaves no rejection unhandled.
     forwarding.catch(() => undefined);
     return this.events.transaction(async (sql, client) => {
-      const storedRows = await this.events.insert(sql, client, organizationId, batchId, rows);
-      if (!storedRows.length) return { result: { stored: 0, forward: false }, closing: [] };
-      const days = [...new Set(storedRows.map((row) => row.day))].sort();
+      const storedIds = await this.events.insert(sql, client, batch.rows);
+      if (!storedIds.length) return { result: { stored: 0, forward: false }, closing: [] };
+      const stored = new Set(storedIds);
+      const types: Record<string, number> = {};
+      const storedDays = new Set<string>();
+      batch.rows.ids.forEach((id, i) => {
+        if (!stored.has(id)) return;
+        const type = batch.types[i]!;
+        types[type] = (types[type] ?? 0) + 1;
+        storedDays.add(batch.days[i]!);
+      });
+      const days = [...storedDays].sort();
       const forward = await forwarding;
-      if (forward) {
-        const ids = storedRows.map((row) => row.id);
-        await this.events.addToOutbox(sql, organizationId, batchId, ids, days);
-      }
+      if (forward) await this.events.addToOutbox(sql, organizationId, batchId, storedIds, days);
       // One audit record per batch rather than per event: agent events are the bulk of the
       // volume, and a per-event chain append (hashing, one row each) would halve ingest speed.
       // The record names the batch and carries the digest of exactly the events it stored
       // (batch-digest.ts), so the chain still vouches for each event: verify recomputes the
-      // digest of the batch's stored events and shows any event edited, added or deleted.
-      const digest = eventsDigest(storedRows);
-      const types: Record<string, number> = {};
-      for (const row of storedRows) types[row.type] = (types[row.type] ?? 0) + 1;
+      // digest of the batch's stored events and shows any event edited, added or deleted. When
+      // some were stored before (a retry), the digest is of the ones read back here.
+      const digest =
+        storedIds.length === batch.rows.ids.length
+          ? batch.digest
+          : (await storedBatchDigest(sql, organizationId, days, batchId, BATCH_DIGEST_FORMAT))
+              .digest;
       const audit = this.audit.appendStatement(organizationId, [
         {
           actorType: 'endpoint',
@@ -135,7 +202,7 @@ export class IngestService {
           resourceType: 'event-batch',
           resourceId: batchId,
           data: {
-            count: storedRows.length,
+            count: storedIds.length,
             types,
             days,
             userId: caller.userId,
@@ -147,7 +214,7 @@ export class IngestService {
       // The organization's audit chain and its rollup marks are shared by every upload: taken
       // last, with the commit (EventsRepository.transaction).
       return {
-        result: { stored: storedRows.length, forward },
+        result: { stored: storedIds.length, forward },
         closing: [this.events.rollupMarkStatement(organizationId, days), audit],
       };
     });
@@ -175,6 +242,7 @@ export class IngestService {
   private checkContext(
     caller: AuthenticatedEndpoint,
     event: AgentEvent,
+    at: number,
     now: Date,
   ): { path: string; message: string } | null {
     // The subject comes from the endpoint's enrolment: an endpoint reports for itself and its user.
@@ -187,7 +255,6 @@ export class IngestService {
     if (event.userId !== caller.userId) {
       return { path: 'userId', message: "not this endpoint's user" };
     }
-    const at = Date.parse(event.occurredAt);
     if (at > now.getTime() + MAX_FUTURE_MS) {
       return { path: 'occurredAt', message: 'more than a day in the future' };
     }

@@ -8,7 +8,7 @@ import { CollectorService } from './collector.service';
 import { EventPartitions } from './event-partitions';
 import { EventsRepository } from './events.repository';
 import { ForwardingService } from './forwarding.service';
-import { IngestController } from './ingest.controller';
+import { IngestRoute } from './ingest-route';
 import { IngestService } from './ingest.service';
 import { TelemetryResolver } from './telemetry.resolver';
 
@@ -19,11 +19,11 @@ const FORWARD_SWEEP_EVERY_MS = 15_000;
 // organization's OpenTelemetry collector.
 @Module({
   imports: [AuditModule, AuthModule, EndpointsModule],
-  controllers: [IngestController],
   providers: [
     EventPartitions,
     EventsRepository,
     IngestService,
+    IngestRoute,
     ForwardingService,
     CollectorService,
     TelemetryResolver,

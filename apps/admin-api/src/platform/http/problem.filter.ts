@@ -9,6 +9,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fs from 'node:fs';
 import { repoPath } from '../repo-path';
+import { problemTitle } from './problem';
 
 const CONSOLE_INDEX = repoPath('apps', 'admin-web', 'dist', 'index.html');
 // Paths that belong to the API: a miss there is a 404, never the console's page.
@@ -57,7 +58,7 @@ export class ProblemFilter implements ExceptionFilter {
     const body = exception instanceof HttpException ? exception.getResponse() : undefined;
     const problem: Problem = {
       type: 'about:blank',
-      title: HttpStatus[status]?.toLowerCase().replace(/_/g, ' ') ?? 'error',
+      title: problemTitle(status),
       status,
       ...(status < 500 ? detailOf(body) : { detail: 'internal error' }),
     };
