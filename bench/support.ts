@@ -43,8 +43,11 @@ export async function listenOnLoopback(app: NestFastifyApplication): Promise<str
   return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 }
 
-// The built API in a process of its own, as in production, on the bench's database and queue
-// prefix, so the load generator in this process does not steal its event loop.
+// The node flags `npm start` and the Dockerfile run the API with.
+export const API_NODE_FLAGS = ['--max-semi-space-size=64'];
+
+// The built API in a process of its own, as in production (API_NODE_FLAGS), on the bench's
+// database and queue prefix, so the load generator in this process does not steal its event loop.
 export function spawnBenchApi(
   database: { url: string },
   config: Config,
@@ -62,6 +65,6 @@ export function spawnBenchApi(
     },
     undefined,
     undefined,
-    nodeArgs,
+    [...API_NODE_FLAGS, ...nodeArgs],
   );
 }
