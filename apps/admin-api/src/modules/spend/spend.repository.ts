@@ -142,6 +142,87 @@ function reserveArguments(inputs: ReserveInput[]): unknown[] {
   ];
 }
 
+// What steward_spend_reserve_batch and steward_spend_settle_batch answer: parallel arrays (see
+// the migration 20261124113000_spend_compact_answers), turned back into one outcome per request
+// here.
+interface ReserveAnswer {
+  status: ('granted' | 'existing' | 'refused')[];
+  counters: {
+    ids: string[];
+    keys: string[];
+    limits: string[];
+    enforcements: ('hard' | 'soft')[];
+    spent: string[];
+  };
+  positions: (number | null)[];
+  reserved: (string | null)[];
+  existing: ([string, string, string] | null)[];
+}
+
+interface SettleAnswer {
+  status: ('settled' | 'replayed' | 'not_found')[];
+  amount: string[];
+  cost: string[];
+  settledAt: string[];
+  late: boolean[];
+  foldNow: boolean[];
+}
+
+function reserveOutcomes(inputs: ReserveInput[], answer: ReserveAnswer): ReserveOutcome[] {
+  const { counters, positions, reserved } = answer;
+  // Budget entry k (in the flat order reserveArguments sends) as the counter it names.
+  const snapshot = (k: number): CounterSnapshot => {
+    const j = positions[k]! - 1;
+    return {
+      limitId: counters.ids[j]!,
+      periodKey: counters.keys[j]!,
+      enforcement: counters.enforcements[j]!,
+      limitUsd: counters.limits[j]!,
+      spentUsd: counters.spent[j]!,
+      reservedUsd: reserved[k]!,
+    };
+  };
+  let next = 0;
+  return inputs.map((input, i) => {
+    const entries = input.budgets.map(() => next++);
+    const status = answer.status[i];
+    if (status === 'existing') {
+      const [leaseId, amountUsd, expiresAt] = answer.existing[i]!;
+      return { status, leaseId, amountUsd, expiresAt };
+    }
+    if (status === 'refused') {
+      return { status, budgets: [snapshot(entries.find((k) => reserved[k] !== null)!)] };
+    }
+    return {
+      status: 'granted',
+      leaseId: input.leaseId,
+      amountUsd: input.amountUsd,
+      expiresAt: input.expiresAt.toISOString(),
+      // In lock order, as the counters were reserved.
+      budgets: entries
+        .filter((k) => positions[k] !== null)
+        .sort((a, b) => positions[a]! - positions[b]!)
+        .map(snapshot),
+    };
+  });
+}
+
+function settleOutcomes(inputs: SettleInput[], answer: SettleAnswer): SettleOutcome[] {
+  return inputs.map((input, i) => {
+    const status = answer.status[i]!;
+    if (status === 'not_found') return { status };
+    return {
+      status,
+      leaseId: input.leaseId,
+      amountUsd: answer.amount[i]!,
+      costUsd: answer.cost[i]!,
+      settledAt: answer.settledAt[i]!,
+      late: answer.late[i]!,
+      foldNow: answer.foldNow[i]!,
+    };
+  });
+}
+
 // The spend ledger's database access. The hot path is SQL functions (migrations
 // 20261124040846_spend and after), one round trip each, sent on a small pg pool of its own:
 // Prisma's own cost per query (~0.6 ms, see RECIPES) would be most of a lease. Reserves and
@@ -221,15 +302,15 @@ export class SpendRepository implements OnModuleDestroy {
       columns.push('NULL::jsonb AS reserved');
     }
     const { rows } = await this.pool.query<{
-      settled: SettleOutcome[] | null;
-      reserved: ReserveOutcome[] | null;
+      settled: SettleAnswer | null;
+      reserved: ReserveAnswer | null;
     }>({
       name: `spend_batch_${settles.length > 0 ? 's' : ''}${reserves.length > 0 ? 'r' : ''}`,
       text: `SELECT ${columns.join(', ')}`,
       values,
     });
-    const settled = rows[0]!.settled ?? [];
-    const reserved = rows[0]!.reserved ?? [];
+    const settled = rows[0]!.settled ? settleOutcomes(settles, rows[0]!.settled) : [];
+    const reserved = rows[0]!.reserved ? reserveOutcomes(reserves, rows[0]!.reserved) : [];
     let nextSettle = 0;
     let nextReserve = 0;
     return batch.map((call) =>
