@@ -14,6 +14,7 @@ function doubling(fail: (inputs: number[]) => Error | null = () => null) {
     },
     {
       maxBatch: 3,
+      gatherMs: 20,
       exclusiveKey: (input) => (input >= 100 ? 'exclusive' : null),
       retryable: (error) => error instanceof Error && error.message === 'deadlock detected',
       maxAttempts: 3,
@@ -33,6 +34,28 @@ describe('CallBatcher', () => {
       [1, 2, 3],
       [4, 5, 6],
     ]);
+  });
+
+  it('lets the callers a call answered come back and join the next call', async () => {
+    const { batcher, batches } = doubling();
+    const [first, second] = [1, 2].map((n) => batcher.submit(n).then(() => batcher.submit(n + 10)));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Waiting while [1, 2] is being answered; without the wait it would go alone.
+    const third = batcher.submit(3);
+    await Promise.all([first, second, third]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 11, 12],
+    ]);
+  });
+
+  it('goes without callers that do not come back', async () => {
+    const { batcher, batches } = doubling();
+    const answered = [1, 2].map((n) => batcher.submit(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await batcher.submit(3)).toBe(6);
+    await Promise.all(answered);
+    expect(batches).toEqual([[1, 2], [3]]);
   });
 
   it('keeps requests with the same exclusive key in separate calls', async () => {

@@ -2,8 +2,14 @@
 // wait and then go together as the next call (one transaction, one commit). An idle batcher sends
 // at the end of the current turn of the event loop, so the requests read from the sockets in that
 // turn go together too; batching adds no latency when there is nothing to share a call with.
+//
+// After a call that carried several requests, the next waits (at most `gatherMs`) until as many are
+// waiting: the callers it answered usually come back at once (an endpoint settles right after its
+// model request, and leases again for the next), and each call that goes without them costs the
+// database as much as a full one. Postgres's commit_delay makes the same trade for its WAL flushes.
 export interface CallBatcherOptions<Input> {
   maxBatch: number;
+  gatherMs: number;
   // Two requests this returns the same key for never share a call (the second waits for the next
   // one), e.g. two leases with one idempotency key.
   exclusiveKey?: (input: Input) => string | null;
@@ -21,6 +27,8 @@ interface Pending<Input, Output> {
 export class CallBatcher<Input, Output> {
   private readonly queue: Pending<Input, Output>[] = [];
   private running = false;
+  // While the next call waits for requests: how many it waits for, and how to go at once.
+  private gathering: { size: number; go: () => void } | null = null;
 
   constructor(
     private readonly call: (inputs: Input[]) => Promise<Output[]>,
@@ -30,6 +38,7 @@ export class CallBatcher<Input, Output> {
   submit(input: Input): Promise<Output> {
     return new Promise<Output>((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
+      if (this.gathering && this.queue.length >= this.gathering.size) this.gathering.go();
       if (!this.running) {
         this.running = true;
         setImmediate(() => void this.drain());
@@ -38,8 +47,12 @@ export class CallBatcher<Input, Output> {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+    let previous = 0;
+    while (previous > 1 || this.queue.length > 0) {
+      if (previous > 1 && this.queue.length < previous) await this.gather(previous);
+      if (this.queue.length === 0) break;
       const batch = this.take();
+      previous = batch.length;
       try {
         const outputs = await this.attempt(batch.map((pending) => pending.input));
         batch.forEach((pending, i) => pending.resolve(outputs[i]!));
@@ -60,6 +73,18 @@ export class CallBatcher<Input, Output> {
       }
     }
     this.running = false;
+  }
+
+  private gather(size: number): Promise<void> {
+    return new Promise((resolve) => {
+      const go = () => {
+        clearTimeout(timer);
+        this.gathering = null;
+        resolve();
+      };
+      const timer = setTimeout(go, this.options.gatherMs);
+      this.gathering = { size, go };
+    });
   }
 
   private take(): Pending<Input, Output>[] {

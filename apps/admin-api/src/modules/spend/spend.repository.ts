@@ -81,6 +81,8 @@ const MAX_ATTEMPTS = 4;
 // Requests per call (reserves and settles together): enough for every endpoint of a busy replica at once, few
 // enough that one call holds the shared counter rows briefly.
 const MAX_BATCH = 64;
+// How long a call waits for the callers the previous call answered (see CallBatcher).
+const GATHER_MS = 1;
 
 export function isRetryable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -236,6 +238,7 @@ export class SpendRepository implements OnModuleDestroy {
     (batch) => this.callBatch(batch),
     {
       maxBatch: MAX_BATCH,
+      gatherMs: GATHER_MS,
       exclusiveKey: (call) =>
         call.kind === 'settle'
           ? `settle:${call.input.leaseId}`
