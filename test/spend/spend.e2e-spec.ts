@@ -2,6 +2,7 @@ import { ChildProcess, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GovernanceService } from '../../apps/admin-api/src/modules/governance/governance.service';
 import { SpendClock } from '../../apps/admin-api/src/modules/spend/spend-clock';
 import { SpendService } from '../../apps/admin-api/src/modules/spend/spend.service';
 import { graphql, signInAdmin } from '../support/admin-session';
@@ -124,6 +125,27 @@ describe('spend leases', () => {
       reserved: '0.6',
       key: expect.stringMatching(/-W\d{2}$/),
     });
+  });
+
+  it('refuses a lease above the organization’s lease per model call, reserving nothing', async () => {
+    const org = await spendFixture(api, 'Ceiling Co');
+    const userLimit = await org.limit('user', '10');
+    await api
+      .get(GovernanceService)
+      .setEndpointSpend(
+        org.organizationId,
+        { leaseRequired: true, maxLeaseUsd: '0.5', offlineAllowanceUsd: '0' },
+        { type: 'operator', id: 'test' },
+      );
+    const refused = await lease(api.url, org.secret, { amountUsd: '0.6' });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({
+      code: 'lease_above_maximum',
+      settings: { maxLeaseUsd: '0.5' },
+    });
+    expect((await counters(org.organizationId)).get(userLimit)).toBeUndefined();
+    expect((await lease(api.url, org.secret, { amountUsd: '0.5' })).status).toBe(201);
+    expect((await counters(org.organizationId)).get(userLimit)).toMatchObject({ reserved: '0.5' });
   });
 
   it('counts a retried settle once, prices tokens by the price table, and keeps the ledger', async () => {

@@ -83,6 +83,7 @@ function invalid(reply: FastifyReply, error: ZodError): FastifyReply {
 // The endpoint protocol's status and code for each spend error.
 const SPEND_PROBLEMS: Record<SpendErrorCode, { status: number; code: string }> = {
   limit_exhausted: { status: 402, code: 'spend_limit_exhausted' },
+  lease_above_maximum: { status: 422, code: 'lease_above_maximum' },
   lease_not_found: { status: 404, code: 'lease_not_found' },
   not_found: { status: 404, code: 'lease_not_found' },
   model_price_unknown: { status: 422, code: 'model_price_unknown' },
@@ -94,6 +95,8 @@ function spendProblem(reply: FastifyReply, error: SpendError): FastifyReply {
   return sendProblem(reply, status, {
     detail: error.message,
     code,
-    ...(error.code === 'limit_exhausted' ? { limit: error.details } : {}),
+    ...(error.details
+      ? { [error.code === 'limit_exhausted' ? 'limit' : 'settings']: error.details }
+      : {}),
   });
 }

@@ -3,7 +3,12 @@ import type { GqlExceptionFilter } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
 
 export type SpendErrorCode =
-  'limit_exhausted' | 'lease_not_found' | 'model_price_unknown' | 'invalid' | 'not_found';
+  | 'limit_exhausted'
+  | 'lease_above_maximum'
+  | 'lease_not_found'
+  | 'model_price_unknown'
+  | 'invalid'
+  | 'not_found';
 
 export class SpendError extends Error {
   constructor(
@@ -18,6 +23,7 @@ export class SpendError extends Error {
 
 const GRAPHQL_CODE: Record<SpendErrorCode, string> = {
   limit_exhausted: 'FORBIDDEN',
+  lease_above_maximum: 'BAD_USER_INPUT',
   lease_not_found: 'NOT_FOUND',
   model_price_unknown: 'BAD_USER_INPUT',
   invalid: 'BAD_USER_INPUT',

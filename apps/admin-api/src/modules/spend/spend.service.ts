@@ -98,6 +98,8 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     string,
     { at: number; limits: Promise<SpendLimitForUser[]> }
   >();
+  // Per organization, the most one lease may hold (its endpoint spend settings), cached like limits.
+  private readonly ceilingCache = new Map<string, { at: number; ceiling: Promise<Decimal> }>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly foldTimers = new Map<string, NodeJS.Timeout>();
   private readonly reconciling = new Map<string, Promise<unknown>>();
@@ -120,6 +122,7 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
       for (const key of this.limitsCache.keys()) {
         if (key.startsWith(`${organizationId}:`)) this.limitsCache.delete(key);
       }
+      this.ceilingCache.delete(organizationId);
     };
     this.unsubscribe.push(
       await this.bus.subscribe(GOVERNANCE_CHANGED_CHANNEL, forget),
@@ -144,9 +147,33 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     return limits;
   }
 
+  private leaseCeiling(organizationId: string): Promise<Decimal> {
+    const cached = this.ceilingCache.get(organizationId);
+    if (cached && Date.now() - cached.at < LIMITS_CACHE_MS) return cached.ceiling;
+    const ceiling = this.governance
+      .endpointSpend(organizationId)
+      .then((settings) => new Decimal(settings.maxLeaseUsd));
+    this.ceilingCache.set(organizationId, { at: Date.now(), ceiling });
+    ceiling.catch(() => this.ceilingCache.delete(organizationId));
+    return ceiling;
+  }
+
   async lease(subject: EndpointSubject, request: LeaseRequest): Promise<LeaseGrant> {
     const amount = new Decimal(request.amountUsd);
-    const limits = await this.limitsFor(subject.organizationId, subject.userId);
+    const [limits, ceiling] = await Promise.all([
+      this.limitsFor(subject.organizationId, subject.userId),
+      this.leaseCeiling(subject.organizationId),
+    ]);
+    // The runtime leases exactly the organization's maxLeaseUsd per model call (it is signed into
+    // its bundle); a larger lease is not one it would ask for.
+    if (amount.gt(ceiling)) {
+      throw new SpendError(
+        'lease_above_maximum',
+        `this organization leases at most ${ceiling.toFixed()} USD per model request ` +
+          `(its endpoint spend settings), not ${usd(amount)} USD`,
+        { maxLeaseUsd: ceiling.toFixed() },
+      );
+    }
     const now = this.clock.now();
     const windows = new Map(
       limits.map((limit) => [limit.id, currentPeriodWindow(limit.period, limit.timeZone, now)]),
