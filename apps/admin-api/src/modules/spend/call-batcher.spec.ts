@@ -49,6 +49,21 @@ describe('CallBatcher', () => {
     ]);
   });
 
+  it('waits for the callers a call answered even when others are waiting already', async () => {
+    const { batcher, batches } = doubling();
+    // They come back a moment after their answer, as an endpoint's next request does.
+    const later = (n: number) =>
+      new Promise((resolve) => setTimeout(resolve, 2)).then(() => batcher.submit(n));
+    const [first, second] = [1, 2].map((n) => batcher.submit(n).then(() => later(n + 10)));
+    await new Promise((resolve) => setImmediate(resolve));
+    const third = batcher.submit(3);
+    await Promise.all([first, second, third]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 11, 12],
+    ]);
+  });
+
   it('goes without callers that do not come back', async () => {
     const { batcher, batches } = doubling();
     const answered = [1, 2].map((n) => batcher.submit(n));

@@ -3,10 +3,12 @@
 // at the end of the current turn of the event loop, so the requests read from the sockets in that
 // turn go together too; batching adds no latency when there is nothing to share a call with.
 //
-// After a call that carried several requests, the next waits (at most `gatherMs`) until as many are
-// waiting: the callers it answered usually come back at once (an endpoint settles right after its
-// model request, and leases again for the next), and each call that goes without them costs the
-// database as much as a full one. Postgres's commit_delay makes the same trade for its WAL flushes.
+// After a call that carried several requests, the next waits (at most `gatherMs`) for the callers
+// it answered as well as those already waiting: they usually come back at once (an endpoint settles
+// right after its model request, and leases again for the next), and a call that goes without them
+// costs the database nearly as much as a full one. Without the wait, callers split into groups
+// that take turns, each call carrying one group. Postgres's commit_delay makes the same trade for
+// its WAL flushes.
 export interface CallBatcherOptions<Input> {
   maxBatch: number;
   gatherMs: number;
@@ -47,12 +49,12 @@ export class CallBatcher<Input, Output> {
   }
 
   private async drain(): Promise<void> {
-    let previous = 0;
-    while (previous > 1 || this.queue.length > 0) {
-      if (previous > 1 && this.queue.length < previous) await this.gather(previous);
+    // How many requests the next call waits for.
+    let expected = 0;
+    while (expected > 1 || this.queue.length > 0) {
+      if (expected > 1 && this.queue.length < expected) await this.gather(expected);
       if (this.queue.length === 0) break;
       const batch = this.take();
-      previous = batch.length;
       try {
         const outputs = await this.attempt(batch.map((pending) => pending.input));
         batch.forEach((pending, i) => pending.resolve(outputs[i]!));
@@ -71,6 +73,9 @@ export class CallBatcher<Input, Output> {
           );
         }
       }
+      // Those that arrived during the call, and those it answered.
+      expected =
+        batch.length > 1 ? Math.min(this.queue.length + batch.length, this.options.maxBatch) : 0;
     }
     this.running = false;
   }
