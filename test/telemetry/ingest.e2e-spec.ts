@@ -11,6 +11,12 @@ import { graphql, signInAdmin } from '../support/admin-session';
 import { startTestApi, TestApi } from '../support/api';
 import { sessionEvents, telemetryFixture, upload } from './events';
 
+// An ISO instant (…Z) as the same instant in +02:00.
+function withOffset(instant: string): string {
+  const local = new Date(Date.parse(instant) + 2 * 3600_000).toISOString();
+  return `${local.slice(0, -1)}+02:00`;
+}
+
 describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => {
   let api: TestApi;
 
@@ -141,7 +147,9 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
       // The same id again with other content: the first one is stored, once.
       { ...toolCall!, durationMs: 0.1 },
       { ...rest[0]!, path: 'bad\u0000name' },
-      ...rest.slice(1),
+      // The same instant written with an offset: stored as the UTC instant.
+      { ...rest[1]!, occurredAt: withOffset(rest[1]!.occurredAt) },
+      ...rest.slice(2),
     ];
     const response = await upload(api, kim.secret, batch);
     expect(response.body).toMatchObject({ accepted: batch.length - 1, stored: batch.length - 2 });
@@ -152,6 +160,9 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
       where: { organizationId: org.organizationId, action: 'agent.events.ingested' },
     });
     expect(record!.data).toMatchObject({ count: batch.length - 2 });
+    const [offset] = await api.prisma.$queryRaw<{ occurredAt: Date }[]>`
+      SELECT "occurredAt" FROM "AgentEvent" WHERE id = ${rest[1]!.id}::uuid`;
+    expect(offset!.occurredAt.toISOString()).toBe(rest[1]!.occurredAt);
     const verifier = api.get(AuditVerifier);
     expect(await verifier.verify(org.organizationId, { events: true })).toMatchObject({ ok: true });
 

@@ -42,6 +42,7 @@ const DAY_MS = 86_400_000;
 // Endpoint clocks drift; events far in the future are refused.
 const MAX_FUTURE_MS = DAY_MS;
 const ENQUEUE_WAIT_MS = 500;
+const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 @Injectable()
 export class IngestService {
@@ -140,7 +141,10 @@ export class IngestService {
       // An id repeated within the batch is stored once, as it first appears.
       if (ids.has(event.id)) return;
       ids.add(event.id);
-      const occurredAt = new Date(at).toISOString();
+      // Endpoints send the form toISOString writes; any other (an offset, more digits) is normalised.
+      const occurredAt = UTC_INSTANT.test(event.occurredAt)
+        ? event.occurredAt
+        : new Date(at).toISOString();
       rows.push({
         day: occurredAt.slice(0, 10),
         id: event.id,
