@@ -292,9 +292,11 @@ describe('admin console in a real browser', () => {
     // Drawn from the data: one stacked bar per day with tool calls, areas for the series.
     const decisions = page.getByRole('region', { name: 'Tool calls by decision' });
     expect(await decisions.locator('.recharts-bar-rectangle path').count()).toBeGreaterThan(0);
+    // The axis label may wrap into lines (one <tspan> each, joined without a space) when the id's
+    // characters are wide.
     await page
       .getByRole('region', { name: 'Spend against limits' })
-      .getByText(`group ${salesGroupId.slice(0, 8)} · month`)
+      .getByText(new RegExp(`group\\s*${salesGroupId.slice(0, 8)}\\s*·\\s*month`))
       .waitFor();
 
     // A week's range still holds both days; before the first event there was nothing to chart.
