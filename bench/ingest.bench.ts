@@ -29,7 +29,7 @@ import { benchEnvironment, spawnBenchApi } from './support';
 const BATCHES = 120;
 const EVENTS_PER_BATCH = 500;
 const SENDERS = 8;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const WARMUP_BATCHES = 40;
 const ANALYTICS_USERS = 2000;
 const ANALYTICS_GROUPS = 50;
