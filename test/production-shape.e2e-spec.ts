@@ -1,56 +1,14 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, startServerProcess, type ServerProcess } from './support/processes';
 import { Story, type StoryResult } from './support/story';
 
 const ROOT = path.resolve(__dirname, '..');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// A built Steward process; resolves once it printed `ready`.
-function startProcess(
-  script: string,
-  env: NodeJS.ProcessEnv,
-  ready: RegExp,
-): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/admin-api/src', script)], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (ready.test(output)) resolve(child);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code}):\n${output}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
 describe('the whole story on the production shape: two API replicas and a worker', () => {
-  const children: ChildProcess[] = [];
+  const servers: ServerProcess[] = [];
   let base: string;
   let result: StoryResult;
 
@@ -74,11 +32,11 @@ describe('the whole story on the production shape: two API replicas and a worker
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
     });
-    children.push(
+    servers.push(
       ...(await Promise.all([
-        startProcess('main.js', api(adminPort), /Steward is running/),
-        startProcess('main.js', api(endpointPort), /Steward is running/),
-        startProcess('worker.js', shared, /Steward worker is running jobs/),
+        startServerProcess(api(adminPort)),
+        startServerProcess(api(endpointPort)),
+        startServerProcess(shared, 'dist/apps/admin-api/src/worker.js', /worker is running jobs/),
       ])),
     );
 
@@ -107,7 +65,7 @@ describe('the whole story on the production shape: two API replicas and a worker
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(children.map(stop));
+    await Promise.all(servers.map((server) => server.stop()));
     if (base) fs.rmSync(base, { recursive: true, force: true });
   });
 

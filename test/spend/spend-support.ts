@@ -1,54 +1,20 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { GovernanceService } from '../../apps/admin-api/src/modules/governance/governance.service';
 import type { TestApi } from '../support/api';
+import { startServerProcess } from '../support/processes';
+import type { ServerProcess } from '../support/processes';
 import { telemetryFixture } from '../telemetry/events';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-// The built API as its own process (`node dist/apps/admin-api/src/main.js`), ready once it says so.
-export function spawnApi(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/apps/admin-api/src/main.js'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      STEWARD_SECRET_KEY: 'test-secret-key-0123456789abcdefghijklmnopqrstuv',
-      STEWARD_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'steward-api-')),
-      DATABASE_URL: process.env.DATABASE_URL!,
-      REDIS_URL: process.env.REDIS_URL!,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('is running')) resolve(child);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`API exited (${code}):\n${output}`)));
-  });
-}
-
-export function stopped(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
+// The built API as its own process, on this run's database and Redis.
+export function startApi(): Promise<ServerProcess> {
+  return startServerProcess({
+    ...process.env,
+    LOG_LEVEL: 'error',
+    PORT: '0',
+    STEWARD_SECRET_KEY: 'test-secret-key-0123456789abcdefghijklmnopqrstuv',
+    STEWARD_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'steward-api-')),
   });
 }
 

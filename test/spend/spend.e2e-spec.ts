@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,8 @@ import { SpendClock } from '../../apps/admin-api/src/modules/spend/spend-clock';
 import { SpendService } from '../../apps/admin-api/src/modules/spend/spend.service';
 import { graphql, signInAdmin } from '../support/admin-session';
 import { startTestApi, TestApi } from '../support/api';
-import { freePort, lease, settle, spawnApi, spendFixture, stopped } from './spend-support';
+import type { ServerProcess } from '../support/processes';
+import { lease, settle, spendFixture, startApi } from './spend-support';
 
 const CONCURRENT_LEASES = 500;
 
@@ -48,11 +49,10 @@ describe('spend leases', () => {
     const org = await spendFixture(api, 'Concurrency Co');
     const userLimit = await org.limit('user', '10');
     const teamLimit = await org.limit('group', '100');
-    const children: ChildProcess[] = [];
+    const servers: ServerProcess[] = [];
     try {
-      const ports = [await freePort(), await freePort()];
-      children.push(...(await Promise.all(ports.map((port) => spawnApi(port)))));
-      const bases = ports.map((port) => `http://127.0.0.1:${port}`);
+      servers.push(...(await Promise.all([startApi(), startApi()])));
+      const bases = servers.map((server) => server.url);
 
       const replies = await Promise.all(
         Array.from({ length: CONCURRENT_LEASES }, (_, i) =>
@@ -97,7 +97,7 @@ describe('spend leases', () => {
       expect(again.filter((reply) => reply.status === 201)).toHaveLength(60);
       expect(again.filter((reply) => reply.status === 402)).toHaveLength(40);
     } finally {
-      await Promise.all(children.map(stopped));
+      await Promise.all(servers.map((server) => server.stop()));
     }
   }, 120_000);
 

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { AgentEvent, createEvent, EventSubject } from '@steward/telemetry';
 import { AuditVerifier } from '../../apps/admin-api/src/modules/audit/audit-verifier';
 import { startTestApi, TestApi } from '../support/api';
+import { freePort, startServerProcess, stopProcess } from '../support/processes';
+import type { ServerProcess } from '../support/processes';
 import { telemetryFixture } from './events';
 
 const BATCHES = 100;
@@ -14,46 +16,15 @@ const EVENTS_PER_BATCH = 200;
 // The runtime's back-off between retries of an upload that got no answer.
 const RETRY_BACKOFF_MS = 50;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-// The built API as its own process (`node dist/apps/admin-api/src/main.js`), ready once it says so.
-function spawnApi(port: number, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/apps/admin-api/src/main.js'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      STEWARD_SECRET_KEY: 'test-secret-key-0123456789abcdefghijklmnopqrstuv',
-      STEWARD_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'steward-api-')),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('is running')) resolve(child);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`API exited (${code}):\n${output}`)));
-  });
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
+// The built API as its own process on `port` (kept across a restart, as a runtime's URL is).
+function startApi(port: number, env: Record<string, string>): Promise<ServerProcess> {
+  return startServerProcess({
+    ...process.env,
+    PORT: String(port),
+    LOG_LEVEL: 'error',
+    STEWARD_SECRET_KEY: 'test-secret-key-0123456789abcdefghijklmnopqrstuv',
+    STEWARD_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'steward-api-')),
+    ...env,
   });
 }
 
@@ -104,6 +75,7 @@ async function uploadUntilAccepted(
 describe('ingest under failure', () => {
   let api: TestApi;
   const children = new Set<ChildProcess>();
+  const killed = (child: ChildProcess) => stopProcess(child, 'SIGKILL');
 
   beforeAll(async () => {
     execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'ignore' });
@@ -131,8 +103,8 @@ describe('ingest under failure', () => {
     const endpoint = await org.enrol('grace');
     const port = await freePort();
     const env = { DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: process.env.REDIS_URL! };
-    let child = await spawnApi(port, env);
-    children.add(child);
+    let server = await startApi(port, env);
+    children.add(server.child);
     const url = () => `http://127.0.0.1:${port}`;
 
     const start = Date.now() - 3600_000;
@@ -153,9 +125,9 @@ describe('ingest under failure', () => {
         acknowledged++;
         if (acknowledged === crashAt) {
           // Other senders are mid-request: their batches die with the process and are retried.
-          restarted = killed(child).then(async () => {
-            child = await spawnApi(port, env);
-            children.add(child);
+          restarted = server.stop('SIGKILL').then(async () => {
+            server = await startApi(port, env);
+            children.add(server.child);
           });
         }
       }
@@ -168,7 +140,7 @@ describe('ingest under failure', () => {
     const expected = BigInt(BATCHES * EVENTS_PER_BATCH);
     expect(stored).toEqual({ total: expected, distinct: expected, audited: expected });
     expect(await api.get(AuditVerifier).verify(org.organizationId)).toMatchObject({ ok: true });
-    await killed(child);
+    await server.stop('SIGKILL');
   }, 180_000);
 
   describe('with Redis down', () => {
@@ -223,12 +195,12 @@ describe('ingest under failure', () => {
         },
       });
       const port = await freePort();
-      const child = await spawnApi(port, {
+      const server = await startApi(port, {
         DATABASE_URL: process.env.DATABASE_URL!,
         REDIS_URL: `redis://127.0.0.1:${redisPort}`,
         STEWARD_QUEUE_PREFIX: 'steward-outage',
       });
-      children.add(child);
+      children.add(server.child);
 
       await killed(redis);
       const events = toolCalls(endpoint.subject(), 50, Date.now() - 60_000);
@@ -256,7 +228,7 @@ describe('ingest under failure', () => {
       const delivered = receivedOrg(org.organizationId);
       redis = await startRedis();
       await delivered;
-      await killed(child);
+      await server.stop('SIGKILL');
     }, 120_000);
   });
 });
