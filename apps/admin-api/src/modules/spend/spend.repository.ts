@@ -145,7 +145,7 @@ function reserveArguments(inputs: ReserveInput[]): unknown[] {
 }
 
 // What steward_spend_reserve_batch and steward_spend_settle_batch answer: parallel arrays (see
-// the migration 20261124113000_spend_compact_answers), turned back into one outcome per request
+// the migration 20261124110000_spend_leaner_functions), turned back into one outcome per request
 // here.
 interface ReserveAnswer {
   status: ('granted' | 'existing' | 'refused')[];
