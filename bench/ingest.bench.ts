@@ -10,7 +10,6 @@
 //    (goal p50 <= 100 ms).
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
@@ -24,7 +23,7 @@ import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.se
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
 import { dropTestDatabase } from '../test/support/test-database';
 import { reportResult } from './result';
-import { benchEnvironment, spawnBenchApi } from './support';
+import { benchEnvironment, endpointClient, spawnBenchApi } from './support';
 
 const BATCHES = 120;
 const EVENTS_PER_BATCH = 500;
@@ -170,40 +169,7 @@ async function cpuPerEvent(
   };
 }
 
-// A plain keep-alive node:http client: lighter than fetch, so the load generator (on the same two
-// cores) takes less CPU from the API under test.
-const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS });
-
-function post(url: string, secret: string, body: string): Promise<{ stored: number }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${secret}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => {
-          if (response.statusCode !== 200) {
-            reject(new Error(`ingest answered ${response.statusCode}: ${text}`));
-          } else {
-            resolve(JSON.parse(text) as { stored: number });
-          }
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
+const post = endpointClient(SENDERS);
 
 // Uploads `batches` batches of EVENTS_PER_BATCH new events of one endpoint, SENDERS at a time.
 async function ingestRound(
@@ -225,7 +191,7 @@ async function ingestRound(
     Promise.all(
       Array.from({ length: SENDERS }, async () => {
         for (let body = bodies.pop(); body; body = bodies.pop()) {
-          const answer = await post(url, secret, body);
+          const answer = await post<{ stored: number }>(url, secret, body);
           if (answer.stored !== EVENTS_PER_BATCH) {
             throw new Error(`a batch of new events was answered ${JSON.stringify(answer)}`);
           }

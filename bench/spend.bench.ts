@@ -12,7 +12,6 @@
 // cost less than two of pgbench's commits.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { CredentialsService } from '../apps/admin-api/src/modules/credentials/credentials.service';
@@ -22,7 +21,7 @@ import { SpendService } from '../apps/admin-api/src/modules/spend/spend.service'
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
 import { dropTestDatabase } from '../test/support/test-database';
-import { benchEnvironment, spawnBenchApi } from './support';
+import { benchEnvironment, endpointClient, spawnBenchApi } from './support';
 import { reportResult } from './result';
 
 // As many concurrent users as pgbench has clients: the same concurrency on both sides.
@@ -118,41 +117,7 @@ async function timed(pair: (worker: number) => Promise<void>, seconds = SECONDS)
   return pairs / ((Date.now() - started) / 1000);
 }
 
-// A plain keep-alive node:http client: lighter than fetch, so the client's CPU (on the same two
-// cores) takes less from the API under test.
-const agent = new http.Agent({ keepAlive: true, maxSockets: USERS });
-
-function call(url: string, secret: string, body: unknown): Promise<Record<string, unknown>> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${secret}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-        },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => {
-          if ((response.statusCode ?? 500) >= 300) {
-            reject(new Error(`${url}: ${response.statusCode} ${text}`));
-          } else {
-            resolve(JSON.parse(text) as Record<string, unknown>);
-          }
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(payload);
-  });
-}
+const call = endpointClient(USERS);
 
 function httpPairs(api: string, endpoints: Endpoint[], seconds = SECONDS): Promise<number> {
   return timed(async (worker) => {
