@@ -1,9 +1,11 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from '../../platform/http/problem';
 import { BundleFeed } from './bundle-feed';
+import { serveEndpoint } from './endpoint-route';
 import { EndpointSessions } from './endpoint-sessions';
+import type { AuthenticatedEndpoint } from './endpoint-sessions';
 import { MAX_WAIT_SECONDS } from './endpoints.dto';
 
 export const BUNDLE_PATH = '/api/v1/endpoints/bundle';
@@ -11,11 +13,8 @@ export const BUNDLE_CONTENT_TYPE = 'application/vnd.steward.bundle+json';
 
 // The hot path (every endpoint pulls, mostly for a 304) is a plain Fastify route: Nest's guard,
 // parameter decorators and exception-filter pipeline cost ~10% of the API's CPU per pull under load.
-// Errors are the same problem+json the API-wide ProblemFilter writes.
 @Injectable()
 export class BundleRoute implements OnModuleInit {
-  private readonly logger = new Logger('HTTP');
-
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly sessions: EndpointSessions,
@@ -25,27 +24,19 @@ export class BundleRoute implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
-    fastify.get(BUNDLE_PATH, async (request, reply) => {
-      try {
-        await this.pull(request, reply);
-      } catch (error) {
-        this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-        if (!reply.sent) problem(reply, 500, 'internal error');
-      }
-      return reply;
-    });
+    fastify.get(BUNDLE_PATH, (request, reply) =>
+      serveEndpoint(this.sessions, request, reply, async (endpoint) => {
+        await this.pull(endpoint, request, reply);
+        return reply;
+      }),
+    );
   }
 
-  private async pull(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const endpoint = await this.sessions.authenticate(request.headers.authorization);
-    if (!endpoint) {
-      return problem(
-        reply,
-        401,
-        'an endpoint credential (Authorization: Bearer stw_ep_…) is required',
-        'endpoint_unauthenticated',
-      );
-    }
+  private async pull(
+    endpoint: AuthenticatedEndpoint,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
     const waitParam = (request.query as { wait?: unknown }).wait;
     const wait = waitParam === undefined ? 0 : Number(waitParam);
     if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_SECONDS) {

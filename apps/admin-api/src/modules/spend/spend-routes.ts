@@ -1,8 +1,9 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodError } from 'zod';
 import { sendProblem } from '../../platform/http/problem';
+import { serveEndpoint } from '../endpoints/endpoint-route';
 import { EndpointSessions } from '../endpoints/endpoint-sessions';
 import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
 import { leaseSchema, settleSchema } from './spend.dto';
@@ -15,12 +16,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Spend leases of the endpoint protocol (docs/endpoint-protocol.md, "Spend leases"): every model
 // request of every endpoint takes a lease and settles it, so they are plain Fastify routes, like
-// the bundle pull: Nest's guard, pipes and exception-filter pipeline per call are skipped. Errors
-// are the same problem+json the API-wide ProblemFilter writes.
+// the bundle pull (see serveEndpoint).
 @Injectable()
 export class SpendRoutes implements OnModuleInit {
-  private readonly logger = new Logger('HTTP');
-
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly sessions: EndpointSessions,
@@ -51,25 +49,14 @@ export class SpendRoutes implements OnModuleInit {
     );
   }
 
-  private async handle(
+  private handle(
     request: FastifyRequest,
     reply: FastifyReply,
     serve: (endpoint: AuthenticatedEndpoint) => Promise<FastifyReply>,
   ): Promise<FastifyReply> {
-    try {
-      const endpoint = await this.sessions.authenticate(request.headers.authorization);
-      if (!endpoint) {
-        return sendProblem(reply, 401, {
-          detail: 'an endpoint credential (Authorization: Bearer stw_ep_…) is required',
-          code: 'endpoint_unauthenticated',
-        });
-      }
-      return await serve(endpoint);
-    } catch (error) {
-      if (error instanceof SpendError) return spendProblem(reply, error);
-      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      return sendProblem(reply, 500, { detail: 'internal error' });
-    }
+    return serveEndpoint(this.sessions, request, reply, serve, (error, answer) =>
+      error instanceof SpendError ? spendProblem(answer, error) : null,
+    );
   }
 }
 

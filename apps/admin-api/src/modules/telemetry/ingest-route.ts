@@ -1,7 +1,8 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from '../../platform/http/problem';
+import { serveEndpoint } from '../endpoints/endpoint-route';
 import { EndpointSessions } from '../endpoints/endpoint-sessions';
 import { IngestError, IngestService } from './ingest.service';
 
@@ -10,17 +11,14 @@ export const EVENTS_PATH = '/api/v1/endpoints/events';
 // Event upload from endpoints (docs/telemetry.md; not in the public OpenAPI document). A plain
 // Fastify route, like the bundle pull and spend leases, that takes the body as bytes: the service
 // parses and validates a batch and turns it into the rows it writes in one synchronous step, so the
-// parsed batch is garbage before the upload waits on Postgres. Parsed by Fastify, it would be held
-// by the request for the whole upload, and with a few uploads waiting, copying those live objects
-// was most of the time the API spent collecting garbage.
+// parsed batch is garbage before the upload waits on Postgres (parsed by Fastify, the request would
+// hold it for the whole upload).
 //
 // A batch is answered 200 even when some events were invalid: the valid ones are stored and each
 // invalid one is listed by its index in `rejected`, so the runtime drops those and never retries
 // them. Only a body that is not a batch at all is a 400.
 @Injectable()
 export class IngestRoute implements OnModuleInit {
-  private readonly logger = new Logger('HTTP');
-
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly sessions: EndpointSessions,
@@ -42,28 +40,24 @@ export class IngestRoute implements OnModuleInit {
     });
   }
 
-  private async upload(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    try {
-      const endpoint = await this.sessions.authenticate(request.headers.authorization);
-      if (!endpoint) {
-        return sendProblem(reply, 401, {
-          detail: 'an endpoint credential (Authorization: Bearer stw_ep_…) is required',
-          code: 'endpoint_unauthenticated',
-        });
-      }
-      if (!Buffer.isBuffer(request.body)) {
-        return sendProblem(reply, 400, {
-          detail: 'the body must be a JSON batch: {"events": [...]}',
-          code: 'invalid_request',
-        });
-      }
-      return reply.status(200).send(await this.ingest.ingest(endpoint, request.body));
-    } catch (error) {
-      if (error instanceof IngestError) {
-        return sendProblem(reply, 400, { detail: error.message, code: 'invalid_request' });
-      }
-      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      return sendProblem(reply, 500, { detail: 'internal error' });
-    }
+  private upload(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    return serveEndpoint(
+      this.sessions,
+      request,
+      reply,
+      async (endpoint) => {
+        if (!Buffer.isBuffer(request.body)) {
+          return sendProblem(reply, 400, {
+            detail: 'the body must be a JSON batch: {"events": [...]}',
+            code: 'invalid_request',
+          });
+        }
+        return reply.status(200).send(await this.ingest.ingest(endpoint, request.body));
+      },
+      (error, answer) =>
+        error instanceof IngestError
+          ? sendProblem(answer, 400, { detail: error.message, code: 'invalid_request' })
+          : null,
+    );
   }
 }
