@@ -36,29 +36,32 @@ describe('CallBatcher', () => {
     ]);
   });
 
-  it('lets the callers a call answered come back and join the next call', async () => {
+  // Callers 1 and 2 share a call and each asks again (n + 10) once answered, through `again`;
+  // 3 arrives while they are being answered. The batches the calls were given.
+  async function answeredCallersAskAgain(
+    again: (batcher: CallBatcher<number, number>, n: number) => Promise<number>,
+  ): Promise<number[][]> {
     const { batcher, batches } = doubling();
-    const [first, second] = [1, 2].map((n) => batcher.submit(n).then(() => batcher.submit(n + 10)));
+    const followUps = [1, 2].map((n) => batcher.submit(n).then(() => again(batcher, n + 10)));
     await new Promise((resolve) => setImmediate(resolve));
-    // Waiting while [1, 2] is being answered; without the wait it would go alone.
     const third = batcher.submit(3);
-    await Promise.all([first, second, third]);
-    expect(batches).toEqual([
+    await Promise.all([...followUps, third]);
+    return batches;
+  }
+
+  it('lets the callers a call answered come back and join the next call', async () => {
+    // Without the wait, 3 would go alone.
+    expect(await answeredCallersAskAgain((batcher, n) => batcher.submit(n))).toEqual([
       [1, 2],
       [3, 11, 12],
     ]);
   });
 
   it('waits for the callers a call answered even when others are waiting already', async () => {
-    const { batcher, batches } = doubling();
     // They come back a moment after their answer, as an endpoint's next request does.
-    const later = (n: number) =>
+    const later = (batcher: CallBatcher<number, number>, n: number) =>
       new Promise((resolve) => setTimeout(resolve, 2)).then(() => batcher.submit(n));
-    const [first, second] = [1, 2].map((n) => batcher.submit(n).then(() => later(n + 10)));
-    await new Promise((resolve) => setImmediate(resolve));
-    const third = batcher.submit(3);
-    await Promise.all([first, second, third]);
-    expect(batches).toEqual([
+    expect(await answeredCallersAskAgain(later)).toEqual([
       [1, 2],
       [3, 11, 12],
     ]);
