@@ -18,9 +18,10 @@ import { fromTimestamp, isRetryable, SpendRepository } from './spend.repository'
 import type { CounterSnapshot, ReserveInput, ReserveOutcome } from './spend.repository';
 
 export const LEASE_TTL_MS = 15 * 60_000;
-// Which limits apply to a user is cached this long per replica (and dropped at once on a
-// governance or directory change); the amounts and enforcement are read live by every reserve.
-const LIMITS_CACHE_MS = 5_000;
+// Which limits apply to a user, and the organization's lease per model call, are cached this long
+// per replica (and dropped at once on a governance or directory change); the limits' amounts and
+// enforcement are read live by every reserve.
+const GOVERNANCE_CACHE_MS = 5_000;
 // A fold that meets a deadlock or serialization failure runs again (see isRetryable).
 const MAX_FOLD_ATTEMPTS = 4;
 // Settlements are folded into the counters in batches, at most this long after a settle on this
@@ -94,12 +95,8 @@ function usd(value: Decimal.Value): string {
 // SpendRepository).
 @Injectable()
 export class SpendService implements OnModuleInit, OnModuleDestroy {
-  private readonly limitsCache = new Map<
-    string,
-    { at: number; limits: Promise<SpendLimitForUser[]> }
-  >();
-  // Per organization, the most one lease may hold (its endpoint spend settings), cached like limits.
-  private readonly ceilingCache = new Map<string, { at: number; ceiling: Promise<Decimal> }>();
+  // Keyed `${organizationId}:…`, so an organization's change drops all of its entries.
+  private readonly governanceCache = new Map<string, { at: number; value: Promise<unknown> }>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly foldTimers = new Map<string, NodeJS.Timeout>();
   private readonly reconciling = new Map<string, Promise<unknown>>();
@@ -119,10 +116,9 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     const forget = (message: string) => {
       const { organizationId } = JSON.parse(message) as { organizationId: string };
-      for (const key of this.limitsCache.keys()) {
-        if (key.startsWith(`${organizationId}:`)) this.limitsCache.delete(key);
+      for (const key of this.governanceCache.keys()) {
+        if (key.startsWith(`${organizationId}:`)) this.governanceCache.delete(key);
       }
-      this.ceilingCache.delete(organizationId);
     };
     this.unsubscribe.push(
       await this.bus.subscribe(GOVERNANCE_CHANGED_CHANNEL, forget),
@@ -137,25 +133,27 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     this.foldTimers.clear();
   }
 
-  private limitsFor(organizationId: string, userId: string): Promise<SpendLimitForUser[]> {
-    const key = `${organizationId}:${userId}`;
-    const cached = this.limitsCache.get(key);
-    if (cached && Date.now() - cached.at < LIMITS_CACHE_MS) return cached.limits;
-    const limits = this.governance.spendLimitsForUser(organizationId, userId);
-    this.limitsCache.set(key, { at: Date.now(), limits });
-    limits.catch(() => this.limitsCache.delete(key));
-    return limits;
+  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.governanceCache.get(key);
+    if (hit && Date.now() - hit.at < GOVERNANCE_CACHE_MS) return hit.value as Promise<T>;
+    const value = load();
+    this.governanceCache.set(key, { at: Date.now(), value });
+    value.catch(() => this.governanceCache.delete(key));
+    return value;
   }
 
+  private limitsFor(organizationId: string, userId: string): Promise<SpendLimitForUser[]> {
+    return this.cached(`${organizationId}:limits:${userId}`, () =>
+      this.governance.spendLimitsForUser(organizationId, userId),
+    );
+  }
+
+  // The most one lease may hold: the organization's endpoint spend settings.
   private leaseCeiling(organizationId: string): Promise<Decimal> {
-    const cached = this.ceilingCache.get(organizationId);
-    if (cached && Date.now() - cached.at < LIMITS_CACHE_MS) return cached.ceiling;
-    const ceiling = this.governance
-      .endpointSpend(organizationId)
-      .then((settings) => new Decimal(settings.maxLeaseUsd));
-    this.ceilingCache.set(organizationId, { at: Date.now(), ceiling });
-    ceiling.catch(() => this.ceilingCache.delete(organizationId));
-    return ceiling;
+    return this.cached(`${organizationId}:ceiling`, async () => {
+      const settings = await this.governance.endpointSpend(organizationId);
+      return new Decimal(settings.maxLeaseUsd);
+    });
   }
 
   async lease(subject: EndpointSubject, request: LeaseRequest): Promise<LeaseGrant> {
