@@ -78,6 +78,12 @@ export default tseslint.config(
     },
   },
   {
+    // Small files and functions a reader can hold in mind; tests may be longer.
+    files: ['**/*.{ts,tsx}'],
+    ignores: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**'],
+    rules: { 'max-lines': ['error', 500], 'max-lines-per-function': ['error', 80] },
+  },
+  {
     files: ['**/*.{js,mjs,cjs}'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -182,7 +182,10 @@ async function shellBench(): Promise<void> {
     return;
   }
   const initStart = performance.now();
-  const shell = await SandboxShell.start([{ root: dir, access: 'write' }], []);
+  const shell = await SandboxShell.start([{ root: dir, access: 'write' }], [], {
+    hidden: [],
+    readOnly: [],
+  });
   const initMs = performance.now() - initStart;
   const sandboxed: number[] = [];
   const plain: number[] = [];

@@ -49,6 +49,7 @@ export const API_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 // The built API in a process of its own, as in production (API_NODE_FLAGS), on the bench's
 // database and queue prefix, so the load generator in this process does not steal its event loop.
+// With STEWARD_BENCH_CPU_PROF=<dir> it writes a V8 CPU profile there when it stops.
 export function spawnBenchApi(
   database: { url: string },
   config: Config,
@@ -66,8 +67,13 @@ export function spawnBenchApi(
     },
     undefined,
     undefined,
-    [...API_NODE_FLAGS, ...nodeArgs],
+    [...API_NODE_FLAGS, ...profiling(), ...nodeArgs],
   );
+}
+
+function profiling(): string[] {
+  const dir = process.env.STEWARD_BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 // A plain keep-alive node:http client for the endpoint protocol: lighter than fetch, so the load

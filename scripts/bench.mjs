@@ -22,12 +22,21 @@ if (unknown.length) {
   process.exit(2);
 }
 execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+// Node flags a benchmark needs. decide: V8 11.3 (Node 20) aborts with "unreachable code" in the
+// deoptimizer once TurboFan has inlined cedar-wasm's JS-to-Wasm calls; the flag only stops that
+// inlining (Steward's side of the comparison is plain JavaScript).
+const NODE_FLAGS = { decide: ['--no-turbo-inline-js-wasm-calls'] };
+
 // Streams the benchmark's output through and returns its RESULT lines.
 function runBench(name) {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', path.join(root, 'dist/bench', `${name}.bench.js`)],
+      [
+        '--expose-gc',
+        ...(NODE_FLAGS[name] ?? []),
+        path.join(root, 'dist/bench', `${name}.bench.js`),
+      ],
       { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let output = '';
@@ -52,15 +61,19 @@ function cell(value) {
 }
 
 const TABLE_FILE = path.join(root, 'docs/benchmarks.md');
-const HEADER = '| bench | figure | value | peer | peer value | ratio | goal | met | run |';
+const HEADER = '| bench | figure | value | peer | peer value | ratio | goal | met | load | run |';
+// Rows written before the load column was added get an empty load cell.
+const withLoadCell = (line) =>
+  line.split(' | ').length === 9 ? line.replace(/ \| ([^|]*) \|$/, ' |  | $1 |') : line;
 
 function writeTable(rowsByBench) {
   const kept = fs.existsSync(TABLE_FILE)
     ? fs
         .readFileSync(TABLE_FILE, 'utf8')
         .split('\n')
-        .filter((line) => /^\| [a-z][\w-]* \|/.test(line) && line !== HEADER)
+        .filter((line) => /^\| [a-z][\w-]* \|/.test(line) && !line.startsWith('| bench |'))
         .filter((line) => !rowsByBench.has(line.split(' | ')[0].slice(2)))
+        .map(withLoadCell)
     : [];
   const run = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const fresh = [...rowsByBench].flatMap(([bench, results]) =>
@@ -74,6 +87,7 @@ function writeTable(rowsByBench) {
         r.ratio === undefined ? '' : `${cell(r.ratio)}×`,
         r.goal,
         r.met ? 'yes' : '**no**',
+        r.load === undefined ? '' : r.load.toFixed(2),
         run,
       ]
         .map(cell)
@@ -86,11 +100,12 @@ function writeTable(rowsByBench) {
     '',
     'Written by `npm run bench` (every benchmark) or `npm run bench -- NAME` (that one; the other',
     'rows are kept). Each row is one `RESULT` line of `bench/NAME.bench.ts`; a peer is measured in',
-    'the same run as its figure, so compare ratios, not absolute figures across runs. Last machine:',
+    'the same run as its figure, so compare ratios, not absolute figures across runs; `load` is the',
+    "machine's one-minute load average when the figure was printed. Last machine:",
     `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}.`,
     '',
     HEADER,
-    '|---|---|---|---|---|---|---|---|---|',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');

@@ -48,7 +48,10 @@ function unchanged(name, files) {
   const same = !force && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest;
   return {
     same,
-    save: () => fs.mkdirSync(stamps, { recursive: true }) || fs.writeFileSync(stamp, digest),
+    save: () => {
+      fs.mkdirSync(stamps, { recursive: true });
+      fs.writeFileSync(stamp, digest);
+    },
   };
 }
 

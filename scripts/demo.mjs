@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: starts Steward with its embedded defaults in a temporary data folder, plays the
 // whole story (test/support/story.ts, shared with test/production-shape.e2e-spec.ts) and prints it
-// step by step, then stops the server and removes the folder.
+// step by step, then stops the server and removes the folder. `--result FILE` also writes the
+// story's outcome there as JSON (test/demo.e2e-spec.ts checks it as CI's run of the demo).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -10,6 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
+const resultIndex = process.argv.indexOf('--result');
+const resultFile = resultIndex > 0 ? path.resolve(process.argv[resultIndex + 1]) : null;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 const { Story } = createRequire(import.meta.url)(path.join(root, 'dist/test/support/story.js'));
@@ -50,25 +53,45 @@ const base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'steward-demo
 const dataDir = path.join(base, 'data');
 const workDir = path.join(base, 'work');
 fs.mkdirSync(workDir);
-const port = await freePort();
-const env = {
-  ...process.env,
-  STEWARD_DATA_DIR: dataDir,
-  PORT: String(port),
-  HOST: '127.0.0.1',
-  PUBLIC_URL: `http://127.0.0.1:${port}`,
-  LOG_LEVEL: 'warn',
-};
 // The embedded defaults: no external Postgres or Redis.
-delete env.DATABASE_URL;
-delete env.REDIS_URL;
+function serverEnv(port) {
+  const env = {
+    ...process.env,
+    STEWARD_DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'warn',
+  };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  return env;
+}
 
 const print = (line) => process.stdout.write(`${line}\n`);
 const started = performance.now();
-const { server, banner, output } = startServer(env);
+// A port found free can be taken before the server binds it (another listener, or an outgoing
+// connection's ephemeral port: CI saw it), so a start refused for its port tries another one.
+async function startOnFreePort() {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const env = serverEnv(port);
+    const start = startServer(env);
+    try {
+      return { ...start, port, env, ready: await start.banner };
+    } catch (failure) {
+      if (attempt === 5 || !/EADDRINUSE/.test(start.output())) {
+        return { ...start, port, env, failure };
+      }
+    }
+  }
+}
+
+const { server, output, port, env, ready, failure } = await startOnFreePort();
 let exitCode = 0;
 try {
-  const { link, slug } = await banner;
+  if (failure) throw failure;
+  const { link, slug } = ready;
   const url = `http://127.0.0.1:${port}`;
   print(`\nSteward is running at ${url} (embedded Postgres in ${dataDir}, jobs in-process)`);
   print(`  started in ${Math.round(performance.now() - started)} ms; organization "${slug}"\n`);
@@ -89,6 +112,7 @@ try {
     workDir,
     print,
   }).play();
+  if (resultFile) fs.writeFileSync(resultFile, JSON.stringify(result));
   const { bundleReachedEndpointMs, sessionRefusedMs } = result.revocation;
   print('');
   print(

@@ -1,9 +1,9 @@
 import { verifyBundle, verifyTrustSetUpdate } from '@steward/policy';
 import type { TrustSet } from '@steward/policy';
 import { CredentialsService } from '../../apps/admin-api/src/modules/credentials/credentials.service';
+import { DirectoryService } from '../../apps/admin-api/src/modules/directory/directory.service';
 import { OrganizationsService } from '../../apps/admin-api/src/modules/organizations/organizations.service';
-import { EVENT_BUS } from '../../apps/admin-api/src/platform/redis/event-bus';
-import type { EventBus } from '../../apps/admin-api/src/platform/redis/event-bus';
+import { userWrite } from '../../apps/admin-api/src/modules/scim/scim.resource';
 import { graphql, signInAdmin } from '../support/admin-session';
 import { startTestApi, TestApi } from '../support/api';
 
@@ -147,13 +147,16 @@ describe('signed bundles: enrol, pull, long-poll, republish, revoke', () => {
     const etag = held.headers.get('etag')!;
 
     const poll = pull(b, aliceEndpoint, { 'if-none-match': etag }, '?wait=30');
-    // The change lands on replica A: the directory deactivates Alice and says so on the bus.
-    await a.prisma.directoryUser.update({ where: { id: alice.id }, data: { active: false } });
-    const bus = a.get<EventBus>(EVENT_BUS as never);
-    await bus.publish(
-      'directory.changed',
-      JSON.stringify({ organizationId: org.id, userIds: [alice.id], groupIds: [] }),
-    );
+    // The change lands on replica A: the directory deactivates Alice, with the record that her
+    // bundles must be republished in the same transaction.
+    await a
+      .get(DirectoryService)
+      .updateUser(
+        org.id,
+        alice.id,
+        () => userWrite({ userName: 'alice@example.com', active: false }),
+        { type: 'system' },
+      );
     const woken = await poll;
     expect(woken.status).toBe(200);
     const result = verify(aliceEndpoint, Buffer.from(await woken.arrayBuffer()), 1);
@@ -249,6 +252,106 @@ describe('signed bundles: enrol, pull, long-poll, republish, revoke', () => {
     expect(result).toMatchObject({
       ok: true,
       bundle: { version: 2, keyId: rotated.data!.rotateSigningKey.keyId },
+    });
+  });
+
+  it('keeps each endpoint’s last ten bundles and shows how far a publish reached, by device name', async () => {
+    const org = await organization();
+    await user(org.id, 'erin@example.com');
+    await user(org.id, 'finn@example.com');
+    const device = async (userName: string, deviceName: string) => {
+      const response = await enrol(org.token, { user: userName, deviceName });
+      expect(response.status).toBe(201);
+      return (await response.json()) as Enrolled;
+    };
+    const laptop = await device('erin@example.com', 'laptop');
+    const atlas = await device('finn@example.com', 'Atlas');
+    const basalt = await device('finn@example.com', 'Basalt');
+    await device('erin@example.com', 'Zephyr');
+    const gone = await device('erin@example.com', 'Gone');
+    const owner = await signInAdmin(a, org.id, 'owner');
+    // Every rotation signs a new version for every endpoint: 12 with the first.
+    for (let rotation = 0; rotation < 11; rotation++) {
+      const rotated = await graphql(a, owner, 'mutation { rotateSigningKey { keyId } }');
+      expect(rotated.errors).toBeUndefined();
+    }
+    const kept = await a.prisma.policyBundle.findMany({
+      where: { organizationId: org.id, endpointId: laptop.endpointId },
+      select: { version: true },
+      orderBy: { version: 'asc' },
+    });
+    expect(kept.map((bundle) => bundle.version)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+
+    const report = (endpoint: Enrolled, body: Record<string, unknown>) =>
+      fetch(`${a.url}/api/v1/endpoints/status`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${endpoint.credential}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ trustSetVersion: 1, errors: [], ...body }),
+      });
+    for (const endpoint of [laptop, atlas]) {
+      const refused = { bundleVersion: 11, verified: false, reason: 'unknown-key' };
+      expect((await report(endpoint, refused)).status).toBe(204);
+    }
+    expect((await report(basalt, { bundleVersion: 12, verified: true })).status).toBe(204);
+    const revoked = await graphql(
+      a,
+      owner,
+      'mutation($id: ID!) { revokeEndpoint(id: $id) { id } }',
+      {
+        id: gone.endpointId,
+      },
+    );
+    expect(revoked.errors).toBeUndefined();
+
+    const publishes = await graphql<{ bundlePublishes: { id: string; subjectCount: number }[] }>(
+      a,
+      owner,
+      '{ bundlePublishes(first: 1) { id subjectCount } }',
+    );
+    const publish = publishes.data!.bundlePublishes[0]!;
+    expect(publish.subjectCount).toBe(5);
+    const rollout = await graphql<{ bundleRollout: unknown }>(
+      a,
+      owner,
+      `
+        query ($id: ID!) {
+          bundleRollout(publishId: $id) {
+            publish {
+              id
+            }
+            total
+            current
+            behind
+            failed {
+              endpointId
+              deviceName
+              userId
+              version
+              reportedReason
+            }
+          }
+        }
+      `,
+      { id: publish.id },
+    );
+    expect(rollout.errors).toBeUndefined();
+    const failed = (endpoint: Enrolled, deviceName: string) => ({
+      endpointId: endpoint.endpointId,
+      deviceName,
+      userId: endpoint.userId,
+      version: 12,
+      reportedReason: 'unknown-key',
+    });
+    // The revoked endpoint is left out; Zephyr has not reported yet.
+    expect(rollout.data?.bundleRollout).toEqual({
+      publish: { id: publish.id },
+      total: 4,
+      current: 1,
+      behind: 1,
+      failed: [failed(atlas, 'Atlas'), failed(laptop, 'laptop')],
     });
   });
 

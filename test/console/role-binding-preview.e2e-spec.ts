@@ -37,7 +37,7 @@ describe('console: role binding preview', () => {
         }),
       ),
     );
-    const sales = await api
+    await api
       .get(DirectoryService)
       .createGroup(
         org.id,
@@ -63,7 +63,9 @@ describe('console: role binding preview', () => {
     const page = await context.newPage();
     await page.goto(`${api.url}/roles`);
     await page.getByRole('button', { name: 'Browsers' }).click();
-    await page.getByLabel('Group or person ID').fill(sales.id);
+    // The group is found by typing part of its name: nobody pastes an id.
+    await page.getByRole('combobox', { name: 'Group to bind' }).fill('sal');
+    await page.getByRole('option', { name: /^Sales/ }).click();
     await page.getByRole('button', { name: 'Preview', exact: true }).click();
     const affected = page.getByTestId('affected-users');
     await affected.waitFor();
@@ -73,8 +75,15 @@ describe('console: role binding preview', () => {
     expect(await api.prisma.roleBinding.count({ where: { organizationId: org.id } })).toBe(0);
 
     // Editing the draft hides the preview until asked again.
-    await page.getByLabel('Group or person ID').fill(users[0]!.id);
+    await page.getByRole('combobox', { name: 'Bind to' }).click();
+    await page.getByRole('option', { name: 'Person' }).click();
     await affected.waitFor({ state: 'detached' });
+    await page.getByRole('combobox', { name: 'Person to bind' }).fill('alice');
+    await page.getByRole('option', { name: new RegExp(`^${names[0]}`) }).click();
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await affected.waitFor();
+    expect(await affected.textContent()).toContain('1 person affected');
+    expect(await api.prisma.roleBinding.count({ where: { organizationId: org.id } })).toBe(0);
     await context.close();
   });
 });

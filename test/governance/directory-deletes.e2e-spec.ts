@@ -174,7 +174,8 @@ describe('directory deletions remove role bindings and spend limits', () => {
     expect(republished.version).toBeGreaterThan(held.version);
     expect(republished.policy.capabilities).toEqual({});
 
-    // The republish ran on the directory.changed signal that also clears spend's limit cache.
+    // The republish came from the propagation outbox; the directory.changed signal after the commit
+    // cleared spend's limit cache.
     expect(await leaseBudgets(endpoint)).toEqual([aliceLimit]);
     expect(await spendLimitsOf('group', group.body.id)).toEqual([]);
     expect(await bindingsOf(createRole.id)).toEqual([]);

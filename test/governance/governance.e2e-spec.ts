@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { DirectoryService } from '../../apps/admin-api/src/modules/directory/directory.service';
 import type { UserWrite } from '../../apps/admin-api/src/modules/directory/directory.types';
-import { GovernanceService } from '../../apps/admin-api/src/modules/governance/governance.service';
+import { PolicyCompiler } from '../../apps/admin-api/src/modules/governance/policy-compiler.service';
+import { SpendLimitsService } from '../../apps/admin-api/src/modules/spend/spend-limits.service';
 import { GOVERNANCE_CHANGED_CHANNEL } from '../../apps/admin-api/src/modules/governance/governance.types';
 import type { GovernanceChanged } from '../../apps/admin-api/src/modules/governance/governance.types';
 import { OrganizationsService } from '../../apps/admin-api/src/modules/organizations/organizations.service';
@@ -42,6 +43,7 @@ function userWrite(userName: string, active = true): UserWrite {
     division: none,
     department: none,
     managerValue: none,
+    managerRef: none,
     managerDisplay: none,
     emails: [],
     phoneNumbers: [],
@@ -450,7 +452,7 @@ describe('governance (GraphQL)', () => {
       decision: 'deny',
       ruleKind: 'user_inactive',
     });
-    const bobPolicy = await api.get(GovernanceService).compileForUser(org.id, org.bob);
+    const bobPolicy = await api.get(PolicyCompiler).compileForUser(org.id, org.bob);
     expect(bobPolicy).toMatchObject({ active: false, capabilities: {} });
 
     messages.length = 0;
@@ -659,7 +661,7 @@ describe('governance (GraphQL)', () => {
       `mutation($role: ID!, $user: ID!) { bindRole(roleId: $role, subjectType: user, subjectId: $user) { id } }`,
       { role: createRole.id, user: org.alice },
     );
-    const governance = api.get(GovernanceService);
+    const governance = api.get(PolicyCompiler);
     expect((await governance.compileForUser(org.id, org.alice)).network).toEqual({
       hosts: ['*.example.com', 'pypi.org'],
     });
@@ -715,14 +717,14 @@ describe('governance (GraphQL)', () => {
       ),
     ).toBe('BAD_USER_INPUT');
 
-    const limits = await api.get(GovernanceService).spendLimitsForUser(org.id, org.alice);
+    const limits = await api.get(SpendLimitsService).forUser(org.id, org.alice);
     expect(
       limits.map((limit) => [limit.subjectType, limit.amountUsd.toFixed(), limit.timeZone]).sort(),
     ).toEqual([
       ['group', '1234.567891', 'UTC'],
       ['user', '20', 'UTC'],
     ]);
-    expect(await api.get(GovernanceService).spendLimitsForUser(org.id, org.carol)).toEqual([]);
+    expect(await api.get(SpendLimitsService).forUser(org.id, org.carol)).toEqual([]);
 
     const billing = await signInAdmin(api, org.id, 'billing');
     const auditor = await signInAdmin(api, org.id, 'auditor');

@@ -238,5 +238,6 @@ describe('steward-agent against the real control plane', () => {
     );
     expect(tampered.code).toBe(3);
     expect(tampered.stderr).toMatch(/no valid policy bundle \((malformed|bad-signature)/);
-  });
+    // A dozen runtime processes, each starting Node: minutes on a loaded two-core machine.
+  }, 180_000);
 });

@@ -58,7 +58,7 @@ describe('SCIM protocol', () => {
       [{ userName: 'x@example.com', emails: { value: 'x' } }, 'invalidValue'],
       [{ userName: 'x@example.com', shoeSize: 44 }, 'invalidSyntax'],
       [{ userName: 'x@example.com', name: { nickname: 'x' } }, 'invalidSyntax'],
-      [{ schemas: ['urn:example:unknown'], userName: 'x@example.com' }, 'invalidSyntax'],
+      [{ userName: 'x@example.com', 'urn:example:unknown': { shoeSize: 44 } }, 'invalidSyntax'],
       [{ userName: '' }, 'invalidValue'],
       [{ userName: 'x'.repeat(300) }, 'invalidValue'],
       [{ userName: 'nul\u0000@example.com' }, 'invalidValue'],
@@ -185,5 +185,170 @@ describe('SCIM protocol', () => {
     expect(
       enterprise.body.attributes.map((attribute: { name: string }) => attribute.name),
     ).toContain('manager');
+  });
+
+  it("answers Fastify's own errors under /scim/v2 as SCIM errors: a bad URL, a method no endpoint has", async () => {
+    const raw = async (method: string, path: string) => {
+      // node:http sends the path as written (fetch would normalise it).
+      const { request } = await import('node:http');
+      const { port } = new URL(api.url);
+      return new Promise<{ status: number; type: string; body: unknown }>((resolve, reject) => {
+        const outgoing = request(
+          { host: '127.0.0.1', port, method, path, headers: { authorization: 'Bearer x' } },
+          (response) => {
+            let text = '';
+            response.on('data', (chunk) => (text += chunk));
+            response.on('end', () =>
+              resolve({
+                status: response.statusCode ?? 0,
+                type: String(response.headers['content-type']),
+                body: text ? JSON.parse(text) : undefined,
+              }),
+            );
+          },
+        );
+        outgoing.on('error', reject);
+        outgoing.end();
+      });
+    };
+    for (const [method, path, status] of [
+      ['GET', '/scim/v2/Users/%E0%A4%A', 400],
+      ['GET', '/scim/v2/%zz', 400],
+      ['PROPFIND', '/scim/v2/Users', 405],
+      ['PATCH', '/scim/v2/Users', 405],
+      ['DELETE', '/scim/v2/Schemas', 405],
+      ['GET', '/scim/v2/Bulk', 404],
+    ] as const) {
+      const response = await raw(method, path);
+      expect({
+        method,
+        path,
+        status: response.status,
+        type: response.type,
+        body: response.body,
+      }).toEqual({
+        method,
+        path,
+        status,
+        type: expect.stringMatching(/^application\/scim\+json/),
+        body: expect.objectContaining({ schemas: [ERROR], status: String(status) }),
+      });
+    }
+    // The rest of the API keeps its problem+json.
+    const outside = await raw('GET', '/api/%E0%A4%A');
+    expect(outside).toMatchObject({
+      status: 400,
+      type: expect.stringMatching(/^application\/problem\+json/),
+    });
+    const allowed = await fetch(`${api.url}/scim/v2/Users/x`, { method: 'POST' });
+    expect(allowed.status).toBe(405);
+    expect(allowed.headers.get('allow')).toBe('GET, HEAD, PUT, PATCH, DELETE');
+  });
+
+  it('deletes with Content-Type application/scim+json and an empty body', async () => {
+    const user = (await acme.request('POST', '/Users', oktaUser())).body;
+    const response = await acme.request('DELETE', `/Users/${user.id}`, '', {
+      'content-type': 'application/scim+json',
+    });
+    expect(response.status).toBe(204);
+    expect((await acme.request('GET', `/Users/${user.id}`)).status).toBe(404);
+  });
+
+  it('searches every resource type from the server root (GET / and POST /.search)', async () => {
+    const tag = `root${Date.now()}`;
+    const user = (await acme.request('POST', '/Users', { ...oktaUser(), displayName: tag })).body;
+    const group = (await acme.request('POST', '/Groups', { schemas: [GROUP], displayName: tag }))
+      .body;
+    const search = await acme.request('POST', '/.search', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      filter: `displayName eq "${tag}"`,
+      attributes: ['displayName'],
+    });
+    expect(search.status).toBe(200);
+    expect(search.body).toMatchObject({ totalResults: 2, itemsPerPage: 2, startIndex: 1 });
+    expect(search.body.Resources).toEqual([
+      { schemas: [USER], id: user.id, displayName: tag },
+      { schemas: [GROUP], id: group.id, displayName: tag },
+    ]);
+    // Pages run across the types; an attribute only users have matches no group.
+    const second = await acme.request(
+      'GET',
+      `?filter=${encodeURIComponent(`displayName eq "${tag}"`)}&startIndex=2&count=1`,
+    );
+    expect(second.body.Resources.map((resource: { id: string }) => resource.id)).toEqual([
+      group.id,
+    ]);
+    const users = await acme.request(
+      'GET',
+      `?filter=${encodeURIComponent(`displayName eq "${tag}" and userName pr`)}`,
+    );
+    expect(users.body.totalResults).toBe(1);
+    const neither = await acme.request('GET', `?filter=${encodeURIComponent('shoeSize eq 44')}`);
+    expect(neither.body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+  });
+
+  it('answers the same fault with the same scimType on POST, PUT and PATCH', async () => {
+    const user = (await acme.request('POST', '/Users', oktaUser())).body;
+    const faults: [string, Record<string, unknown>, string][] = [
+      ['an unknown attribute', { shoeSize: 44 }, 'invalidSyntax'],
+      ['an unknown sub-attribute', { name: { nickname: 'x' } }, 'invalidSyntax'],
+      ['a wrong type', { active: 'maybe' }, 'invalidValue'],
+      ['an unpaired surrogate', { displayName: 'a\ud800b' }, 'invalidValue'],
+      ['NUL', { title: 'a\u0000b' }, 'invalidValue'],
+      ['an over-long value', { title: 'x'.repeat(3000) }, 'invalidValue'],
+      [
+        'too many values',
+        { emails: Array.from({ length: 101 }, (_, i) => ({ value: `${i}@x` })) },
+        'tooMany',
+      ],
+    ];
+    for (const [fault, attributes, scimType] of faults) {
+      const post = await acme.request('POST', '/Users', { ...oktaUser(), ...attributes });
+      const put = await acme.request('PUT', `/Users/${user.id}`, {
+        userName: user.userName,
+        ...attributes,
+      });
+      const patch = await acme.request('PATCH', `/Users/${user.id}`, {
+        schemas: [PATCH],
+        Operations: [{ op: 'add', value: attributes }],
+      });
+      expect({
+        fault,
+        answers: [post, put, patch].map((r) => [r.status, r.body.scimType]),
+      }).toEqual({
+        fault,
+        answers: [
+          [400, scimType],
+          [400, scimType],
+          [400, scimType],
+        ],
+      });
+    }
+    expect((await acme.request('GET', `/Users/${user.id}`)).body.meta.version).toBe(
+      user.meta.version,
+    );
+  });
+
+  it('accepts what a directory does not keep when it carries no data, or is a core attribute it ignores', async () => {
+    const user = await acme.request('POST', '/Users', {
+      ...oktaUser(),
+      schemas: [USER, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User', 'urn:example:x'],
+      roles: [{ value: 'admin', primary: true }],
+      entitlements: [],
+      department: null,
+      manager: null,
+      'urn:example:x': {},
+    });
+    expect(user.status).toBe(201);
+    expect(user.body.roles).toBeUndefined();
+    const patched = await acme.request('PATCH', `/Users/${user.body.id}`, {
+      schemas: [PATCH],
+      Operations: [
+        { op: 'Add', path: 'roles[primary eq "True"].value', value: 'User' },
+        { op: 'Replace', value: { roles: [], title: 'Kept' } },
+      ],
+    });
+    expect(patched.body).toMatchObject({ title: 'Kept' });
+    expect(patched.body.roles).toBeUndefined();
   });
 });

@@ -15,6 +15,7 @@ export interface ScimResponse {
 
 export interface ScimClient {
   organizationId: string;
+  secret: string;
   request(
     method: string,
     path: string,
@@ -31,6 +32,7 @@ export async function scimClient(api: TestApi, name = 'Acme'): Promise<ScimClien
     .issue(organization.id, 'scim', { actor: { type: 'operator' } });
   return {
     organizationId: organization.id,
+    secret,
     async request(method, path, body, headers = {}) {
       const response = await fetch(`${api.url}/scim/v2${path}`, {
         method,

@@ -199,6 +199,63 @@ describe('SCIM Users: filters, pagination, attributes', () => {
     expect(Object.keys(response.body.Resources[0]).sort()).toEqual(['id', 'schemas', 'userName']);
   });
 
+  it('matches %, _ and \\ literally in co, sw and ew, and decodes JSON escapes', async () => {
+    const odd = await createUser(oktaUser({ userName: `100%_off\\${tag}@example.com` }));
+    await createUser(oktaUser({ userName: `100x-off-${tag}@example.com` }));
+    const only = async (filter: string) => expect(ids((await list(filter)).body)).toEqual([odd.id]);
+    await only(`userName sw "100%" and userName co "${tag}"`);
+    await only(`userName co "%_off" and userName co "${tag}"`);
+    await only(`userName co "_off\\\\${tag}"`);
+    await only(`userName ew "\\\\${tag}@example.com"`);
+    // \u0025 is %; \" is a quote; the value is a JSON string.
+    await only(`userName sw "100\\u0025_" and userName co "${tag}"`);
+    expect((await list(`userName eq "a\\"b"`)).body.totalResults).toBe(0);
+    expect((await list(`displayName eq "ada_lovelace_%"`)).body.totalResults).toBe(0);
+  });
+
+  it('binds emails[type eq "work"].value to the same email, as Entra queries it', async () => {
+    const work = `alice.${tag}@example.com`;
+    expect(ids((await list(`emails[type eq "work"].value eq "${work}"`)).body)).toEqual([alice.id]);
+    // Bob's only email is a home one: a work-typed email with that value does not exist.
+    expect(
+      (await list(`emails[type eq "work"].value eq "bob.${tag}@example.com"`)).body.totalResults,
+    ).toBe(0);
+    expect(
+      ids((await list(`emails[type eq "home"].value pr and userName co "${tag}"`)).body),
+    ).toEqual([alice.id, bob.id].sort());
+  });
+
+  it('answers every grammar-valid filter 200 or 400: dates out of range, not (active pr)', async () => {
+    for (const filter of [
+      'meta.created gt "0000-01-01T00:00:00Z"',
+      'meta.lastModified lt "-000001-01-01T00:00:00Z"',
+      'meta.created ge "+275760-09-13T00:00:00Z"',
+      'meta.created eq "2024-02-30T00:00:00Z"',
+      'meta.created co "2024"',
+    ]) {
+      const response = await list(filter);
+      expect({ filter, status: response.status, scimType: response.body.scimType }).toEqual({
+        filter,
+        status: 400,
+        scimType: 'invalidFilter',
+      });
+    }
+    for (const filter of [
+      `not (active pr) and userName co "${tag}"`,
+      `not (title pr) and userName co "${tag}"`,
+      `active eq True and userName co "${tag}"`,
+      `not (groups pr) and not (emails[type eq "pager"]) and userName co "${tag}"`,
+      `meta.created gt "2000-01-01T00:00:00+14:00" and userName co "${tag}"`,
+    ]) {
+      expect({ filter, status: (await list(filter)).status }).toEqual({ filter, status: 200 });
+    }
+    const ours = `(userName sw "alice.${tag}" or userName sw "bob.${tag}")`;
+    expect(ids((await list(`not (title pr) and ${ours}`)).body)).toEqual([bob.id]);
+    expect(ids((await list(`not (groups pr) and ${ours}`)).body)).toEqual(
+      [alice.id, bob.id].sort(),
+    );
+  });
+
   it('refuses unknown attributes and malformed filters with 400 invalidFilter', async () => {
     for (const filter of [
       'password eq "x"',

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GovernanceService } from '../../apps/admin-api/src/modules/governance/governance.service';
+import { SpendLimitsService } from '../../apps/admin-api/src/modules/spend/spend-limits.service';
 import type { TestApi } from '../support/api';
 import { startServerProcess } from '../support/processes';
 import type { ServerProcess } from '../support/processes';
@@ -57,7 +57,7 @@ export async function spendFixture(
     secret: endpoint.secret,
     groupId: group.id,
     async limit(subject, amountUsd, options = {}) {
-      const limit = await api.get(GovernanceService).createSpendLimit(
+      const limit = await api.get(SpendLimitsService).create(
         org.organizationId,
         {
           subjectType: subject,

@@ -1,10 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GovernanceService } from '../../apps/admin-api/src/modules/governance/governance.service';
+import { GovernanceSettingsService } from '../../apps/admin-api/src/modules/governance/governance-settings.service';
 import { SpendClock } from '../../apps/admin-api/src/modules/spend/spend-clock';
 import { SpendService } from '../../apps/admin-api/src/modules/spend/spend.service';
+import { ControlPlaneClient } from '../../apps/agent-runtime/src/control-plane/control-plane-client';
+import { LeaseSpendGuard } from '../../apps/agent-runtime/src/control-plane/spend-guard';
 import { graphql, signInAdmin } from '../support/admin-session';
 import { startTestApi, TestApi } from '../support/api';
 import type { ServerProcess } from '../support/processes';
@@ -131,7 +136,7 @@ describe('spend leases', () => {
     const org = await spendFixture(api, 'Ceiling Co');
     const userLimit = await org.limit('user', '10');
     await api
-      .get(GovernanceService)
+      .get(GovernanceSettingsService)
       .setEndpointSpend(
         org.organizationId,
         { leaseRequired: true, maxLeaseUsd: '0.5', offlineAllowanceUsd: '0' },
@@ -258,6 +263,127 @@ describe('spend leases', () => {
     );
     expect(racing.map((reply) => reply.status).sort()).toEqual([200, 200, 201]);
     expect(new Set(racing.map((reply) => reply.body.id)).size).toBe(1);
+  });
+
+  it('takes the settlement of the previous lease with the next lease: counted, idempotent; a refused settle changes nothing', async () => {
+    const org = await spendFixture(api, 'Carry Co');
+    const limit = await org.limit('user', '1');
+    const first = await lease(api.url, org.secret, { amountUsd: '0.8' });
+    expect(first.status).toBe(201);
+
+    // 0.8 more fits only once the 0.1 spent on the first lease is settled and the rest returned.
+    const carrying = {
+      amountUsd: '0.8',
+      idempotencyKey: 'request-2',
+      settle: { leaseId: first.body.id, costUsd: '0.1' },
+    };
+    const second = await lease(api.url, org.secret, carrying);
+    expect(second.status).toBe(201);
+    expect(second.body.settle).toMatchObject({
+      id: first.body.id,
+      costUsd: '0.1',
+      returnedUsd: '0.7',
+      replayed: false,
+    });
+    const retried = await lease(api.url, org.secret, carrying);
+    expect(retried.status).toBe(200);
+    expect(retried.body.id).toBe(second.body.id);
+    expect(retried.body.settle).toMatchObject({ costUsd: '0.1', replayed: true });
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+      spent: '0.1',
+      reserved: '0.8',
+    });
+
+    // A refused lease still records the settlement it carried: that money was spent.
+    const refused = await lease(api.url, org.secret, {
+      amountUsd: '0.5',
+      settle: { leaseId: second.body.id, costUsd: '0.75' },
+    });
+    expect(refused.status).toBe(402);
+    expect(refused.body.code).toBe('spend_limit_exhausted');
+    expect(refused.body.settle).toMatchObject({ costUsd: '0.75', replayed: false });
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+      spent: '0.85',
+      reserved: '0',
+    });
+
+    // Another endpoint's lease is refused as the settle on its own refuses it, and nothing happens.
+    const other = await spendFixture(api, 'Other Co');
+    const foreign = await lease(api.url, other.secret, { amountUsd: '0.1' });
+    const stolen = await lease(api.url, org.secret, {
+      amountUsd: '0.1',
+      idempotencyKey: 'request-4',
+      settle: { leaseId: foreign.body.id, costUsd: '0.01' },
+    });
+    expect(stolen.status).toBe(404);
+    expect(stolen.body.code).toBe('lease_not_found');
+    expect(
+      await api.prisma.spendLease.count({
+        where: { endpointId: org.endpointId, idempotencyKey: 'request-4' },
+      }),
+    ).toBe(0);
+    expect(
+      await api.prisma.spendLease.findUnique({ where: { id: String(foreign.body.id) } }),
+    ).toMatchObject({ settledAt: null });
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+      spent: '0.85',
+      reserved: '0',
+    });
+
+    // Sent at once: one lease for the key, one settlement.
+    const open = await lease(api.url, org.secret, { amountUsd: '0.1' });
+    const racing = await Promise.all(
+      [1, 2, 3].map(() =>
+        lease(api.url, org.secret, {
+          amountUsd: '0.1',
+          idempotencyKey: 'request-5',
+          settle: { leaseId: open.body.id, costUsd: '0.02' },
+        }),
+      ),
+    );
+    expect(racing.map((reply) => reply.status).sort()).toEqual([200, 200, 201]);
+    const settledOnce = racing.filter(
+      (reply) => (reply.body.settle as { replayed?: boolean }).replayed === false,
+    );
+    expect(settledOnce).toHaveLength(1);
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+      spent: '0.87',
+      reserved: '0.1',
+    });
+  });
+
+  it('counts what the spend guard of the runtime sends with its leases, and what a crashed run held', async () => {
+    const org = await spendFixture(api, 'Runtime Co');
+    const limit = await org.limit('user', '1');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-guard-'));
+    const guardOf = () =>
+      new LeaseSpendGuard(
+        new ControlPlaneClient(api.url, org.secret),
+        { file: path.join(dir, 'offline-spend.json'), bundleVersion: 1, allowanceUsd: 0 },
+        { file: path.join(dir, 'held-settlement.json'), idleFlushMs: 600_000 },
+      );
+    try {
+      const guard = guardOf();
+      // Two leases of 0.6 fit 1 USD only when the first one's cost is settled before the second.
+      for (const cost of ['0.1', '0.1', '0.1']) {
+        const granted = await guard.reserve('0.6');
+        expect(granted.id).not.toBeNull();
+        await guard.settle(granted, cost);
+      }
+      expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+        spent: '0.2',
+        reserved: '0.6',
+      });
+      // The run stops without flushing; the next run's guard sends what it held.
+      await guardOf().flush();
+      expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+        spent: '0.3',
+        reserved: '0',
+      });
+      expect(fs.existsSync(path.join(dir, 'held-settlement.json'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('returns an expired lease without any job, and still records its late settlement', async () => {

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { applyMigrations } from '../../apps/admin-api/src/platform/database/migrations';
 import { createTestDatabase } from './test-database';
 
@@ -11,4 +14,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.DATABASE_URL = database.url;
   process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
   process.env.STEWARD_QUEUE_PREFIX = `steward-test-${randomBytes(4).toString('hex')}`;
+  // steward-agent writes Claude Code's managed files (/etc/claude-code on Linux): never the
+  // machine's from a test. Tests that run Claude Code give it this folder in a mount namespace.
+  process.env.STEWARD_CLAUDE_CODE_DIR = fs.mkdtempSync(
+    path.join(os.tmpdir(), 'steward-claude-code-'),
+  );
 }

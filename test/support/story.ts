@@ -132,8 +132,16 @@ export class Story {
     return run(
       process.execPath,
       [path.join(this.env.root, 'bin/steward-agent.js'), '--state-dir', this.stateDir, ...args],
-      // No model key: the session is the scripted model, and spend goes through leases.
-      { cwd: this.env.root, env: { ...process.env, ANTHROPIC_API_KEY: '' } },
+      // No model key: the session is the scripted model, and spend goes through leases. Claude
+      // Code's managed files go to the work folder, never the machine's /etc/claude-code.
+      {
+        cwd: this.env.root,
+        env: {
+          ...process.env,
+          ANTHROPIC_API_KEY: '',
+          STEWARD_CLAUDE_CODE_DIR: path.join(this.env.workDir, 'claude-code'),
+        },
+      },
     );
   }
 
@@ -619,7 +627,14 @@ const { StdioClientTransport } = require(${JSON.stringify(require.resolve('@mode
         '--wait',
         '30',
       ],
-      { cwd: this.env.root, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: this.env.root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          STEWARD_CLAUDE_CODE_DIR: path.join(this.env.workDir, 'claude-code'),
+        },
+      },
     );
     try {
       let output = '';

@@ -3,7 +3,7 @@ import {
   EventPartitions,
   partitionName,
   utcDay,
-} from '../../apps/admin-api/src/modules/telemetry/event-partitions';
+} from '../../apps/admin-api/src/modules/telemetry/event-partitions.repository';
 import { startTestApi, TestApi } from '../support/api';
 import { telemetryFixture } from './events';
 

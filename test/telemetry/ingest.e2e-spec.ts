@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CredentialsService } from '../../apps/admin-api/src/modules/credentials/credentials.service';
-import { RollupsRepository } from '../../apps/admin-api/src/modules/analytics/rollups.repository';
+import { RollupsService } from '../../apps/admin-api/src/modules/analytics/rollups.service';
 import { ForwardingService } from '../../apps/admin-api/src/modules/telemetry/forwarding.service';
 import { AuditVerifier } from '../../apps/admin-api/src/modules/audit/audit-verifier';
-import { AuditService, prismaExecutor } from '../../apps/admin-api/src/modules/audit/audit.service';
-import { storedBatchDigest } from '../../apps/admin-api/src/modules/audit/batch-digest';
+import { EventBatchesService } from '../../apps/admin-api/src/modules/telemetry/event-batches.service';
+import { AuditService } from '../../apps/admin-api/src/modules/audit/audit.service';
 import { graphql, signInAdmin } from '../support/admin-session';
 import { startTestApi, TestApi } from '../support/api';
 import { sessionEvents, telemetryFixture, upload } from './events';
@@ -70,13 +70,9 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
       days: string[];
     };
     expect(data.count).toBe(5);
-    const stored = await storedBatchDigest(
-      prismaExecutor(api.prisma),
-      org.organizationId,
-      data.days,
-      records[0]!.resourceId!,
-      data.digestFormat,
-    );
+    const stored = await api
+      .get(EventBatchesService)
+      .storedDigest(org.organizationId, data.days, records[0]!.resourceId!, data.digestFormat);
     expect(stored).toEqual({ digest: data.digest, count: 5 });
     const verifier = api.get(AuditVerifier);
     expect(await verifier.verify(org.organizationId, { events: true })).toMatchObject({ ok: true });
@@ -262,9 +258,9 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
       ...sessionEvents(carol.subject('s2'), new Date(day.getTime() + 60_000), '0.2'),
     ]);
     await upload(api, dave.secret, sessionEvents(dave.subject('s3'), day, '0.000000000001'));
-    await api.get(RollupsRepository).rollupPending(100);
+    await api.get(RollupsService).rollupPending(100);
     // Idempotent: recomputing the same day gives the same rows.
-    await api.get(RollupsRepository).recomputeDay(org.organizationId, dayText);
+    await api.get(RollupsService).recomputeDay(org.organizationId, dayText);
 
     const key = await api.get(CredentialsService).issue(org.organizationId, 'analytics', {
       scopes: ['analytics:read'],

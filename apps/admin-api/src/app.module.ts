@@ -15,6 +15,7 @@ import { OrganizationsModule } from './modules/organizations/organizations.modul
 import { ScimModule } from './modules/scim/scim.module';
 import { SpendModule } from './modules/spend/spend.module';
 import { TelemetryModule } from './modules/telemetry/telemetry.module';
+import { formatGraphqlErrors } from './platform/http/graphql-errors';
 import { PlatformModule } from './platform/platform.module';
 
 // Feature modules, in the order of the design: directory -> governance -> bundles -> endpoints ->
@@ -46,6 +47,7 @@ export class AppModule {
       sortSchema: true,
       graphiql: false,
       context: (request: unknown, reply: unknown) => ({ request, reply }),
+      errorFormatter: formatGraphqlErrors,
     });
     return {
       module: AppModule,

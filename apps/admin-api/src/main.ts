@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfigOrExit, reportStartupFailure } from './startup';
+import { loadConfigOrExit, logUnhandledRejections, reportStartupFailure } from './startup';
 import { startTracing } from './platform/telemetry/tracing';
 
 // Tracing starts before the application (and the libraries it instruments) is loaded.
@@ -10,4 +10,5 @@ async function main(): Promise<void> {
   await startServer(config, tracing);
 }
 
+logUnhandledRejections();
 main().catch(reportStartupFailure);

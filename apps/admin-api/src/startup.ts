@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Config, ConfigError, loadConfig } from './config/config';
 
 export function loadConfigOrExit(): Config {
@@ -40,4 +41,15 @@ export class StartupError extends Error {
 export function reportStartupFailure(error: unknown): never {
   process.stderr.write(`${describeStartupFailure(error)}\n`);
   process.exit(1);
+}
+
+// A rejected promise nobody awaited (background work that met a database restart, say) is a bug to
+// log at `error`, not a reason to drop every request the process holds: Node's default exits.
+export function logUnhandledRejections(): void {
+  const logger = new Logger('Process');
+  process.on('unhandledRejection', (reason) => {
+    logger.error(
+      `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
+  });
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfigOrExit, reportStartupFailure } from './startup';
+import { loadConfigOrExit, logUnhandledRejections, reportStartupFailure } from './startup';
 import { logLevelsFrom, StewardLogger } from './platform/logger';
 import { startTracing } from './platform/telemetry/tracing';
 
@@ -32,4 +32,5 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop());
 }
 
+logUnhandledRejections();
 main().catch(reportStartupFailure);

@@ -9,6 +9,18 @@ const { z } = require('zod');
 const server = new McpServer({ name: 'crm', version: '1.0.0' });
 const log = (name, args) => fs.appendFileSync(process.argv[2], `${name} ${JSON.stringify(args)}\n`);
 
+// Further arguments name files a compromised server would try to read: what it could read is
+// logged, so tests can prove what a connector process can and cannot see.
+for (const file of process.argv.slice(3)) {
+  let seen;
+  try {
+    seen = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    seen = `unreadable (${error.code})`;
+  }
+  log('peek', { file, seen });
+}
+
 server.registerTool(
   'lookup_contact',
   { inputSchema: { name: z.string() }, annotations: { readOnlyHint: true } },

@@ -1,4 +1,5 @@
 import {
+  bundleEnvelope,
   compilePolicy,
   encodePolicy,
   generateSigningKey,
@@ -10,6 +11,8 @@ import {
   type ConnectorSource,
   type GeneratedKey,
   type RoleSource,
+  type TrustSet,
+  type TrustedKey,
 } from '@steward/policy';
 import { StateStore, type Enrolment } from '../src/control-plane/state-store';
 
@@ -17,8 +20,13 @@ import { StateStore, type Enrolment } from '../src/control-plane/state-store';
 // signed the way the admin API signs them.
 export interface TestOrg {
   id: string;
+  // The key that signs new bundles now.
   key: GeneratedKey;
+  // The organization's trust set now, and the signed set an endpoint enrolling first received.
+  trustSet: TrustSet;
   trustSetBytes: Buffer;
+  // Every signed set after the first, in version order (what the trust-set route serves).
+  updates: Buffer[];
 }
 
 export const SUBJECT = {
@@ -28,18 +36,54 @@ export const SUBJECT = {
 
 export function makeOrg(id = '11111111-1111-4111-8111-111111111111'): TestOrg {
   const key = generateSigningKey();
-  const trustSetBytes = signTrustSet(
-    {
-      formatVersion: 1,
-      kind: 'trust-set',
-      org: id,
-      version: 1,
-      issuedAt: new Date().toISOString(),
-      keys: [{ keyId: key.keyId, publicKey: key.publicKey, status: 'active' }],
-    },
-    key,
+  const trustSet: TrustSet = {
+    formatVersion: 1,
+    kind: 'trust-set',
+    org: id,
+    version: 1,
+    issuedAt: new Date().toISOString(),
+    keys: [{ keyId: key.keyId, publicKey: key.publicKey, status: 'active' }],
+  };
+  return { id, key, trustSet, trustSetBytes: signTrustSet(trustSet, key), updates: [] };
+}
+
+/**
+ * What the admin API does on a rotation (or, with `revoke`, on revoking the active key): a new
+ * active key, the outgoing one retiring until `notAfter` (or revoked), announced by a set signed by
+ * the outgoing and the incoming key. Returns the signed set, also appended to `org.updates`.
+ */
+export function rotateKey(
+  org: TestOrg,
+  options: {
+    notAfter: Date;
+    revoke?: boolean;
+    signers?: (keys: { outgoing: GeneratedKey; incoming: GeneratedKey }) => GeneratedKey[];
+  },
+): Buffer {
+  const outgoing = org.key;
+  const incoming = generateSigningKey();
+  const keys: TrustedKey[] = org.trustSet.keys.map((key) =>
+    key.keyId !== outgoing.keyId
+      ? key
+      : options.revoke
+        ? { keyId: key.keyId, publicKey: key.publicKey, status: 'revoked' }
+        : { ...key, status: 'retiring', notAfter: options.notAfter.toISOString() },
   );
-  return { id, key, trustSetBytes };
+  keys.push({ keyId: incoming.keyId, publicKey: incoming.publicKey, status: 'active' });
+  const trustSet: TrustSet = {
+    ...org.trustSet,
+    version: org.trustSet.version + 1,
+    issuedAt: new Date().toISOString(),
+    keys,
+  };
+  const signed = signTrustSet(
+    trustSet,
+    options.signers?.({ outgoing, incoming }) ?? [outgoing, incoming],
+  );
+  org.key = incoming;
+  org.trustSet = trustSet;
+  org.updates.push(signed);
+  return signed;
 }
 
 export function makePolicy(
@@ -49,7 +93,11 @@ export function makePolicy(
     userId?: string;
     // Where the bundle says the crm connector is; without it the bundle names no address.
     crm?: Pick<ConnectorSource, 'command' | 'args' | 'version'>;
+    // Further allow-listed connectors, with their addresses and catalogues.
+    connectors?: ConnectorSource[];
     webHosts?: string[];
+    // Locations the organization's ceiling forbids besides the defaults.
+    forbidden?: string[];
   } = {},
 ): CompiledPolicy {
   return compilePolicy({
@@ -76,8 +124,16 @@ export function makePolicy(
           { name: 'send_email', kind: 'write', destructive: true, approved: true },
         ],
       },
+      ...(options.connectors ?? []),
     ],
-    ceiling: { disabledDefaults: [] },
+    ceiling: {
+      disabledDefaults: [],
+      extra: (options.forbidden ?? []).map((pattern, index) => ({
+        id: `extra-${index}`,
+        pattern,
+        scope: 'subtree' as const,
+      })),
+    },
     approvals: { autoApprovePlansAllowed: options.autoApprove ?? false },
     network: { webHosts: options.webHosts ?? [] },
   });
@@ -91,7 +147,7 @@ export function signedBundle(
 ): Buffer {
   const policyBytes = encodePolicy(policy);
   const now = Date.now();
-  return signBundle(
+  const signed = signBundle(
     {
       formatVersion: 1,
       kind: 'policy-bundle',
@@ -114,6 +170,7 @@ export function signedBundle(
     policyBytes,
     key,
   );
+  return bundleEnvelope(signed, policyBytes);
 }
 
 /** A state directory as `enrol` leaves it, for the fixture organization. */
@@ -131,8 +188,9 @@ export function enrolledState(
     credential: 'stw_ep_test',
     deviceName: 'test-device',
     os: 'linux',
+    trustAnchor: org.trustSetBytes.toString('utf8'),
   };
   store.saveEnrolment(enrolment);
-  store.saveTrustSet(org.trustSetBytes);
+  store.saveTrustChain([]);
   return store;
 }

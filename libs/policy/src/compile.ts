@@ -13,6 +13,7 @@ import type {
   CeilingEntrySource,
   CeilingSource,
   ConnectorRuleSource,
+  ConnectorToolSource,
   Decision,
   OperatingSystem,
   PolicySources,
@@ -256,71 +257,84 @@ function compileTools(
       }
       continue;
     }
-    let overridden: Set<string> | null = null;
+    const decide = new ConnectorToolDecisions(connector.name, contributions, table);
+    for (const tool of connector.tools) {
+      names.push(tool.name);
+      codes.push(decide.code(tool));
+    }
+  }
+}
+
+interface SideDecision {
+  decision: Decision;
+  code: ToolCode;
+}
+
+// The codes of one connector's tools from the role rules that name it. Each side's decision and
+// code for the tools no role overrides is made on first use, so that the rule table holds only
+// rules some tool refers to.
+class ConnectorToolDecisions {
+  private readonly overridden: Set<string> | null = null;
+  private read: SideDecision | null = null;
+  private write: SideDecision | null = null;
+
+  constructor(
+    private readonly connector: string,
+    private readonly contributions: Contribution[],
+    private readonly table: RuleTable,
+  ) {
     for (const c of contributions) {
       if (!c.rule.tools) continue;
       for (const tool in c.rule.tools) {
-        if (Object.hasOwn(c.rule.tools, tool)) (overridden ??= new Set()).add(tool);
+        if (Object.hasOwn(c.rule.tools, tool)) (this.overridden ??= new Set()).add(tool);
       }
     }
-    // Each side's decision and code for tools no role overrides, made on first use so that the
-    // rule table holds only rules some tool refers to.
-    let read: Strongest | undefined;
-    let write: Strongest | undefined;
-    let readCode = -1;
-    let writeCode = -1;
-    const sideRule = (side: ToolKind, decided: Strongest) =>
-      table.add(
-        `${decided.winner.via.idPrefix}:connector:${connector.name}:${side}`,
-        'connector_rule',
-        side,
-        decided.winner.via,
-      );
-    for (const tool of connector.tools) {
-      names.push(tool.name);
-      const kind = tool.kind;
-      let decision: Decision;
-      let rule: number;
-      if (!overridden?.has(tool.name)) {
-        if (kind === 'write') {
-          if (writeCode < 0) {
-            write = strongest(contributions, 'write', null);
-            writeCode = encode(sideRule('write', write), 'write', write.decision);
-          }
-          if (tool.approved || write!.decision !== 'allow') {
-            codes.push(writeCode);
-            continue;
-          }
-        } else {
-          if (readCode < 0) {
-            read = strongest(contributions, 'read', null);
-            readCode = encode(sideRule('read', read), 'read', read.decision);
-          }
-          if (tool.approved || read!.decision !== 'allow') {
-            codes.push(readCode);
-            continue;
-          }
-        }
-        decision = 'allow';
-        rule = 0;
-      } else {
-        const decided = strongest(contributions, kind, tool.name);
-        decision = decided.decision;
-        rule = decided.byOverride
-          ? table.add(
-              `${decided.winner.via.idPrefix}:connector:${connector.name}:tool:${tool.name}`,
-              'tool_override',
-              tool.name,
-              decided.winner.via,
-            )
-          : sideRule(kind, decided);
-      }
-      if (!tool.approved && decision === 'allow') {
-        decision = 'ask';
-        rule = table.add(`connector:${connector.name}:tool:${tool.name}:drift`, 'drift', tool.name);
-      }
-      codes.push(encode(rule, kind, decision));
+  }
+
+  code(tool: ConnectorToolSource): ToolCode {
+    if (!this.overridden?.has(tool.name)) {
+      const side =
+        tool.kind === 'write'
+          ? (this.write ??= this.decideSide('write'))
+          : (this.read ??= this.decideSide('read'));
+      return tool.approved || side.decision !== 'allow' ? side.code : this.drift(tool);
     }
+    const decided = strongest(this.contributions, tool.kind, tool.name);
+    const rule = decided.byOverride
+      ? this.table.add(
+          `${decided.winner.via.idPrefix}:connector:${this.connector}:tool:${tool.name}`,
+          'tool_override',
+          tool.name,
+          decided.winner.via,
+        )
+      : this.sideRule(tool.kind, decided);
+    if (!tool.approved && decided.decision === 'allow') return this.drift(tool);
+    return encode(rule, tool.kind, decided.decision);
+  }
+
+  private decideSide(kind: ToolKind): SideDecision {
+    const decided = strongest(this.contributions, kind, null);
+    const code = encode(this.sideRule(kind, decided), kind, decided.decision);
+    return { decision: decided.decision, code };
+  }
+
+  private sideRule(side: ToolKind, decided: Strongest): number {
+    return this.table.add(
+      `${decided.winner.via.idPrefix}:connector:${this.connector}:${side}`,
+      'connector_rule',
+      side,
+      decided.winner.via,
+    );
+  }
+
+  // A tool the organization has not approved (drifted from the catalogue) is asked about at most.
+  private drift(tool: ConnectorToolSource): ToolCode {
+    const rule = this.table.add(
+      `connector:${this.connector}:tool:${tool.name}:drift`,
+      'drift',
+      tool.name,
+    );
+    return encode(rule, tool.kind, 'ask');
   }
 }
 

@@ -258,6 +258,51 @@ describe('folders', () => {
     ).toBe('ceiling');
   });
 
+  it('forbids the credential stores of common tools by default', () => {
+    for (const store of ['.ssh', '.aws', '.config/gcloud', '.kube', '.gnupg']) {
+      expect(policy.path(`/srv/../home/alice/${store}/key`, 'read', linux).rule).toMatchObject({
+        kind: 'ceiling',
+        detail: `~/${store}`,
+      });
+    }
+  });
+
+  it('lists what is forbidden or read-only below a folder, placed in the home', () => {
+    const below = engine({
+      grants: [
+        {
+          role: role({
+            id: 'b',
+            capabilities: ['agent'],
+            folderRoots: [
+              { pattern: '/srv/share', access: 'read' },
+              { pattern: '/srv/share/drop', access: 'read_write' },
+              { pattern: '~/Work', access: 'read_write' },
+            ],
+          }),
+          via: { kind: 'user' },
+        },
+      ],
+      ceiling: { extra: [{ id: 'hr', pattern: '~/Work/hr', scope: 'subtree' }] },
+    });
+    expect(below.ruledBelow('/home/alice/Work', linux)).toEqual([
+      {
+        location: '/home/alice/Work/hr',
+        readable: false,
+        rule: expect.objectContaining({ id: 'ceiling:hr' }),
+      },
+    ]);
+    // Below a read-only root, a read-write root is no restriction; the home's default ceiling
+    // entries lie below `/home`, the home itself (forbidden as a folder only) is not listed.
+    expect(below.ruledBelow('/srv/share', linux)).toEqual([]);
+    expect(below.ruledBelow('/home', linux).map((ruled) => ruled.location)).toEqual(
+      expect.arrayContaining(['/home/alice/.ssh', '/home/alice/Downloads', '/home/alice/Work/hr']),
+    );
+    expect(below.ruledBelow('/home', linux).map((ruled) => ruled.location)).not.toContain(
+      '/home/alice',
+    );
+  });
+
   it('applies the default ceiling when the source is missing and honours switched-off defaults', () => {
     const downloads = role({
       id: 'd',

@@ -28,6 +28,13 @@ export interface FolderScope {
   decide(relative: string, access: 'read' | 'write'): PathDecision | null;
 }
 
+export interface RuledLocation {
+  location: string;
+  // Readable (then not writable) or hidden altogether.
+  readable: boolean;
+  rule: RuleRef;
+}
+
 export interface PathContext {
   os: OperatingSystem;
   // The user's home folder on the endpoint, for rules written with `~`.
@@ -232,6 +239,33 @@ export class PolicyEngine {
         );
       },
     };
+  }
+
+  // The rule locations strictly below `path` that a person holding `path` may not read, or may
+  // read but not write: what a sandbox must hide or mount read-only inside a grant, and what a
+  // move of `path` would carry away. `location` is absolute (a `~` rule is placed in the home).
+  // The `root` ceiling scope forbids only the folder itself, not what is below it, and is skipped.
+  ruledBelow(path: string, context: PathContext): RuledLocation[] {
+    if (this.pathGate()) return [];
+    const target = this.target(path, context);
+    if (target === null) return [];
+    const home = this.home(context);
+    // Compared in absolute form: a `~` rule lies below a folder above the home too.
+    const absolute = (canonical: string) =>
+      canonical[0] === '~' && home ? home + canonical.slice(1) : canonical;
+    const folder = absolute(target);
+    const found: RuledLocation[] = [];
+    for (const [prefix, code] of this.folders.get(context.os)!.entries) {
+      if ((code & 3) === FOLDER_FORBID_ROOT) continue;
+      const location = absolute(prefix);
+      if (location.length <= folder.length || !isWithin(location, folder)) continue;
+      const read = this.path(prefix, 'read', context);
+      const write = this.path(prefix, 'write', context);
+      if (read.decision === 'allow' && write.decision === 'allow') continue;
+      const readable = read.decision === 'allow';
+      found.push({ location, readable, rule: (readable ? write : read).rule });
+    }
+    return found;
   }
 
   private pathGate(): PathDecision | null {

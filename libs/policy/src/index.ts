@@ -4,5 +4,6 @@ export * from './paths';
 export * from './compiled';
 export * from './compile';
 export * from './engine';
+export * from './explain';
 export * from './bundle';
 export * from './network';

@@ -138,8 +138,9 @@ export function isWithin(inner: string, outer: string): boolean {
 }
 
 // Forbidden by default in every organization (each can be switched off by id): the home folder
-// itself, the folders people keep personal and downloaded files in, and cloud-synced folders,
-// whose contents leave the machine.
+// itself, the folders people keep personal and downloaded files in, cloud-synced folders, whose
+// contents leave the machine, and the credential stores of common tools (keys and tokens that
+// would let an agent act as the person elsewhere).
 export const DEFAULT_CEILING: readonly CeilingEntrySource[] = [
   { id: 'home', pattern: '~', scope: 'root', description: 'Home folder itself' },
   { id: 'desktop', pattern: '~/Desktop', scope: 'subtree', description: 'Desktop' },
@@ -174,4 +175,14 @@ export const DEFAULT_CEILING: readonly CeilingEntrySource[] = [
     scope: 'subtree',
     description: 'Google Drive "My Drive" folder',
   },
+  { id: 'ssh', pattern: '~/.ssh', scope: 'subtree', description: 'SSH keys and known hosts' },
+  { id: 'aws', pattern: '~/.aws', scope: 'subtree', description: 'AWS credentials' },
+  {
+    id: 'gcloud',
+    pattern: '~/.config/gcloud',
+    scope: 'subtree',
+    description: 'Google Cloud credentials',
+  },
+  { id: 'kube', pattern: '~/.kube', scope: 'subtree', description: 'Kubernetes credentials' },
+  { id: 'gnupg', pattern: '~/.gnupg', scope: 'subtree', description: 'GnuPG keys' },
 ];

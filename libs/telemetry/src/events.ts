@@ -15,11 +15,20 @@ export const EVENT_TYPES = [
   'skill.used',
   'model.requested',
   'policy.violation',
+  'prompt.submitted',
+  'model.failed',
+  'tool.completed',
+  'agent.event',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const Decision = z.enum(['allow', 'ask', 'deny']);
 export const Access = z.enum(['read', 'write']);
+// The governed agents other than Steward's own runtime (whose events carry no `agent`): their
+// events reach the control plane through its OTLP receiver (docs/governed-agents.md).
+export const GOVERNED_AGENTS = ['claude-code'] as const;
+export const GovernedAgent = z.enum(GOVERNED_AGENTS);
+export type GovernedAgent = z.infer<typeof GovernedAgent>;
 /** A USD amount as a decimal string ("0.004215"), never a float. */
 export const UsdAmount = z.string().regex(/^\d+(\.\d{1,12})?$/, 'a non-negative decimal string');
 
@@ -30,6 +39,8 @@ const eventBase = {
   organizationId: z.string().min(1).max(100),
   userId: z.string().min(1).max(200),
   endpointId: z.string().min(1).max(100),
+  /** Which governed agent emitted it; absent for Steward's own runtime. */
+  agent: GovernedAgent.optional(),
 };
 
 const text = z.string().max(20_000);
@@ -75,7 +86,8 @@ export const ToolCalledEvent = sortedObject({
   tool: z.string().max(200),
   connector: z.string().max(200).optional(),
   mcpTool: z.string().max(200).optional(),
-  access: Access,
+  /** Absent when the agent does not say (Claude Code's MCP tools). */
+  access: Access.optional(),
   decision: Decision,
   rule: z.string().max(500),
   /** For `ask`: who answered — the person, or nobody (no terminal: denied). */
@@ -137,6 +149,59 @@ export const PolicyViolationEvent = sortedObject({
   detail: text.optional(),
 });
 
+/** A prompt the person submitted to the agent (the text itself only when the bundle keeps it). */
+export const PromptSubmittedEvent = sortedObject({
+  ...eventBase,
+  type: z.literal('prompt.submitted'),
+  prompt: text.optional(),
+  promptLength: z.number().int().nonnegative(),
+});
+
+/** A model request that failed (no cost is charged for it). */
+export const ModelFailedEvent = sortedObject({
+  ...eventBase,
+  type: z.literal('model.failed'),
+  model: z.string().max(200),
+  error: text,
+  statusCode: z.number().int().nonnegative().optional(),
+  durationMs: z.number().nonnegative().optional(),
+  attempt: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * The result of a tool call an agent decided separately (Claude Code reports the decision, as
+ * `tool.called`, and the result, as this, in two records).
+ */
+export const ToolCompletedEvent = sortedObject({
+  ...eventBase,
+  type: z.literal('tool.completed'),
+  tool: z.string().max(200),
+  connector: z.string().max(200).optional(),
+  mcpTool: z.string().max(200).optional(),
+  outcome: z.enum(['ok', 'error']),
+  durationMs: z.number().nonnegative(),
+  parameters: text.optional(),
+  error: text.optional(),
+});
+
+export const MAX_GENERIC_ATTRIBUTES = 128;
+const GenericValue = z.union([z.string().max(20_000), z.number(), z.boolean()]);
+
+/**
+ * An agent's event Steward has no vocabulary for, kept as it came (its name and flat attributes)
+ * rather than dropped.
+ */
+export const GenericAgentEvent = sortedObject({
+  ...eventBase,
+  type: z.literal('agent.event'),
+  name: z.string().min(1).max(200),
+  attributes: z
+    .record(z.string().max(200), GenericValue)
+    .refine((value) => Object.keys(value).length <= MAX_GENERIC_ATTRIBUTES, {
+      message: `at most ${MAX_GENERIC_ATTRIBUTES} attributes`,
+    }),
+});
+
 // NUL, or half of a UTF-16 surrogate pair: text Postgres cannot store (text and jsonb refuse both).
 const UNSTORABLE_TEXT =
   // eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
@@ -173,6 +238,10 @@ export const AgentEvent = z
     SkillUsedEvent,
     ModelRequestedEvent,
     PolicyViolationEvent,
+    PromptSubmittedEvent,
+    ModelFailedEvent,
+    ToolCompletedEvent,
+    GenericAgentEvent,
   ])
   .superRefine((event, ctx) => {
     const path = unstorableTextPath(event);

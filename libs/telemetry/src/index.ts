@@ -1,3 +1,3 @@
 export * from './events';
-export { newEventId, isEventId } from './event-id';
+export { derivedEventId, newEventId, isEventId } from './event-id';
 export * from './redaction';

@@ -65,6 +65,27 @@ export function redactEvent(event: AgentEvent, rules: RedactionRules, key: strin
         ...(event.detail === undefined ? {} : { detail: command(event.detail) }),
       };
     }
+    case 'prompt.submitted':
+      return event.prompt === undefined ? event : { ...event, prompt: prompt(event.prompt) };
+    case 'model.failed':
+      return { ...event, error: command(event.error) };
+    case 'tool.completed':
+      return {
+        ...event,
+        ...(event.parameters === undefined ? {} : { parameters: command(event.parameters) }),
+        ...(event.error === undefined ? {} : { error: command(event.error) }),
+      };
+    case 'agent.event':
+      // Nothing says what a generic attribute holds: its text is treated like a command line.
+      return {
+        ...event,
+        attributes: Object.fromEntries(
+          Object.entries(event.attributes).map(([name, value]) => [
+            name,
+            typeof value === 'string' ? command(value) : value,
+          ]),
+        ),
+      };
     case 'skill.used':
     case 'model.requested':
       return event;

@@ -57,6 +57,23 @@ const bodies: EventBody[] = [
     target: '/etc/passwd',
     rule: 'outside granted folders',
   },
+  { type: 'prompt.submitted', agent: 'claude-code', prompt: 'read the notes', promptLength: 14 },
+  { type: 'model.failed', agent: 'claude-code', model: 'claude-opus-5-5', error: 'overloaded' },
+  {
+    type: 'tool.completed',
+    agent: 'claude-code',
+    tool: 'Bash',
+    outcome: 'error',
+    durationMs: 12,
+    parameters: 'cat /srv/secret',
+    error: 'exit 1',
+  },
+  {
+    type: 'agent.event',
+    agent: 'claude-code',
+    name: 'claude_code.plugin_loaded',
+    attributes: { 'plugin.name': 'cc-plugin-privacy', has_hooks: true, skill_path_count: 0 },
+  },
 ];
 
 describe('agent events', () => {
@@ -75,6 +92,16 @@ describe('agent events', () => {
     const { userId: _dropped, ...anonymous } = good;
     expect(AgentEvent.safeParse(anonymous).success).toBe(false);
     expect(AgentEvent.safeParse({ ...good, id: crypto.randomUUID() }).success).toBe(false);
+  });
+
+  it('bounds a generic event: a name and at most 128 flat attributes', () => {
+    const generic = createEvent(subject, bodies[12]!);
+    const many = Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`a${i}`, i]));
+    expect(AgentEvent.safeParse({ ...generic, attributes: many }).success).toBe(false);
+    expect(AgentEvent.safeParse({ ...generic, attributes: { nested: { a: 1 } } }).success).toBe(
+      false,
+    );
+    expect(AgentEvent.safeParse({ ...generic, agent: 'codex' }).success).toBe(false);
   });
 
   it('refuses text Postgres cannot store (NUL, an unpaired surrogate) wherever it sits', () => {
@@ -146,6 +173,22 @@ describe('redaction', () => {
       expect(AgentEvent.safeParse(redactEvent(event, rules, key)).success).toBe(true);
     }
     expect(JSON.stringify(s)).not.toContain('alice/Work');
+  });
+
+  it("drops a governed agent's prompt, tool input and generic text under drop rules", () => {
+    const rules = { prompts: 'drop', commands: 'drop', paths: 'keep' } as const;
+    const [prompt, failed, completed, generic] = bodies
+      .slice(9)
+      .map((body) => redactEvent(createEvent(subject, body), rules, key));
+    expect(prompt).toMatchObject({ prompt: REDACTED, promptLength: 14 });
+    expect(failed).toMatchObject({ error: REDACTED });
+    expect(completed).toMatchObject({ parameters: REDACTED, error: REDACTED, tool: 'Bash' });
+    expect(generic).toMatchObject({
+      attributes: { 'plugin.name': REDACTED, has_hooks: true, skill_path_count: 0 },
+    });
+    for (const event of [prompt, failed, completed, generic]) {
+      expect(AgentEvent.safeParse(event).success).toBe(true);
+    }
   });
 
   it('hashes with the organization key: linkable within it, different across keys', () => {

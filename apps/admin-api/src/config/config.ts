@@ -66,6 +66,15 @@ const variables = {
     .describe(
       'How long a rotated-out bundle-signing key stays trusted (retiring) after a rotation.',
     ),
+  SCIM_WRITE_DEADLINE_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(600, 'must be at most 600')
+    .default(45)
+    .describe(
+      'Longest a SCIM write may take; past it nothing is written and the IdP gets 503 to retry (Entra ID gives up at 60 s).',
+    ),
   STEWARD_QUEUE_PREFIX: z
     .string()
     .min(1)

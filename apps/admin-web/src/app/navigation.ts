@@ -7,6 +7,7 @@ import {
   IconListDetails,
   IconPlugConnected,
   IconShieldLock,
+  IconUserPlus,
   IconUsersGroup,
   type Icon,
 } from '@tabler/icons-react';
@@ -16,6 +17,7 @@ export interface NavItem {
   to:
     | '/'
     | '/people'
+    | '/provisioning'
     | '/roles'
     | '/connectors'
     | '/folders'
@@ -31,6 +33,7 @@ export interface NavItem {
 export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/', label: 'Overview', icon: IconHome, area: 'overview' },
   { to: '/people', label: 'People & groups', icon: IconUsersGroup, area: 'people' },
+  { to: '/provisioning', label: 'Provisioning', icon: IconUserPlus, area: 'people' },
   { to: '/roles', label: 'Roles', icon: IconShieldLock, area: 'roles' },
   { to: '/connectors', label: 'Connectors', icon: IconPlugConnected, area: 'connectors' },
   { to: '/folders', label: 'Folders', icon: IconFolders, area: 'folders' },

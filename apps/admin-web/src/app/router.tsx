@@ -13,9 +13,12 @@ import { AuditPage } from '../pages/audit-page';
 import { ConnectorsPage } from '../pages/connectors-page';
 import { EndpointsPage } from '../pages/endpoints-page';
 import { FoldersPage } from '../pages/folders-page';
+import { GroupPage } from '../pages/group-page';
 import { NotFoundPage } from '../pages/not-found-page';
 import { OverviewPage } from '../pages/overview-page';
 import { PeoplePage } from '../pages/people-page';
+import { PersonPage } from '../pages/person-page';
+import { ProvisioningPage } from '../pages/provisioning-page';
 import { RolesPage } from '../pages/roles-page';
 import { SettingsPage } from '../pages/settings-page';
 import { SignInPage } from '../pages/sign-in-page';
@@ -66,6 +69,9 @@ const routeTree = rootRoute.addChildren([
   consoleRoute.addChildren([
     page('/', OverviewPage),
     page('/people', PeoplePage),
+    page('/people/$personId', PersonPage),
+    page('/groups/$groupId', GroupPage),
+    page('/provisioning', ProvisioningPage),
     page('/roles', RolesPage),
     page('/connectors', ConnectorsPage),
     page('/folders', FoldersPage),

@@ -22,8 +22,16 @@ export const queryKeys = {
   adminRoleMappings: ['admin-role-mappings'] as const,
   machineCredentials: ['machine-credentials'] as const,
   telemetryCollector: ['telemetry-collector'] as const,
-  directoryUsers: (search: string, page: number) => ['directory', 'users', search, page] as const,
+  directoryUsers: (search: string, page: number, groupId: string | null) =>
+    ['directory', 'users', search, page, groupId] as const,
   directoryGroups: (search: string, page: number) => ['directory', 'groups', search, page] as const,
+  directoryNames: (ids: readonly string[]) => ['directory', 'names', ...ids] as const,
+  directoryUser: (id: string) => ['directory', 'user', id] as const,
+  directoryGroup: (id: string) => ['directory', 'group', id] as const,
+  admins: ['admins'] as const,
+  adminSessions: ['admins', 'sessions'] as const,
+  scimProvisioning: ['scim-provisioning'] as const,
+  scimRefusals: ['scim-refusals'] as const,
   explainCapability: (userId: string, capability: string) =>
     ['explain', userId, 'capability', capability] as const,
   explainTool: (userId: string, connector: string, tool: string) =>

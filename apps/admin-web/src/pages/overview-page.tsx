@@ -9,6 +9,7 @@ import { ActivityCharts } from '../features/analytics/components/activity-charts
 import type { OrganizationMetrics } from '../features/analytics/graphql/analytics';
 import { useOrganizationMetrics } from '../features/analytics/hooks/use-organization-metrics';
 import { useViewer } from '../features/auth/hooks/use-viewer';
+import { GettingStarted } from '../features/onboarding/getting-started';
 import { SpendVsLimits } from '../features/spend/components/spend-vs-limits';
 import { canEdit } from '../lib/permissions';
 
@@ -53,6 +54,7 @@ export function OverviewPage() {
 
   return (
     <Page title="Overview" description="Your organization at a glance.">
+      {canEdit(viewer) && viewer.role !== 'billing' && <GettingStarted />}
       <Group justify="space-between">
         <Text size="sm" c="dimmed">
           {metrics.data ? `${metrics.data.from} to ${metrics.data.to} (UTC)` : ' '}

@@ -1,39 +1,20 @@
-import { Badge, Button, Group, Stack, Table, Text, TextInput } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
-import { IconSearch, IconUsersGroup } from '@tabler/icons-react';
-import { useQueries, useQuery } from '@tanstack/react-query';
-import { DataTable } from 'mantine-datatable';
-import { useState, type FormEvent } from 'react';
-import { ApiError } from '../components/ui/api-error';
+import { Badge, Stack } from '@mantine/core';
+import { IconUsersGroup } from '@tabler/icons-react';
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
 import { EmptyState } from '../components/ui/empty-state';
 import { TextLink } from '../components/ui/links';
 import { Page } from '../components/ui/page';
+import { PagedSearchTable, usePagedSearch } from '../components/ui/paged-search';
 import { Section } from '../components/ui/section';
+import { useViewer } from '../features/auth/hooks/use-viewer';
+import { AddGroup, AddPerson } from '../features/directory/components/directory-editing';
+import { PERSON_COLUMNS } from '../features/directory/components/person-columns';
 import {
   directoryGroupsOptions,
   directoryUsersOptions,
-  ExplainCapabilityQuery,
-  ExplainToolQuery,
-  PAGE_SIZE,
-  type DirectoryPerson,
 } from '../features/directory/directory-queries';
-import { CAPABILITIES, CAPABILITY_LABELS } from '../features/governance/capabilities';
-import { request } from '../lib/graphql-client';
-import { queryKeys } from '../lib/query-keys';
-
-const DECISION_COLORS: Record<string, string> = { allow: 'green', ask: 'yellow', deny: 'red' };
-
-function SearchBox({ label, onChange }: { label: string; onChange: (value: string) => void }) {
-  return (
-    <TextInput
-      aria-label={label}
-      placeholder={`${label}…`}
-      leftSection={<IconSearch size={16} aria-hidden />}
-      onChange={(event) => onChange(event.currentTarget.value)}
-      maw={360}
-    />
-  );
-}
+import { canEdit } from '../lib/permissions';
 
 function SourceBadge({ source }: { source: string }) {
   return (
@@ -43,57 +24,27 @@ function SourceBadge({ source }: { source: string }) {
   );
 }
 
-function DecisionBadge({ decision }: { decision: string }) {
+function PeopleTable({ editable }: { editable: boolean }) {
+  const navigate = useNavigate();
+  const paged = usePagedSearch();
+  const people = useQuery(directoryUsersOptions(paged.search, paged.page));
   return (
-    <Badge variant="light" color={DECISION_COLORS[decision] ?? 'gray'}>
-      {decision}
-    </Badge>
-  );
-}
-
-// A server-side search and its page: a new search starts again from the first page.
-function usePagedSearch() {
-  const [typed, setTyped] = useState('');
-  const [debounced] = useDebouncedValue(typed, 250);
-  const [page, setPage] = useState(1);
-  const onSearch = (value: string) => {
-    setTyped(value);
-    setPage(1);
-  };
-  return { search: debounced.trim(), page, setPage, onSearch };
-}
-
-function PeopleTable({ onSelect }: { onSelect: (person: DirectoryPerson) => void }) {
-  const { search, page, setPage, onSearch } = usePagedSearch();
-  const people = useQuery(directoryUsersOptions(search, page));
-  return (
-    <Section title="People" description="Select a person to see their effective policy.">
-      <SearchBox label="Search people" onChange={onSearch} />
-      <ApiError error={people.error} title="Could not load people" />
-      <DataTable
-        aria-label="people"
-        withTableBorder
-        highlightOnHover
-        minHeight={people.data?.total ? undefined : 160}
-        fetching={people.isFetching}
-        records={people.data?.items ?? []}
-        totalRecords={people.data?.total ?? 0}
-        recordsPerPage={PAGE_SIZE}
-        page={page}
-        onPageChange={setPage}
-        onRowClick={({ record }) => onSelect(record)}
-        noRecordsText={search ? 'Nobody matches this search' : 'No people yet'}
+    <Section
+      title="People"
+      description="Open a person to see their roles, effective policy, endpoints and spend."
+    >
+      {editable && <AddPerson />}
+      <PagedSearchTable
+        label="people"
+        errorTitle="Could not load people"
+        paged={paged}
+        result={people}
+        onRowClick={(person) =>
+          void navigate({ to: '/people/$personId', params: { personId: person.id } })
+        }
+        noRecordsText={paged.search ? 'Nobody matches this search' : 'No people yet'}
         columns={[
-          {
-            accessor: 'userName',
-            title: 'Person',
-            render: (person) => (
-              <Button variant="subtle" size="compact-sm" onClick={() => onSelect(person)}>
-                {person.displayName ?? person.userName}
-              </Button>
-            ),
-          },
-          { accessor: 'emails', title: 'Emails', render: (person) => person.emails.join(', ') },
+          ...PERSON_COLUMNS,
           {
             accessor: 'groups',
             title: 'Groups',
@@ -120,27 +71,28 @@ function PeopleTable({ onSelect }: { onSelect: (person: DirectoryPerson) => void
   );
 }
 
-function GroupsTable() {
-  const { search, page, setPage, onSearch } = usePagedSearch();
-  const groups = useQuery(directoryGroupsOptions(search, page));
+function GroupsTable({ editable }: { editable: boolean }) {
+  const paged = usePagedSearch();
+  const groups = useQuery(directoryGroupsOptions(paged.search, paged.page));
   return (
     <Section title="Groups" description="Bind roles to these groups on the Roles screen.">
-      <SearchBox label="Search groups" onChange={onSearch} />
-      <ApiError error={groups.error} title="Could not load groups" />
-      <DataTable
-        aria-label="groups"
-        withTableBorder
-        minHeight={groups.data?.total ? undefined : 160}
-        fetching={groups.isFetching}
-        records={groups.data?.items ?? []}
-        totalRecords={groups.data?.total ?? 0}
-        recordsPerPage={PAGE_SIZE}
-        page={page}
-        onPageChange={setPage}
-        noRecordsText={search ? 'No group matches this search' : 'No groups yet'}
+      {editable && <AddGroup />}
+      <PagedSearchTable
+        label="groups"
+        errorTitle="Could not load groups"
+        paged={paged}
+        result={groups}
+        noRecordsText={paged.search ? 'No group matches this search' : 'No groups yet'}
         columns={[
-          { accessor: 'displayName', title: 'Group' },
-          { accessor: 'id', title: 'ID', render: (group) => <Text size="xs">{group.id}</Text> },
+          {
+            accessor: 'displayName',
+            title: 'Group',
+            render: (group) => (
+              <TextLink to="/groups/$groupId" params={{ groupId: group.id }} size="sm">
+                {group.displayName}
+              </TextLink>
+            ),
+          },
           { accessor: 'memberCount', title: 'Members' },
           { accessor: 'source', title: 'Source', render: (g) => <SourceBadge source={g.source} /> },
         ]}
@@ -149,125 +101,34 @@ function GroupsTable() {
   );
 }
 
-function ToolExplanation({
-  userId,
-  connector,
-  tool,
-}: {
-  userId: string;
-  connector: string;
-  tool: string;
-}) {
-  const explained = useQuery({
-    queryKey: queryKeys.explainTool(userId, connector, tool),
-    queryFn: async () => (await request(ExplainToolQuery, { userId, connector, tool })).explainTool,
-  });
-  if (explained.error) return <ApiError error={explained.error} />;
-  if (!explained.data) return null;
-  return (
-    <Group gap="xs" data-testid="tool-explanation">
-      <DecisionBadge decision={explained.data.decision} />
-      <Text size="sm">{explained.data.explanation}</Text>
-    </Group>
-  );
-}
-
-function ToolExplainer({ userId }: { userId: string }) {
-  const [asked, setAsked] = useState<{ connector: string; tool: string } | null>(null);
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setAsked({ connector: String(form.get('connector')), tool: String(form.get('tool')) });
-  };
-  return (
-    <Stack gap="xs">
-      <form onSubmit={submit}>
-        <Group align="flex-end">
-          <TextInput name="connector" label="Connector" required placeholder="crm" />
-          <TextInput name="tool" label="Tool" required placeholder="delete_contact" />
-          <Button type="submit" variant="default">
-            Explain tool
-          </Button>
-        </Group>
-      </form>
-      {asked && <ToolExplanation userId={userId} {...asked} />}
-    </Stack>
-  );
-}
-
-// The policy the endpoint enforces for this person, each capability with the rule that decides it.
-function PersonPolicy({ person }: { person: DirectoryPerson }) {
-  const capabilities = useQueries({
-    queries: CAPABILITIES.map((capability) => ({
-      queryKey: queryKeys.explainCapability(person.id, capability),
-      queryFn: async () =>
-        (await request(ExplainCapabilityQuery, { userId: person.id, capability }))
-          .explainCapability,
-    })),
-  });
-  return (
-    <Section
-      title={`Effective policy: ${person.displayName ?? person.userName}`}
-      description="What this person's agent may do, and which role and group decide it."
-    >
-      <ApiError error={capabilities.find((result) => result.error)?.error} />
-      <Table aria-label="effective capabilities" verticalSpacing={4}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Capability</Table.Th>
-            <Table.Th>Decision</Table.Th>
-            <Table.Th>Why</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {CAPABILITIES.map((capability, index) => {
-            const result = capabilities[index].data;
-            return (
-              <Table.Tr key={capability}>
-                <Table.Td>{CAPABILITY_LABELS[capability].label}</Table.Td>
-                <Table.Td>{result && <DecisionBadge decision={result.decision} />}</Table.Td>
-                <Table.Td>
-                  <Text size="sm">{result?.explanation ?? '…'}</Text>
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
-      <ToolExplainer key={person.id} userId={person.id} />
-    </Section>
-  );
-}
-
 export function PeoplePage() {
-  const [selected, setSelected] = useState<DirectoryPerson | null>(null);
   const anyone = useQuery(directoryUsersOptions('', 1));
+  const editable = canEdit(useViewer());
   return (
     <Page
       title="People & groups"
-      description="Everyone who may use the agent, as your identity provider describes them."
+      description="Everyone who may use the agent: from your identity provider by SCIM, or added here."
     >
-      {anyone.data?.total === 0 ? (
+      {anyone.data?.total === 0 && (
         <EmptyState
           icon={<IconUsersGroup size={26} />}
           title="No people or groups yet"
           nextStep={
             <>
-              create a SCIM token in <TextLink to="/settings">Settings</TextLink> and point your
-              IdP&apos;s provisioning (Okta, Entra ID, …) at Steward.
+              create a SCIM token on <TextLink to="/provisioning">Provisioning</TextLink> and point
+              your IdP&apos;s provisioning (Okta, Entra ID, …) at Steward
+              {editable ? ', or add people and groups below' : ''}.
             </>
           }
         >
-          Users and groups arrive from your identity provider by SCIM. Deactivated people lose
-          access at their next policy pull.
+          People and groups arrive from your identity provider by SCIM; without one, add them here.
+          Deactivated people lose access at their next policy pull.
         </EmptyState>
-      ) : (
-        <Stack gap="lg">
-          <PeopleTable onSelect={setSelected} />
-          {selected && <PersonPolicy person={selected} />}
-          <GroupsTable />
-        </Stack>
       )}
+      <Stack gap="lg">
+        <PeopleTable editable={editable} />
+        <GroupsTable editable={editable} />
+      </Stack>
     </Page>
   );
 }

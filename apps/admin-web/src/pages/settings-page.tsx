@@ -2,7 +2,9 @@ import { Page } from '../components/ui/page';
 import { Section } from '../components/ui/section';
 import { useViewer } from '../features/auth/hooks/use-viewer';
 import { AdminRoleMappings } from '../features/settings/components/admin-role-mappings';
+import { AdminsAndSessions } from '../features/settings/components/admins-and-sessions';
 import { MachineCredentials } from '../features/settings/components/machine-credentials';
+import { OrganizationName } from '../features/settings/components/organization-name';
 import { SigningKeys } from '../features/settings/components/signing-keys';
 import { SingleSignOn } from '../features/settings/components/single-sign-on';
 import { TelemetryExport } from '../features/settings/components/telemetry-export';
@@ -14,6 +16,9 @@ export function SettingsPage() {
   const managesSignIn = canManageSignIn(viewer);
   return (
     <Page title="Settings" description="Sign-in, provisioning, keys and exports.">
+      <Section title="Organization">
+        <OrganizationName organization={viewer.organization} editable={managesSignIn} />
+      </Section>
       <Section
         title="Single sign-on (SAML)"
         description="Enter the service provider details in your identity provider, then its details here."
@@ -25,6 +30,12 @@ export function SettingsPage() {
         description="Which identity-provider groups sign in to this console, and as what."
       >
         <AdminRoleMappings editable={managesSignIn} />
+      </Section>
+      <Section
+        title="Admins"
+        description="Who signs in to this console, as what; owners can end a live session."
+      >
+        <AdminsAndSessions owner={managesSignIn} />
       </Section>
       <Section
         title="Tokens and API keys"

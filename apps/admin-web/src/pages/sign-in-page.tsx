@@ -24,14 +24,11 @@ function rememberedSlug(): string {
   }
 }
 
-export function SignInPage() {
+// The organization's short name, remembered for next time, then on to its identity provider.
+function SignInForm() {
   const [slug, setSlug] = useState(rememberedSlug);
   const [error, setError] = useState<string | null>(null);
   const [redirecting, setRedirecting] = useState(false);
-
-  useEffect(() => {
-    document.title = 'Sign in · Steward';
-  }, []);
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -51,6 +48,39 @@ export function SignInPage() {
   }
 
   return (
+    <form onSubmit={submit} noValidate>
+      <Stack gap="md">
+        <TextInput
+          label="Organization"
+          description="The short name your administrator gave your organization, e.g. acme."
+          placeholder="acme"
+          autoComplete="organization"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          data-autofocus
+          autoFocus
+          value={slug}
+          error={error}
+          onChange={(event) => {
+            setSlug(event.currentTarget.value);
+            setError(null);
+          }}
+        />
+        <Button type="submit" fullWidth loading={redirecting}>
+          Sign in with SSO
+        </Button>
+      </Stack>
+    </form>
+  );
+}
+
+export function SignInPage() {
+  useEffect(() => {
+    document.title = 'Sign in · Steward';
+  }, []);
+
+  return (
     <Center mih="100vh" p="md" component="main">
       <Stack w="100%" maw={420} gap="lg">
         <Stack align="center" gap="xs">
@@ -66,30 +96,7 @@ export function SignInPage() {
         </Stack>
 
         <Paper withBorder radius="md" p="lg">
-          <form onSubmit={submit} noValidate>
-            <Stack gap="md">
-              <TextInput
-                label="Organization"
-                description="The short name your administrator gave your organization, e.g. acme."
-                placeholder="acme"
-                autoComplete="organization"
-                autoCapitalize="none"
-                spellCheck={false}
-                required
-                data-autofocus
-                autoFocus
-                value={slug}
-                error={error}
-                onChange={(event) => {
-                  setSlug(event.currentTarget.value);
-                  setError(null);
-                }}
-              />
-              <Button type="submit" fullWidth loading={redirecting}>
-                Sign in with SSO
-              </Button>
-            </Stack>
-          </form>
+          <SignInForm />
         </Paper>
 
         <Alert

@@ -13,7 +13,9 @@ import {
   useSpendBudgets,
   useSpendLimits,
 } from '../features/spend/hooks/use-spend-limits';
-import { formatRelative, shortId } from '../lib/format';
+import { SubjectLabel } from '../features/directory/components/subject-name';
+import { useDirectoryNames } from '../features/directory/directory-names';
+import { formatRelative } from '../lib/format';
 import { canEdit } from '../lib/permissions';
 import { RemoveButton } from '../components/ui/confirm';
 
@@ -48,85 +50,95 @@ function UsageBar({ budget }: { budget: SpendBudget }) {
   );
 }
 
-export function SpendPage() {
-  const viewer = useViewer();
-  const editable = canEdit(viewer);
+// Each limit's current period; inside its section, so a failure to load it leaves the rest.
+function LimitsAndUsage({ editable }: { editable: boolean }) {
   const limits = useSpendLimits();
   const budgets = useSpendBudgets();
   const remove = useDeleteSpendLimit();
+  const names = useDirectoryNames(budgets.map((budget) => budget.subjectId));
+  const nameOf = (b: SpendBudget) =>
+    names.get(b.subjectId)?.name ?? `${b.subjectType} ${b.subjectId}`;
   const thresholds = new Map(limits.map((limit) => [limit.id, limit.alertThresholds]));
 
+  return !budgets.length ? (
+    <EmptyState
+      icon={<IconCoin size={26} />}
+      title="No spend limits yet"
+      nextStep={editable ? 'add a limit for a group or a person below.' : undefined}
+    >
+      Limits cap what a group or a person may spend on models per day, week or month. Hard limits
+      stop the agent; soft ones alert. Usage bars fill as endpoints settle requests.
+    </EmptyState>
+  ) : (
+    <DataTable<SpendBudget>
+      label="spend limits"
+      records={budgets}
+      idAccessor="limitId"
+      initialSort={{ columnAccessor: 'resetsInSeconds', direction: 'asc' }}
+      searchText={(b) => `${b.subjectType} ${nameOf(b)} ${b.period}`}
+      emptyText="No limits"
+      columns={[
+        {
+          accessor: 'subjectId',
+          title: 'For',
+          render: (b) => (
+            <Group gap={6} wrap="nowrap">
+              <Badge variant="light">{b.subjectType === 'group' ? 'team' : 'person'}</Badge>
+              <SubjectLabel
+                kind={b.subjectType}
+                id={b.subjectId}
+                name={names.get(b.subjectId)}
+                loading={names.isLoading}
+              />
+            </Group>
+          ),
+        },
+        { accessor: 'period', title: 'Per', sortable: true },
+        { accessor: 'usage', title: 'Usage', render: (b) => <UsageBar budget={b} /> },
+        {
+          accessor: 'enforcement',
+          title: 'When reached',
+          sortable: true,
+          render: (b) => (b.enforcement === 'hard' ? 'stops the agent' : 'alerts only'),
+        },
+        {
+          accessor: 'alerts',
+          title: 'Alerts at',
+          render: (b) => (thresholds.get(b.limitId) ?? []).map((t) => `${t}%`).join(', ') || '—',
+        },
+        {
+          accessor: 'resetsInSeconds',
+          title: 'Resets',
+          sortable: true,
+          render: (b) => formatRelative(b.resetsAt),
+        },
+        {
+          accessor: 'actions',
+          title: <VisuallyHidden>Actions</VisuallyHidden>,
+          render: (b) =>
+            editable ? (
+              <RemoveButton
+                label={`Remove the ${b.period} limit for ${nameOf(b)}`}
+                title="Remove this spend limit?"
+                message="Spending for this group or person is no longer capped by it."
+                confirmLabel="Remove limit"
+                onConfirm={() => remove.mutate({ id: b.limitId })}
+              />
+            ) : null,
+        },
+      ]}
+    />
+  );
+}
+
+export function SpendPage() {
+  const viewer = useViewer();
+  const editable = canEdit(viewer);
   return (
     <Page title="Spend" description="Model spend per team and person against their limits, live.">
-      {!budgets.length ? (
-        <EmptyState
-          icon={<IconCoin size={26} />}
-          title="No spend limits yet"
-          nextStep={editable ? 'add a limit for a group or a person below.' : undefined}
-        >
-          Limits cap what a group or a person may spend on models per day, week or month. Hard
-          limits stop the agent; soft ones alert. Usage bars fill as endpoints settle requests.
-        </EmptyState>
-      ) : (
-        <Section title="Limits and usage" description="In the organization’s time zone.">
-          <DataTable<SpendBudget>
-            label="spend limits"
-            records={budgets}
-            idAccessor="limitId"
-            initialSort={{ columnAccessor: 'resetsInSeconds', direction: 'asc' }}
-            searchText={(b) => `${b.subjectType} ${b.subjectId} ${b.period}`}
-            emptyText="No limits"
-            columns={[
-              {
-                accessor: 'subjectId',
-                title: 'For',
-                render: (b) => (
-                  <Group gap={6}>
-                    <Badge variant="light">{b.subjectType}</Badge>
-                    <Text size="sm" ff="monospace">
-                      {shortId(b.subjectId)}
-                    </Text>
-                  </Group>
-                ),
-              },
-              { accessor: 'period', title: 'Per', sortable: true },
-              { accessor: 'usage', title: 'Usage', render: (b) => <UsageBar budget={b} /> },
-              {
-                accessor: 'enforcement',
-                title: 'When reached',
-                sortable: true,
-                render: (b) => (b.enforcement === 'hard' ? 'stops the agent' : 'alerts only'),
-              },
-              {
-                accessor: 'alerts',
-                title: 'Alerts at',
-                render: (b) =>
-                  (thresholds.get(b.limitId) ?? []).map((t) => `${t}%`).join(', ') || '—',
-              },
-              {
-                accessor: 'resetsInSeconds',
-                title: 'Resets',
-                sortable: true,
-                render: (b) => formatRelative(b.resetsAt),
-              },
-              {
-                accessor: 'actions',
-                title: <VisuallyHidden>Actions</VisuallyHidden>,
-                render: (b) =>
-                  editable ? (
-                    <RemoveButton
-                      label={`Remove the ${b.period} limit for ${b.subjectType} ${shortId(b.subjectId)}`}
-                      title="Remove this spend limit?"
-                      message="Spending for this group or person is no longer capped by it."
-                      confirmLabel="Remove limit"
-                      onConfirm={() => remove.mutate({ id: b.limitId })}
-                    />
-                  ) : null,
-              },
-            ]}
-          />
-        </Section>
-      )}
+      <Section title="Limits and usage" description="In the organization’s time zone.">
+        <LimitsAndUsage editable={editable} />
+      </Section>
       {editable && (
         <Section title="Add a limit">
           <SpendLimitForm />

@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { generateSigningKey, signTrustSet } from '@steward/policy';
@@ -9,73 +7,14 @@ import {
   enrolledState,
   makeOrg,
   makePolicy,
+  rotateKey,
   signedBundle,
   type TestOrg,
 } from '../../test-support/signed-bundles';
+import { fakeControlPlane, type FakeControlPlane } from '../../test-support/fake-control-plane';
 import { BundleManager } from './bundle-manager';
-import { ControlPlaneClient, ControlPlaneError } from './control-plane-client';
+import { ControlPlaneClient } from './control-plane-client';
 import type { StateStore } from './state-store';
-
-interface FakeControlPlane {
-  url: string;
-  bundle: Buffer | null;
-  etag: string;
-  trustSetVersion: number;
-  trustUpdates: string[];
-  statuses: Record<string, unknown>[];
-  failNext: number;
-  requests: { url: string; ifNoneMatch?: string }[];
-  close(): Promise<void>;
-}
-
-// A stand-in for the admin API's endpoint routes (docs/endpoint-protocol.md), serving whatever
-// bytes a test puts in `bundle`, so the runtime can be fed forged and stale bundles.
-async function fakeControlPlane(): Promise<FakeControlPlane> {
-  const fake = {
-    bundle: null as Buffer | null,
-    etag: '"1"',
-    trustSetVersion: 1,
-    trustUpdates: [] as string[],
-    statuses: [] as Record<string, unknown>[],
-    failNext: 0,
-    requests: [] as { url: string; ifNoneMatch?: string }[],
-  };
-  const server = http.createServer((req, res) => {
-    fake.requests.push({ url: req.url!, ifNoneMatch: req.headers['if-none-match'] });
-    if (fake.failNext > 0) {
-      fake.failNext -= 1;
-      req.socket.destroy();
-      return;
-    }
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      if (req.url!.startsWith('/api/v1/endpoints/bundle')) {
-        const headers = {
-          etag: fake.etag,
-          'steward-trust-set-version': String(fake.trustSetVersion),
-        };
-        if (req.headers['if-none-match'] === fake.etag || !fake.bundle) {
-          res.writeHead(304, headers).end();
-        } else {
-          res.writeHead(200, headers).end(fake.bundle);
-        }
-      } else if (req.url!.startsWith('/api/v1/endpoints/trust-set')) {
-        res.end(JSON.stringify({ version: fake.trustSetVersion, updates: fake.trustUpdates }));
-      } else if (req.url === '/api/v1/endpoints/status') {
-        fake.statuses.push(JSON.parse(body) as Record<string, unknown>);
-        res.writeHead(204).end();
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(fake, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  });
-}
 
 describe('bundle handling: verify before use, keep the last good (attack tests)', () => {
   let dir: string;
@@ -274,33 +213,14 @@ describe('bundle handling: verify before use, keep the last good (attack tests)'
   });
 
   it('stops syncing on 401: only re-enrolment helps', async () => {
-    const revoked = new ControlPlaneClient(
-      server.url,
-      'stw_ep_revoked',
-      async () => new Response(JSON.stringify({ title: 'Unauthorized' }), { status: 401 }),
-    );
+    server.unauthorized = true;
     await expect(
-      bundles.sync(revoked, { signal: new AbortController().signal, sleep: async () => undefined }),
-    ).rejects.toBeInstanceOf(ControlPlaneError);
+      bundles.sync(client, { signal: new AbortController().signal, sleep: async () => undefined }),
+    ).rejects.toMatchObject({ status: 401, code: 'endpoint_unauthenticated' });
   });
 
-  it('follows a key rotation announced in a trust-set update signed by a trusted key', async () => {
+  it('follows a key rotation announced in a trust-set update signed by the outgoing and the new key', async () => {
     await holdVersion(3);
-    const next = generateSigningKey();
-    const rotated = signTrustSet(
-      {
-        formatVersion: 1,
-        kind: 'trust-set',
-        org: org.id,
-        version: 2,
-        issuedAt: new Date().toISOString(),
-        keys: [
-          { keyId: org.key.keyId, publicKey: org.key.publicKey, status: 'retiring' },
-          { keyId: next.keyId, publicKey: next.publicKey, status: 'active' },
-        ],
-      },
-      org.key,
-    );
     const rogue = generateSigningKey();
     const forgedUpdate = signTrustSet(
       {
@@ -320,8 +240,9 @@ describe('bundle handling: verify before use, keep the last good (attack tests)'
     await expect(bundles.pull(client)).rejects.toThrow(/trust-set update refused/);
     expectStillVersion(3);
 
+    const rotated = rotateKey(org, { notAfter: new Date(Date.now() + 86_400_000) });
     server.trustUpdates = [rotated.toString()];
-    server.bundle = signedBundle(org, makePolicy(), { version: 4 }, next);
+    server.bundle = signedBundle(org, makePolicy(), { version: 4 });
     server.etag = '"4"';
     expect(await bundles.pull(client)).toMatchObject({ verified: true, version: 4 });
     expect(bundles.trustSet().version).toBe(2);

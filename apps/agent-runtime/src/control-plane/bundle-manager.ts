@@ -1,6 +1,7 @@
 import {
   PolicyEngine,
   verifyBundle,
+  verifyTrustChain,
   verifyTrustSetUpdate,
   type TrustSet,
   type VerifiedBundle,
@@ -36,15 +37,20 @@ export class BundleManager {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * The trust set in force: the anchor pinned at enrolment followed through every stored rotation,
+   * verified on every call. A stored set is never trusted because it signs itself.
+   */
   trustSet(): TrustSet {
-    const bytes = this.store.trustSetBytes();
-    if (!bytes) throw new Error('no trust set on disk: enrol again');
-    const result = verifyTrustSetUpdate(bytes, {
-      held: null,
-      expectedOrg: this.enrolment.organizationId,
-      now: this.now(),
-    });
-    if (!result.ok) throw new Error(`the stored trust set is refused (${result.reason})`);
+    if (!this.enrolment.trustAnchor) throw new Error('no trust anchor on disk: enrol again');
+    const result = verifyTrustChain(
+      Buffer.from(this.enrolment.trustAnchor, 'utf8'),
+      this.store.trustChain(),
+      this.enrolment.organizationId,
+    );
+    if (!result.ok) {
+      throw new Error(`the stored trust chain is refused (${result.reason}: ${result.detail})`);
+    }
     return result.trustSet;
   }
 
@@ -87,17 +93,16 @@ export class BundleManager {
       waitSeconds,
       signal,
     );
+    // A newer trust set is followed before anything is verified with it: a rotation's new key, and
+    // a revocation that no refused bundle would reveal.
+    if (pulled.trustSetVersion !== null) {
+      const held = this.trustSet();
+      if (pulled.trustSetVersion > held.version) await this.followTrustChain(client, held);
+    }
     if (pulled.status === 'unchanged') {
       return { changed: false, verified: true, version: record?.version ?? null } as PullOutcome;
     }
-    let outcome = this.accept(pulled.bytes, pulled.etag);
-    if (outcome.reason === 'unknown-key' && pulled.trustSetVersion !== null) {
-      const trustSet = this.trustSet();
-      if (pulled.trustSetVersion > trustSet.version) {
-        await this.updateTrustSet(client, trustSet);
-        outcome = this.accept(pulled.bytes, pulled.etag);
-      }
-    }
+    const outcome = this.accept(pulled.bytes, pulled.etag);
     this.store.saveLastPull({
       at: this.now().toISOString(),
       verified: outcome.verified,
@@ -134,20 +139,23 @@ export class BundleManager {
     return { changed: true, verified: true, version: result.bundle.version };
   }
 
-  private async updateTrustSet(client: ControlPlaneClient, held: TrustSet): Promise<void> {
+  // Each update must be the next link of the chain: signed by the active key of the set held
+  // and by its own. Links are stored as they are accepted; the first refusal stops the walk.
+  private async followTrustChain(client: ControlPlaneClient, held: TrustSet): Promise<void> {
     const { updates } = await client.trustSetUpdates(held.version);
+    const chain = this.store.trustChain();
     let current = held;
     for (const update of updates) {
       const bytes = Buffer.from(update, 'utf8');
       const result = verifyTrustSetUpdate(bytes, {
         held: current,
         expectedOrg: this.enrolment.organizationId,
-        now: this.now(),
       });
       if (!result.ok) {
         throw new Error(`trust-set update refused (${result.reason}): ${result.detail}`);
       }
-      this.store.saveTrustSet(bytes);
+      chain.push(bytes);
+      this.store.saveTrustChain(chain);
       current = result.trustSet;
     }
   }

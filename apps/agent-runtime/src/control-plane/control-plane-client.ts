@@ -1,4 +1,21 @@
+import { MAX_SIGNED_BYTES } from '@steward/policy';
+import {
+  AnswerTooLarge,
+  boundedRequest,
+  type BoundedAnswer,
+  type BoundedRequest,
+} from './bounded-http';
 import type { Enrolment } from './state-store';
+
+// The most the runtime reads of each answer, whatever the server sends: a bundle is at most what
+// the verifier accepts; a trust set is a few hundred bytes a key, so a megabyte holds hundreds of
+// rotations; anything else (leases, event receipts, problems) is small.
+const RESPONSE_LIMITS = {
+  bundle: MAX_SIGNED_BYTES,
+  trustSets: 1024 * 1024,
+  enrolment: 1024 * 1024,
+  other: 64 * 1024,
+} as const;
 
 // HTTP client for docs/endpoint-protocol.md. Errors carry the status so callers can tell "the
 // control plane is down" (retry, keep the last good bundle) from "we were refused" (401: re-enrol).
@@ -44,25 +61,29 @@ export interface StatusReport {
   errors: { code: string; message: string }[];
 }
 
+export interface BudgetStatus {
+  subjectType: 'user' | 'group';
+  period: 'day' | 'week' | 'month';
+  enforcement: 'hard' | 'soft';
+  limitUsd: string;
+  remainingUsd: string;
+  resetsAt: string;
+}
+
 export class ControlPlaneClient {
   constructor(
     private readonly server: string,
     private readonly credential: string,
-    private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
-  static async enrol(
-    server: string,
-    token: string,
-    request: EnrolRequest,
-    fetchImpl: typeof fetch = fetch,
-  ): Promise<EnrolResponse> {
-    const response = await send(fetchImpl, `${base(server)}/enrol`, {
+  static async enrol(server: string, token: string, request: EnrolRequest): Promise<EnrolResponse> {
+    const answer = await send(`${base(server)}/enrol`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify(request),
+      limit: RESPONSE_LIMITS.enrolment,
     });
-    return (await response.json()) as EnrolResponse;
+    return json(answer) as EnrolResponse;
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -71,67 +92,78 @@ export class ControlPlaneClient {
 
   async pullBundle(etag: string | null, waitSeconds?: number, signal?: AbortSignal) {
     const query = waitSeconds ? `?wait=${waitSeconds}` : '';
-    const response = await send(this.fetchImpl, `${base(this.server)}/bundle${query}`, {
+    const answer = await send(`${base(this.server)}/bundle${query}`, {
       headers: this.headers(etag ? { 'if-none-match': etag } : {}),
       signal,
+      limit: RESPONSE_LIMITS.bundle,
     });
-    const trustHeader = response.headers.get('steward-trust-set-version');
+    const trustHeader = answer.header('steward-trust-set-version');
     const trustSetVersion = trustHeader === null ? null : Number(trustHeader);
-    if (response.status === 304) return { status: 'unchanged', trustSetVersion } as BundlePull;
+    if (answer.status === 304) return { status: 'unchanged', trustSetVersion } as BundlePull;
     return {
       status: 'changed',
-      bytes: Buffer.from(await response.arrayBuffer()),
-      etag: response.headers.get('etag'),
+      bytes: answer.body,
+      etag: answer.header('etag'),
       trustSetVersion,
     } as BundlePull;
   }
 
   async trustSetUpdates(since: number): Promise<{ version: number; updates: string[] }> {
-    const response = await send(this.fetchImpl, `${base(this.server)}/trust-set?since=${since}`, {
+    const answer = await send(`${base(this.server)}/trust-set?since=${since}`, {
       headers: this.headers(),
+      limit: RESPONSE_LIMITS.trustSets,
     });
-    return (await response.json()) as { version: number; updates: string[] };
+    return json(answer) as { version: number; updates: string[] };
   }
 
   async reportStatus(report: StatusReport): Promise<void> {
-    await send(this.fetchImpl, `${base(this.server)}/status`, {
-      method: 'POST',
-      headers: this.headers({ 'content-type': 'application/json' }),
-      body: JSON.stringify(report),
-    });
+    await this.post('/status', report);
   }
 
+  // `settle`: the settlement of this endpoint's previous lease, made first in the same request.
   async createLease(
     amountUsd: string,
     idempotencyKey: string,
+    settle?: { leaseId: string; costUsd: string },
   ): Promise<{ id: string; amountUsd: string }> {
-    const response = await send(this.fetchImpl, `${base(this.server)}/spend/leases`, {
-      method: 'POST',
-      headers: this.headers({ 'content-type': 'application/json' }),
-      body: JSON.stringify({ amountUsd, idempotencyKey }),
+    const answer = await this.post('/spend/leases', {
+      amountUsd,
+      idempotencyKey,
+      ...(settle ? { settle } : {}),
     });
-    return (await response.json()) as { id: string; amountUsd: string };
+    return json(answer) as { id: string; amountUsd: string };
   }
 
   async settleLease(id: string, costUsd: string): Promise<void> {
-    await send(
-      this.fetchImpl,
-      `${base(this.server)}/spend/leases/${encodeURIComponent(id)}/settle`,
-      {
-        method: 'POST',
-        headers: this.headers({ 'content-type': 'application/json' }),
-        body: JSON.stringify({ costUsd }),
-      },
-    );
+    await this.post(`/spend/leases/${encodeURIComponent(id)}/settle`, { costUsd });
+  }
+
+  // What the runtime last applied to the agents it governs (Claude Code's managed files).
+  async reportAgents(agents: object[]): Promise<void> {
+    await this.post('/agents', { agents });
+  }
+
+  // The person's spend budgets in their current periods (a governed agent's prompt check).
+  async budgets(signal?: AbortSignal): Promise<{ budgets: BudgetStatus[] }> {
+    const answer = await send(`${base(this.server)}/spend/budgets`, {
+      headers: this.headers(),
+      signal,
+      limit: RESPONSE_LIMITS.other,
+    });
+    return json(answer) as { budgets: BudgetStatus[] };
   }
 
   async uploadEvents(body: string): Promise<{ rejected?: { index: number }[] }> {
-    const response = await send(this.fetchImpl, `${base(this.server)}/events`, {
+    return json(await this.post('/events', body)) as { rejected?: { index: number }[] };
+  }
+
+  private post(route: string, body: unknown): Promise<BoundedAnswer> {
+    return send(`${base(this.server)}${route}`, {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json' }),
-      body,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      limit: RESPONSE_LIMITS.other,
     });
-    return (await response.json()) as { rejected?: { index: number }[] };
   }
 }
 
@@ -139,22 +171,33 @@ function base(server: string): string {
   return `${server.replace(/\/+$/, '')}/api/v1/endpoints`;
 }
 
-async function send(fetchImpl: typeof fetch, url: string, init: RequestInit): Promise<Response> {
-  let response: Response;
+function json(answer: BoundedAnswer): unknown {
+  return JSON.parse(answer.body.toString('utf8'));
+}
+
+async function send(url: string, request: BoundedRequest): Promise<BoundedAnswer> {
+  let answer: BoundedAnswer;
   try {
-    response = await fetchImpl(url, init);
+    answer = await boundedRequest(url, request);
   } catch (error) {
+    if (error instanceof AnswerTooLarge) {
+      throw new ControlPlaneError(
+        `the control plane's answer is larger than ${error.limit} bytes; refused`,
+        error.status,
+        'response_too_large',
+      );
+    }
     throw new ControlPlaneError(`control plane unreachable: ${(error as Error).message}`, null);
   }
-  if (response.ok || response.status === 304) return response;
-  let detail = response.statusText;
+  if ((answer.status >= 200 && answer.status < 300) || answer.status === 304) return answer;
+  let detail = `status ${answer.status}`;
   let code: string | undefined;
   try {
-    const problem = (await response.json()) as { detail?: string; title?: string; code?: string };
+    const problem = json(answer) as { detail?: string; title?: string; code?: string };
     detail = problem.detail ?? problem.title ?? detail;
     code = problem.code;
   } catch {
     // not a problem+json body
   }
-  throw new ControlPlaneError(`${response.status} ${detail}`, response.status, code);
+  throw new ControlPlaneError(`${answer.status} ${detail}`, answer.status, code);
 }

@@ -2,15 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-// The runtime's per-user state directory: enrolment, trust set, last good bundle, event spool.
+// The runtime's per-user state directory: enrolment, trust chain, last good bundle, event spool.
+// In the account's home (from the user database, not $HOME), unless the platform's own variable
+// for state says otherwise.
 export function defaultStateDir(env = process.env, platform = process.platform): string {
-  if (platform === 'darwin') {
-    return path.join(os.homedir(), 'Library', 'Application Support', 'Steward');
-  }
+  const home = os.userInfo().homedir;
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Steward');
   if (platform === 'win32') {
-    return path.join(env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'Steward');
+    return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Steward');
   }
-  return path.join(env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'steward');
+  return path.join(env.XDG_STATE_HOME ?? path.join(home, '.local', 'state'), 'steward');
 }
 
 /** Writes via a temporary file, fsync and rename, so a crash leaves the old or the new file. */
@@ -42,6 +43,9 @@ export interface Enrolment {
   credential: string;
   deviceName: string;
   os: 'linux' | 'macos' | 'windows';
+  // The signed trust set received at enrolment, as received: the anchor every later set is
+  // verified from (docs/endpoint-protocol.md, trust chain).
+  trustAnchor: string;
 }
 
 export interface BundleRecord {
@@ -93,12 +97,18 @@ export class StateStore {
     writeFileAtomic(this.file('enrolment.json'), JSON.stringify(enrolment, null, 2));
   }
 
-  trustSetBytes(): Buffer | null {
-    return this.readBytes('trust-set.json');
+  /** The signed trust sets accepted after the anchor, in order (each verified from the last). */
+  trustChain(): Buffer[] {
+    const links = this.readJson<unknown>('trust-chain.json') ?? [];
+    if (!Array.isArray(links) || !links.every((link) => typeof link === 'string')) {
+      throw new Error(`${this.file('trust-chain.json')} is not a list of signed trust sets`);
+    }
+    return links.map((link: string) => Buffer.from(link, 'utf8'));
   }
 
-  saveTrustSet(bytes: Uint8Array): void {
-    writeFileAtomic(this.file('trust-set.json'), bytes);
+  saveTrustChain(links: readonly Uint8Array[]): void {
+    const text = links.map((link) => Buffer.from(link).toString('utf8'));
+    writeFileAtomic(this.file('trust-chain.json'), JSON.stringify(text));
   }
 
   bundleBytes(): Buffer | null {

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Decimal from 'decimal.js';
 import {
+  canonicalPath,
   describeRule,
+  isWithin,
   type PathContext,
   type PolicyEngine,
   type VerifiedBundle,
@@ -16,10 +17,12 @@ import { FileTools } from '../tools/files/file-tools';
 import { GrantedFolders, type FolderGrant } from '../tools/files/granted-folders';
 import { McpConnectors } from '../tools/connectors/mcp-connectors';
 import { SandboxShell } from '../tools/shell/sandbox-shell';
+import { accountHome } from './account-home';
 import type { Approver } from './approver';
 import { EventRecorder, type EventOutput } from './event-recorder';
 import type { AgentModel, ModelUsage, StepResult } from './model';
 import { sessionPathDecider } from './path-decisions';
+import { SessionFolders, STATE_DIR_RULE, type Confinement } from './session-folders';
 import { ToolRunner } from './tool-runner';
 
 const MAX_STEPS = 100;
@@ -44,7 +47,11 @@ export interface SessionEnvironment {
   log: (line: string) => void;
   /** The runtime's state directory, which no grant may overlap. */
   stateDir?: string;
-  startShell?: (grants: FolderGrant[], hosts: string[]) => Promise<SandboxShell>;
+  startShell?: (
+    grants: FolderGrant[],
+    hosts: string[],
+    confinement: Confinement,
+  ) => Promise<SandboxShell>;
 }
 
 export interface SessionOutcome {
@@ -57,7 +64,7 @@ export interface SessionOutcome {
 }
 
 export function pathContextOf(enrolment: Enrolment): PathContext {
-  return { os: enrolment.os, home: os.homedir() };
+  return { os: enrolment.os, home: accountHome() };
 }
 
 function usable(state: BundleState): { bundle: VerifiedBundle; engine: PolicyEngine } {
@@ -79,153 +86,146 @@ export async function runSession(
   const agent = engine.capability('agent');
   if (!agent.allowed)
     throw new SessionRefused(`you may not use the agent: ${describeRule(agent.rule)}`);
-  const sessionId = newEventId();
-  const recorder = new EventRecorder(
-    {
-      organizationId: env.enrolment.organizationId,
-      userId: env.enrolment.userId,
-      endpointId: env.enrolment.endpointId,
-      sessionId,
-    },
-    env.sink,
-    // The organization id keys the hash so equal values stay linkable within it.
-    { rules: bundle.telemetry.redaction, key: bundle.org },
-    env.json,
-  );
-  const costs: string[] = [];
-  const ended = (
-    outcome: SessionOutcome['outcome'],
-    toolCalls: number,
-    extra: { reason?: string; final?: string } = {},
-  ): SessionOutcome => {
-    const costUsd = sumUsd(costs);
-    recorder.record({
-      type: 'session.ended',
-      outcome,
-      ...(extra.reason ? { reason: extra.reason } : {}),
-      toolCalls,
-      costUsd,
-    });
-    return { sessionId, outcome, toolCalls, costUsd, ...extra };
-  };
-  recorder.record({
-    type: 'session.started',
-    task: request.task,
-    folders: request.grants.map((grant) => ({ path: grant.root, access: grant.access })),
-    model: request.model.name,
-    bundleVersion: bundle.version,
-  });
+  return new Session(request, env, bundle, engine).run();
+}
 
-  const context = pathContextOf(env.enrolment);
-  for (const grant of request.grants) {
-    // The runtime's own state (trust set, bundle, spool) is never reachable by the agent, whatever
-    // the folder rules say: write access there would let it plant its own trust set.
-    const protectedDir = env.stateDir ? realOrSelf(env.stateDir) : null;
-    if (
-      protectedDir &&
-      (isWithin(protectedDir, grant.root) || isWithin(grant.root, protectedDir))
-    ) {
-      recorder.record({
-        type: 'policy.violation',
-        kind: 'folder_grant',
-        target: grant.root,
-        rule: 'runtime:state_dir',
-        detail: 'the grant overlaps the runtime state directory',
-      });
-      const reason = `${grant.root} overlaps the Steward runtime's own state and may not be granted`;
-      env.log(`refused: ${reason}`);
-      return ended('refused', 0, { reason });
-    }
-    const decided = engine.path(grant.root, grant.access, context);
-    if (decided.decision === 'deny') {
-      recorder.record({
-        type: 'policy.violation',
-        kind: 'folder_grant',
-        target: grant.root,
-        rule: decided.rule.id,
-        detail: `${grant.access} grant`,
-      });
-      const reason = `${grant.root} may not be granted for ${grant.access}: ${describeRule(decided.rule)}`;
-      env.log(`refused: ${reason}`);
-      return ended('refused', 0, { reason });
-    }
+// One session's run: its events, its cost and the tools it started.
+class Session {
+  private readonly id = newEventId();
+  private readonly recorder: EventRecorder;
+  private readonly context: PathContext;
+  private readonly costs: string[] = [];
+
+  constructor(
+    private readonly request: SessionRequest,
+    private readonly env: SessionEnvironment,
+    private readonly bundle: VerifiedBundle,
+    private readonly engine: PolicyEngine,
+  ) {
+    this.recorder = new EventRecorder(
+      {
+        organizationId: env.enrolment.organizationId,
+        userId: env.enrolment.userId,
+        endpointId: env.enrolment.endpointId,
+        sessionId: this.id,
+      },
+      env.sink,
+      // The organization id keys the hash so equal values stay linkable within it.
+      { rules: bundle.telemetry.redaction, key: bundle.org },
+      env.json,
+    );
+    this.context = pathContextOf(env.enrolment);
   }
 
-  const planApproval = engine.planApproval();
-  if (request.approve === 'auto' && planApproval.mode !== 'auto') {
-    const reason = `auto-approval is not allowed: ${describeRule(planApproval.rule)}`;
-    env.log(`refused: ${reason}`);
-    return ended('refused', 0, { reason });
-  }
-
-  const folders = GrantedFolders.open(request.grants);
-  const files = new FileTools(folders, sessionPathDecider(engine, context));
-  let shell: SandboxShell | null = null;
-  let runner: ToolRunner | null = null;
-  const connectors = engine.capability('connectors').allowed
-    ? new McpConnectors(bundle.policy.connectors)
-    : null;
-  try {
-    if (engine.capability('shell').allowed) {
-      // Commands reach only the hosts the bundle names (none without the web capability).
-      shell = await (env.startShell ?? SandboxShell.start)(
-        request.grants,
-        bundle.policy.network.hosts,
-      );
-    }
-    runner = new ToolRunner({
-      engine,
-      pathContext: context,
-      files,
-      shell,
-      connectors,
-      approver: env.approver,
-      recorder,
+  async run(): Promise<SessionOutcome> {
+    const { request } = this;
+    this.recorder.record({
+      type: 'session.started',
+      task: request.task,
+      folders: request.grants.map((grant) => ({ path: grant.root, access: grant.access })),
+      model: request.model.name,
+      bundleVersion: this.bundle.version,
     });
-    const onUsage = (usage: ModelUsage | undefined) => {
-      if (!usage) return;
-      costs.push(usage.costUsd);
-      recorder.record({ type: 'model.requested', ...usage });
-    };
-
-    const plan = await request.model.plan(request.task, runner.offered());
-    onUsage(plan.usage);
-    env.log(`Plan:\n${plan.value}`);
-    if (request.approve === 'auto') {
-      recorder.record({
-        type: 'plan.approved',
-        source: 'auto',
-        approvedBy: planApproval.rule.id,
-        plan: plan.value,
-      });
-    } else {
-      const approved = env.approver.attended && (await env.approver.confirm('Approve this plan?'));
-      if (!approved) {
-        const reason = env.approver.attended
-          ? 'the plan was not approved'
-          : 'no one can approve the plan (no terminal); use --approve auto where allowed';
-        env.log(`refused: ${reason}`);
-        return ended('refused', 0, { reason });
+    const refusal = this.refusedGrant() ?? this.refusedAutoApproval();
+    if (refusal) return this.refused(refusal);
+    const decide = sessionPathDecider(this.engine, this.context);
+    const stateDir = this.env.stateDir ? realOrSelf(this.env.stateDir) : null;
+    const folders = new SessionFolders(request.grants, this.engine, this.context, decide, stateDir);
+    folders.createMissing();
+    const granted = GrantedFolders.open(request.grants);
+    const files = new FileTools(granted, decide, (absolute) => folders.protectedWithin(absolute));
+    const connectors = this.engine.capability('connectors').allowed
+      ? new McpConnectors(this.bundle.policy.connectors, { folders, home: this.context.home })
+      : null;
+    let shell: SandboxShell | null = null;
+    let runner: ToolRunner | null = null;
+    try {
+      if (this.engine.capability('shell').allowed) {
+        // Commands reach only the hosts the bundle names (none without the web capability).
+        shell = await (this.env.startShell ?? SandboxShell.start)(
+          request.grants,
+          this.bundle.policy.network.hosts,
+          folders.confinement(),
+        );
       }
-      recorder.record({
-        type: 'plan.approved',
-        source: 'manual',
-        approvedBy: env.enrolment.userId,
-        plan: plan.value,
+      runner = new ToolRunner({
+        engine: this.engine,
+        pathContext: this.context,
+        files,
+        shell,
+        connectors,
+        approver: this.env.approver,
+        recorder: this.recorder,
       });
+      return await this.planAndLoop(runner);
+    } catch (error) {
+      if (error instanceof SessionRefused) throw error;
+      return this.ended('failed', runner?.toolCalls ?? 0, { reason: (error as Error).message });
+    } finally {
+      granted.close();
+      await connectors?.close();
+      await shell?.stop();
     }
+  }
 
+  // A grant the bundle or the runtime does not allow, recorded as a violation; null when all pass.
+  private refusedGrant(): string | null {
+    const stateDir = this.env.stateDir ? realOrSelf(this.env.stateDir) : null;
+    for (const grant of this.request.grants) {
+      // The runtime's own state (trust chain, bundle, credential, spool) is never reachable by the
+      // agent, whatever the folder rules say. Compared whole segment by segment on canonical
+      // paths, so a folder named `..steward-state` inside a grant is inside it.
+      if (stateDir && overlaps(stateDir, grant.root, this.context.os)) {
+        this.violation(
+          grant.root,
+          STATE_DIR_RULE,
+          'the grant overlaps the runtime state directory',
+        );
+        return `${grant.root} overlaps the Steward runtime's own state and may not be granted`;
+      }
+      const decided = this.engine.path(grant.root, grant.access, this.context);
+      if (decided.decision === 'deny') {
+        this.violation(grant.root, decided.rule.id, `${grant.access} grant`);
+        return `${grant.root} may not be granted for ${grant.access}: ${describeRule(decided.rule)}`;
+      }
+    }
+    return null;
+  }
+
+  private refusedAutoApproval(): string | null {
+    const planApproval = this.engine.planApproval();
+    return this.request.approve === 'auto' && planApproval.mode !== 'auto'
+      ? `auto-approval is not allowed: ${describeRule(planApproval.rule)}`
+      : null;
+  }
+
+  private violation(target: string, rule: string, detail: string): void {
+    this.recorder.record({ type: 'policy.violation', kind: 'folder_grant', target, rule, detail });
+  }
+
+  private refused(reason: string): SessionOutcome {
+    this.env.log(`refused: ${reason}`);
+    return this.ended('refused', 0, { reason });
+  }
+
+  private async planAndLoop(runner: ToolRunner): Promise<SessionOutcome> {
+    const { model } = this.request;
+    const plan = await model.plan(this.request.task, runner.offered());
+    this.usage(plan.usage);
+    this.env.log(`Plan:\n${plan.value}`);
+    const notApproved = await this.approve(plan.value);
+    if (notApproved) return this.refused(notApproved);
     let previous: StepResult | undefined;
     for (let step = 1; step <= MAX_STEPS; step += 1) {
-      const reply = await request.model.next(previous);
-      onUsage(reply.usage);
+      const reply = await model.next(previous);
+      this.usage(reply.usage);
       if (reply.value.kind === 'final') {
-        recorder.note({ type: 'step.result', step, final: reply.value.text });
-        return ended('completed', runner.toolCalls, { final: reply.value.text });
+        this.recorder.note({ type: 'step.result', step, final: reply.value.text });
+        return this.ended('completed', runner.toolCalls, { final: reply.value.text });
       }
       const { callId, tool, input } = reply.value;
       previous = await runner.run(callId, tool, input);
-      recorder.note({
+      this.recorder.note({
         type: 'step.result',
         step,
         tool,
@@ -233,14 +233,48 @@ export async function runSession(
         result: previous.content.slice(0, 64 * 1024),
       });
     }
-    return ended('failed', runner.toolCalls, { reason: `stopped after ${MAX_STEPS} steps` });
-  } catch (error) {
-    if (error instanceof SessionRefused) throw error;
-    return ended('failed', runner?.toolCalls ?? 0, { reason: (error as Error).message });
-  } finally {
-    folders.close();
-    await connectors?.close();
-    await shell?.stop();
+    return this.ended('failed', runner.toolCalls, { reason: `stopped after ${MAX_STEPS} steps` });
+  }
+
+  // Null once the plan is approved (automatically where allowed, else by the person); else why not.
+  private async approve(plan: string): Promise<string | null> {
+    const { approver } = this.env;
+    if (this.request.approve === 'auto') {
+      const approvedBy = this.engine.planApproval().rule.id;
+      this.recorder.record({ type: 'plan.approved', source: 'auto', approvedBy, plan });
+      return null;
+    }
+    const approved = approver.attended && (await approver.confirm('Approve this plan?'));
+    if (!approved) {
+      return approver.attended
+        ? 'the plan was not approved'
+        : 'no one can approve the plan (no terminal); use --approve auto where allowed';
+    }
+    const approvedBy = this.env.enrolment.userId;
+    this.recorder.record({ type: 'plan.approved', source: 'manual', approvedBy, plan });
+    return null;
+  }
+
+  private usage(usage: ModelUsage | undefined): void {
+    if (!usage) return;
+    this.costs.push(usage.costUsd);
+    this.recorder.record({ type: 'model.requested', ...usage });
+  }
+
+  private ended(
+    outcome: SessionOutcome['outcome'],
+    toolCalls: number,
+    extra: { reason?: string; final?: string } = {},
+  ): SessionOutcome {
+    const costUsd = sumUsd(this.costs);
+    this.recorder.record({
+      type: 'session.ended',
+      outcome,
+      ...(extra.reason ? { reason: extra.reason } : {}),
+      toolCalls,
+      costUsd,
+    });
+    return { sessionId: this.id, outcome, toolCalls, costUsd, ...extra };
   }
 }
 
@@ -252,9 +286,10 @@ function realOrSelf(dir: string): string {
   }
 }
 
-function isWithin(inner: string, outer: string): boolean {
-  const relative = path.relative(outer, inner);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+function overlaps(a: string, b: string, os: PathContext['os']): boolean {
+  const first = canonicalPath(a, os);
+  const second = canonicalPath(b, os);
+  return first !== null && second !== null && (isWithin(first, second) || isWithin(second, first));
 }
 
 function sumUsd(amounts: string[]): string {

@@ -65,6 +65,16 @@ export interface ToolEnvironment {
   recorder: EventRecorder;
 }
 
+type ConnectorCall = z.infer<(typeof INPUTS)['mcp']>;
+
+// One tool call as it is recorded: what the model asked for, and when it started.
+interface Call {
+  callId: string;
+  tool: string;
+  parameters: string;
+  started: number;
+}
+
 interface Verdict {
   decision: 'allow' | 'ask' | 'deny';
   rule: string;
@@ -104,33 +114,16 @@ export class ToolRunner {
 
   async run(callId: string, tool: string, rawInput: Record<string, unknown>): Promise<StepResult> {
     this.calls += 1;
-    const started = performance.now();
-    const parameters = JSON.stringify(rawInput).slice(0, 20_000);
-    const finish = (
-      verdict: Verdict,
-      outcome: 'ok' | 'error' | 'refused',
-      content: string,
-    ): StepResult => {
-      this.env.recorder.record({
-        type: 'tool.called',
-        tool,
-        ...(verdict.connector ? { connector: verdict.connector } : {}),
-        ...(verdict.mcpTool ? { mcpTool: verdict.mcpTool } : {}),
-        access: verdict.access,
-        decision: verdict.decision,
-        rule: verdict.rule,
-        ...(verdict.approvalSource ? { approvalSource: verdict.approvalSource } : {}),
-        outcome,
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-        parameters,
-        ...(outcome === 'ok' ? {} : { error: content.slice(0, 2000) }),
-      });
-      return { callId, ok: outcome === 'ok', content };
+    const call: Call = {
+      callId,
+      tool,
+      started: performance.now(),
+      parameters: JSON.stringify(rawInput).slice(0, 20_000),
     };
-
     if (!isToolName(tool)) {
       this.violation('tool', tool, 'tool:not_in_runtime_catalogue');
-      return finish(
+      return this.finish(
+        call,
         { decision: 'deny', rule: 'tool:not_in_runtime_catalogue', access: 'write' },
         'refused',
         `refused: there is no tool named ${tool}`,
@@ -140,64 +133,104 @@ export class ToolRunner {
     const capability = this.env.engine.capability(spec.capability);
     if (!capability.allowed) {
       this.violation('capability', tool, capability.rule.id);
-      return finish(
+      return this.finish(
+        call,
         { decision: 'deny', rule: capability.rule.id, access: spec.access },
         'refused',
         `refused: your organization does not allow the ${tool} tool`,
       );
     }
+    const allowed: Verdict = { decision: 'allow', rule: capability.rule.id, access: spec.access };
     const parsed = INPUTS[tool].safeParse(rawInput);
     if (!parsed.success) {
-      return finish(
-        { decision: 'allow', rule: capability.rule.id, access: spec.access },
-        'error',
-        `invalid input: ${parsed.error.message}`,
+      return this.finish(call, allowed, 'error', `invalid input: ${parsed.error.message}`);
+    }
+    if (tool !== 'mcp') return this.execute(call, tool, parsed.data, allowed);
+    const input = parsed.data as ConnectorCall;
+    const { verdict, refusal } = await this.connectorVerdict(input);
+    if (refusal) return this.finish(call, verdict, 'refused', refusal);
+    return this.execute(call, tool, input, verdict);
+  }
+
+  // A connector call is decided per connector and tool, and `ask` asks the person; a refusal says
+  // why, for the model.
+  private async connectorVerdict(
+    input: ConnectorCall,
+  ): Promise<{ verdict: Verdict; refusal: string | null }> {
+    const decided = this.env.engine.tool(input.connector, input.tool);
+    const verdict: Verdict = {
+      decision: decided.decision,
+      rule: decided.rule.id,
+      access: decided.kind ?? 'write',
+      connector: input.connector,
+      mcpTool: input.tool,
+    };
+    if (decided.decision === 'deny') {
+      this.violation(
+        decided.rule.kind === 'connector_not_allowed' ? 'connector' : 'tool',
+        `${input.connector}/${input.tool}`,
+        decided.rule.id,
       );
+      return { verdict, refusal: `refused: ${describeRule(decided.rule)}` };
     }
-    let verdict: Verdict = { decision: 'allow', rule: capability.rule.id, access: spec.access };
-    if (tool === 'mcp') {
-      const input = parsed.data as z.infer<(typeof INPUTS)['mcp']>;
-      const decided = this.env.engine.tool(input.connector, input.tool);
-      verdict = {
-        decision: decided.decision,
-        rule: decided.rule.id,
-        access: decided.kind ?? 'write',
-        connector: input.connector,
-        mcpTool: input.tool,
-      };
-      if (decided.decision === 'deny') {
-        this.violation(
-          decided.rule.kind === 'connector_not_allowed' ? 'connector' : 'tool',
-          `${input.connector}/${input.tool}`,
-          decided.rule.id,
-        );
-        return finish(verdict, 'refused', `refused: ${describeRule(decided.rule)}`);
-      }
-      if (decided.decision === 'ask') {
-        const approved = await this.ask(
-          `Allow the agent to call ${input.connector}/${input.tool} (${verdict.access})?`,
-        );
-        verdict.approvalSource = this.env.approver.attended ? 'person' : 'unattended';
-        if (!approved) {
-          return finish(verdict, 'refused', 'refused: the person did not approve this call');
-        }
-      }
+    if (decided.decision === 'ask') {
+      const approved = await this.ask(
+        `Allow the agent to call ${input.connector}/${input.tool} (${verdict.access})?`,
+      );
+      verdict.approvalSource = this.env.approver.attended ? 'person' : 'unattended';
+      if (!approved) return { verdict, refusal: 'refused: the person did not approve this call' };
     }
+    return { verdict, refusal: null };
+  }
+
+  // Runs an allowed call. A tool that refuses on its own (the sandbox, a connector's roots, a path
+  // check) reports a violation, and the call is recorded as denied by that rule.
+  private async execute(
+    call: Call,
+    tool: ToolName,
+    input: unknown,
+    verdict: Verdict,
+  ): Promise<StepResult> {
     try {
-      const content = await this.execute(tool, parsed.data);
-      return finish(verdict, 'ok', content);
+      const content = await this.runTool(tool, input);
+      return this.finish(call, verdict, 'ok', content);
     } catch (error) {
       if (error instanceof ToolError && error.outcome === 'refused') {
         const kind = tool === 'shell' ? 'sandbox' : tool === 'mcp' ? 'connector' : 'path';
-        this.violation(kind, parameters, error.rule ?? 'refused');
-        return finish(
+        this.violation(kind, call.parameters, error.rule ?? 'refused');
+        return this.finish(
+          call,
           { ...verdict, decision: 'deny', rule: error.rule ?? verdict.rule },
           'refused',
           `refused: ${error.message}`,
         );
       }
-      return finish(verdict, 'error', `error: ${(error as Error).message}`);
+      return this.finish(call, verdict, 'error', `error: ${(error as Error).message}`);
     }
+  }
+
+  // Records the call with its decision and outcome, and gives the model its result.
+  private finish(
+    call: Call,
+    verdict: Verdict,
+    outcome: 'ok' | 'error' | 'refused',
+    content: string,
+  ): StepResult {
+    this.env.recorder.record({
+      type: 'tool.called',
+      tool: call.tool,
+      ...(verdict.connector ? { connector: verdict.connector } : {}),
+      ...(verdict.mcpTool ? { mcpTool: verdict.mcpTool } : {}),
+      access: verdict.access,
+      decision: verdict.decision,
+      rule: verdict.rule,
+      ...(verdict.approvalSource ? { approvalSource: verdict.approvalSource } : {}),
+      outcome,
+      durationMs: Math.round((performance.now() - call.started) * 1000) / 1000,
+      parameters: call.parameters,
+      ...(outcome === 'ok' ? {} : { error: content.slice(0, 2000) }),
+    });
+    return { callId: call.callId, ok: outcome === 'ok', content };
   }
 
   private ask(question: string): Promise<boolean> {
@@ -214,7 +247,7 @@ export class ToolRunner {
     this.env.recorder.record({ type: 'policy.violation', kind, target, rule });
   }
 
-  private async execute(tool: ToolName, input: unknown): Promise<string> {
+  private async runTool(tool: ToolName, input: unknown): Promise<string> {
     const { files, recorder } = this.env;
     switch (tool) {
       case 'read_file': {
@@ -257,12 +290,14 @@ export class ToolRunner {
       }
       case 'mcp': {
         if (!this.env.connectors) throw new ToolError('connectors are not available', 'error');
-        const call = input as {
-          connector: string;
-          tool: string;
-          arguments: Record<string, unknown>;
-        };
-        const result = await this.env.connectors.call(call.connector, call.tool, call.arguments);
+        const call = input as ConnectorCall;
+        const kind = this.env.engine.tool(call.connector, call.tool).kind ?? 'write';
+        const result = await this.env.connectors.call(
+          call.connector,
+          call.tool,
+          call.arguments,
+          kind,
+        );
         if (result.isError) throw new ToolError(result.content, 'error');
         return result.content;
       }

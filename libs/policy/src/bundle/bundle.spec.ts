@@ -2,6 +2,7 @@ import { compilePolicy } from '../compile';
 import { POLICY_FORMAT_VERSION } from '../compiled';
 import type { CompiledPolicy } from '../compiled';
 import {
+  bundleEnvelope,
   encodePolicy,
   generateSigningKey,
   policyDigest,
@@ -12,7 +13,8 @@ import {
 } from './sign';
 import type { GeneratedKey } from './sign';
 import type { BundleHeader, TrustSet, TrustedKey } from './format';
-import { verifyBundle, verifyTrustSetUpdate } from './verify';
+import { verifyTrustChain, verifyTrustSetUpdate } from './trust-set';
+import { verifyBundle } from './verify';
 import type { BundleExpectations } from './verify';
 
 const ORG = '11111111-1111-4111-8111-111111111111';
@@ -41,9 +43,12 @@ function policyFor(userId: string): CompiledPolicy {
   return compilePolicy({ user: { id: userId, active: true }, grants: [], connectors: [] });
 }
 
-function bundle(key: GeneratedKey, overrides: Partial<BundleHeader> = {}, policy?: Buffer): Buffer {
-  const policyBytes = policy ?? encodePolicy(policyFor(SUBJECT.userId));
-  const header: BundleHeader = {
+function headerFor(
+  key: GeneratedKey,
+  policyBytes: Buffer,
+  overrides: Partial<BundleHeader> = {},
+): BundleHeader {
+  return {
     formatVersion: 1,
     kind: 'policy-bundle',
     org: ORG,
@@ -62,8 +67,46 @@ function bundle(key: GeneratedKey, overrides: Partial<BundleHeader> = {}, policy
     spend: { leaseRequired: true, maxLeaseUsd: 1, offlineAllowanceUsd: 0 },
     ...overrides,
   };
-  return signBundle(header, policyBytes, key);
 }
+
+function bundle(key: GeneratedKey, overrides: Partial<BundleHeader> = {}, policy?: Buffer): Buffer {
+  const policyBytes = policy ?? encodePolicy(policyFor(SUBJECT.userId));
+  return bundleEnvelope(
+    signBundle(headerFor(key, policyBytes, overrides), policyBytes, key),
+    policyBytes,
+  );
+}
+
+describe('signing a policy bundle', () => {
+  const key = generateSigningKey();
+  const bytes = encodePolicy(policyFor(SUBJECT.userId));
+  const header = headerFor(key, bytes);
+
+  it('signs the header’s JSON as it is, with the same bytes whether the digest is given or hashed', () => {
+    const signed = signBundle(header, bytes, key);
+    expect(signed.payload.toString('utf8')).toBe(JSON.stringify(header));
+    expect(signBundle(header, { bytes, digest: policyDigest(bytes) }, key)).toEqual(signed);
+    const envelope = JSON.parse(bundleEnvelope(signed, bytes).toString('utf8'));
+    expect(envelope).toEqual({
+      steward: 'signed/1',
+      kind: 'policy-bundle',
+      keyId: key.keyId,
+      payload: signed.payload.toString('base64url'),
+      signature: signed.signature.toString('base64url'),
+      attachment: bytes.toString('base64url'),
+    });
+  });
+
+  it('refuses a header naming another key or carrying another policy’s digest', () => {
+    const other = generateSigningKey();
+    expect(() => signBundle(header, bytes, other)).toThrow('another signing key');
+    const otherBytes = encodePolicy({ ...policyFor(SUBJECT.userId), active: false });
+    expect(() => signBundle(header, otherBytes, key)).toThrow('another policy digest');
+    expect(() =>
+      signBundle(header, { bytes: otherBytes, digest: policyDigest(otherBytes) }, key),
+    ).toThrow('another policy digest');
+  });
+});
 
 describe('policy bundle verification', () => {
   const key = generateSigningKey();
@@ -215,33 +258,33 @@ describe('policy bundle verification', () => {
   });
 });
 
-describe('trust set updates', () => {
+describe('trust chain: anchor, then links signed by the outgoing and the incoming key', () => {
   const current = generateSigningKey();
   const next = generateSigningKey();
   const held = trustSetOf([trusted(current)], 3);
-  const opts = { held, expectedOrg: ORG, now: NOW };
+  const opts = { held, expectedOrg: ORG };
+  const retiring = (key: GeneratedKey) => trusted(key, 'retiring', new Date(NOW.getTime() + DAY));
 
-  it('accepts the enrolment trust set signed by one of its own keys', () => {
-    const result = verifyTrustSetUpdate(signTrustSet(held, current), {
-      held: null,
-      expectedOrg: ORG,
-      now: NOW,
+  it('accepts an anchor signed by its own active key, and nothing else as an anchor', () => {
+    const anchor = { held: null, expectedOrg: ORG };
+    expect(verifyTrustSetUpdate(signTrustSet(held, current), anchor)).toMatchObject({
+      ok: true,
+      trustSet: { version: 3 },
     });
-    expect(result).toMatchObject({ ok: true, trustSet: { version: 3 } });
-    const foreign = verifyTrustSetUpdate(signTrustSet(held, next), {
-      held: null,
-      expectedOrg: ORG,
-      now: NOW,
+    expect(verifyTrustSetUpdate(signTrustSet(held, next), anchor)).toMatchObject({
+      ok: false,
+      reason: 'unknown-key',
     });
-    expect(foreign).toMatchObject({ ok: false, reason: 'unknown-key' });
+    const retiringOnly = trustSetOf([retiring(current)], 3);
+    expect(verifyTrustSetUpdate(signTrustSet(retiringOnly, current), anchor)).toMatchObject({
+      ok: false,
+      reason: 'retired-key',
+    });
   });
 
-  it('accepts a rotation announced by the trusted key, and then bundles from the new key', () => {
-    const rotated = trustSetOf(
-      [trusted(next), trusted(current, 'retiring', new Date(NOW.getTime() + DAY))],
-      4,
-    );
-    const result = verifyTrustSetUpdate(signTrustSet(rotated, current), opts);
+  it('accepts a rotation signed by the outgoing and the incoming key, then bundles of the new key', () => {
+    const rotated = trustSetOf([retiring(current), trusted(next)], 4);
+    const result = verifyTrustSetUpdate(signTrustSet(rotated, [current, next]), opts);
     expect(result).toMatchObject({ ok: true, trustSet: { version: 4 } });
     if (!result.ok) throw new Error(result.detail);
     const fromNext = verifyBundle(bundle(next), {
@@ -253,23 +296,39 @@ describe('trust set updates', () => {
     expect(fromNext.ok).toBe(true);
   });
 
-  it('refuses an update signed only by the key it introduces', () => {
-    const rotated = trustSetOf([trusted(next), trusted(current, 'revoked')], 4);
+  it('refuses a rotation signed by only one of its two keys', () => {
+    const rotated = trustSetOf([retiring(current), trusted(next)], 4);
     expect(verifyTrustSetUpdate(signTrustSet(rotated, next), opts)).toMatchObject({
       ok: false,
       reason: 'unknown-key',
     });
+    expect(verifyTrustSetUpdate(signTrustSet(rotated, current), opts)).toMatchObject({
+      ok: false,
+      reason: 'not-cosigned',
+    });
   });
 
-  it('refuses an update signed by a revoked key', () => {
-    const revokedHeld = trustSetOf([trusted(current, 'revoked'), trusted(next)], 4);
-    const update = trustSetOf([trusted(current, 'revoked'), trusted(next)], 5);
+  it('refuses a set signed only by a retiring (retired) or a revoked key', () => {
+    const third = generateSigningKey();
+    const afterRotation = trustSetOf([retiring(current), trusted(next)], 4);
+    const byRetired = trustSetOf([retiring(current), trusted(third)], 5);
     expect(
-      verifyTrustSetUpdate(signTrustSet(update, current), { ...opts, held: revokedHeld }),
+      verifyTrustSetUpdate(signTrustSet(byRetired, [current, third]), {
+        ...opts,
+        held: afterRotation,
+      }),
+    ).toMatchObject({ ok: false, reason: 'retired-key' });
+    const afterRevocation = trustSetOf([trusted(current, 'revoked'), trusted(next)], 4);
+    const byRevoked = trustSetOf([trusted(current, 'revoked'), trusted(third)], 5);
+    expect(
+      verifyTrustSetUpdate(signTrustSet(byRevoked, [current, third]), {
+        ...opts,
+        held: afterRevocation,
+      }),
     ).toMatchObject({ ok: false, reason: 'revoked-key' });
   });
 
-  it('refuses a tampered update, an old version, another organization and an un-revocation', () => {
+  it('refuses a tampered update, an old version, a gap, another organization and an un-revocation', () => {
     const update = signTrustSet(trustSetOf([trusted(current), trusted(next)], 4), current);
     const envelope = JSON.parse(update.toString());
     const payload = Buffer.from(envelope.payload, 'base64url');
@@ -281,24 +340,29 @@ describe('trust set updates', () => {
       ok: false,
       reason: 'bad-signature',
     });
+    const sign = (set: TrustSet) => signTrustSet(set, current);
+    expect(verifyTrustSetUpdate(sign(trustSetOf([trusted(current)], 3)), opts)).toMatchObject({
+      ok: false,
+      reason: 'rollback',
+    });
+    expect(verifyTrustSetUpdate(sign(trustSetOf([trusted(current)], 6)), opts)).toMatchObject({
+      ok: false,
+      reason: 'version-gap',
+    });
     expect(
-      verifyTrustSetUpdate(signTrustSet(trustSetOf([trusted(current)], 3), current), opts),
-    ).toMatchObject({ ok: false, reason: 'rollback' });
-    expect(
-      verifyTrustSetUpdate(
-        signTrustSet(trustSetOf([trusted(current)], 4, OTHER_ORG), current),
-        opts,
-      ),
+      verifyTrustSetUpdate(sign(trustSetOf([trusted(current)], 4, OTHER_ORG)), opts),
     ).toMatchObject({ ok: false, reason: 'wrong-org' });
     const withRevoked = trustSetOf([trusted(current), trusted(next, 'revoked')], 4);
     const unrevoke = trustSetOf([trusted(current), trusted(next)], 5);
-    expect(
-      verifyTrustSetUpdate(signTrustSet(unrevoke, current), { ...opts, held: withRevoked }),
-    ).toMatchObject({ ok: false, reason: 'unrevoked-key' });
+    expect(verifyTrustSetUpdate(sign(unrevoke), { ...opts, held: withRevoked })).toMatchObject({
+      ok: false,
+      reason: 'unrevoked-key',
+    });
     const dropped = trustSetOf([trusted(current)], 5);
-    expect(
-      verifyTrustSetUpdate(signTrustSet(dropped, current), { ...opts, held: withRevoked }),
-    ).toMatchObject({ ok: false, reason: 'unrevoked-key' });
+    expect(verifyTrustSetUpdate(sign(dropped), { ...opts, held: withRevoked })).toMatchObject({
+      ok: false,
+      reason: 'unrevoked-key',
+    });
   });
 
   it('refuses a bundle presented as a trust set', () => {
@@ -307,6 +371,50 @@ describe('trust set updates', () => {
       reason: 'wrong-kind',
     });
   });
+
+  it.each([1, 2, 3])(
+    'follows %i rotations from the anchor, whatever became of the older keys since',
+    (rotations) => {
+      const keys = [generateSigningKey()];
+      const anchor = signTrustSet(trustSetOf([trusted(keys[0]!)], 1), keys[0]!);
+      const links: Buffer[] = [];
+      for (let step = 1; step <= rotations; step += 1) {
+        const incoming = generateSigningKey();
+        const older = keys.map((key) => trusted(key, 'retiring', new Date(NOW.getTime() + DAY)));
+        const set = trustSetOf([...older, trusted(incoming)], step + 1);
+        links.push(signTrustSet(set, [keys.at(-1)!, incoming]));
+        keys.push(incoming);
+      }
+      const chain = verifyTrustChain(anchor, links, ORG);
+      expect(chain).toMatchObject({ ok: true, trustSet: { version: rotations + 1 } });
+      if (!chain.ok) throw new Error(chain.detail);
+      // Long after every grace period: the newest key's bundles verify, the older keys' do not.
+      const later = {
+        expectedOrg: ORG,
+        expectedSubject: SUBJECT,
+        now: new Date(NOW.getTime() + 30 * DAY),
+      };
+      const fresh = (key: GeneratedKey) =>
+        bundle(key, { expiresAt: new Date(NOW.getTime() + 60 * DAY).toISOString() });
+      expect(verifyBundle(fresh(keys.at(-1)!), { ...later, trustSet: chain.trustSet }).ok).toBe(
+        true,
+      );
+      expect(verifyBundle(fresh(keys[0]!), { ...later, trustSet: chain.trustSet })).toMatchObject({
+        ok: false,
+        reason: 'retired-key',
+      });
+      // A link cut out, or a planted self-signed set in its place, breaks the chain.
+      if (rotations > 1) {
+        expect(verifyTrustChain(anchor, links.slice(1), ORG).ok).toBe(false);
+      }
+      const intruder = generateSigningKey();
+      const planted = signTrustSet(trustSetOf([trusted(intruder)], rotations + 2), intruder);
+      expect(verifyTrustChain(anchor, [...links, planted], ORG)).toMatchObject({
+        ok: false,
+        reason: 'unknown-key',
+      });
+    },
+  );
 });
 
 describe('policy format of encoded bytes', () => {

@@ -1,8 +1,9 @@
 // The signed formats shared by the admin API (which signs) and the agent runtime (which verifies):
 // a policy bundle for one subject and the organization's trust set (its signing keys).
 //
-// Wire form of both: a small JSON envelope whose fields are strings only,
-//   {"steward":"signed/1","kind":K,"keyId":ID,"payload":B64,"signature":B64[,"attachment":B64]}
+// Wire form of both: a small JSON envelope,
+//   {"steward":"signed/1","kind":K,"keyId":ID,"payload":B64,"signature":B64[,"attachment":B64]
+//    [,"cosignatures":[{"keyId":ID,"signature":B64}…]]}
 // where B64 is unpadded base64url. `payload` is the exact UTF-8 JSON bytes that were signed (never
 // re-serialised), `signature` is Ed25519 over DOMAIN(K) + payload. A bundle's compiled policy
 // travels as `attachment` and is bound by the SHA-256 digest the signed payload carries, so signing
@@ -29,6 +30,9 @@ export interface Envelope {
   payload: string;
   signature: string;
   attachment?: string;
+  // Further signatures over the same payload: a trust set carries its outgoing key's as
+  // `keyId`/`signature` and its incoming key's here.
+  cosignatures?: { keyId: string; signature: string }[];
 }
 
 // The attachment: a compiled policy minus the user, identical for users with the same grants.
@@ -114,7 +118,9 @@ export type RefusalReason =
   | 'expired'
   | 'not-yet-valid'
   | 'rollback'
-  | 'unrevoked-key';
+  | 'unrevoked-key'
+  | 'version-gap'
+  | 'not-cosigned';
 
 export interface Refusal {
   ok: false;

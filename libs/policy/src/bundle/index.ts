@@ -1,3 +1,4 @@
 export * from './format';
 export * from './sign';
 export * from './verify';
+export * from './trust-set';

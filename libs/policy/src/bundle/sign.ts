@@ -98,6 +98,7 @@ export function assembleEnvelope(
   payload: Buffer,
   signature: Buffer,
   attachment?: Buffer,
+  cosignatures: readonly { keyId: string; signature: Buffer }[] = [],
 ): Buffer {
   const envelope: Envelope = {
     steward: ENVELOPE_FORMAT,
@@ -106,19 +107,68 @@ export function assembleEnvelope(
     payload: payload.toString('base64url'),
     signature: signature.toString('base64url'),
     ...(attachment ? { attachment: attachment.toString('base64url') } : {}),
+    ...(cosignatures.length
+      ? {
+          cosignatures: cosignatures.map((cosigned) => ({
+            keyId: cosigned.keyId,
+            signature: cosigned.signature.toString('base64url'),
+          })),
+        }
+      : {}),
   };
   return Buffer.from(JSON.stringify(envelope), 'utf8');
 }
 
-// `policyBytes` comes from encodePolicy; the header must carry its digest (see policyDigest).
-export function signBundle(header: BundleHeader, policyBytes: Buffer, key: SigningKey): Buffer {
-  if (header.keyId !== key.keyId) throw new Error('the header names another signing key');
-  if (header.policyDigest !== policyDigest(policyBytes)) {
-    throw new Error('the header carries another policy digest');
-  }
-  return signEnvelope('policy-bundle', Buffer.from(JSON.stringify(header)), key, policyBytes);
+// A compiled policy's attachment bytes (from encodePolicy) with their digest (policyDigest): a
+// server signing one policy for many subjects hashes it once.
+export interface EncodedPolicy {
+  bytes: Buffer;
+  digest: string;
 }
 
-export function signTrustSet(trustSet: TrustSet, key: SigningKey): Buffer {
-  return signEnvelope('trust-set', Buffer.from(JSON.stringify(trustSet)), key);
+// A signed bundle in the parts a server keeps: the exact header bytes that were signed (its ETag is
+// derived from them) and their signature. The policy bytes travel beside it, kept once per digest,
+// and bundleEnvelope puts the wire bytes together.
+export interface SignedBundle {
+  keyId: string;
+  payload: Buffer;
+  signature: Buffer;
+}
+
+// The one way a bundle is signed. The header must name the signing key and carry the digest of the
+// policy that will be attached (`policy` as encodePolicy's bytes, or already with its digest).
+export function signBundle(
+  header: BundleHeader,
+  policy: Buffer | EncodedPolicy,
+  key: SigningKey,
+): SignedBundle {
+  if (header.keyId !== key.keyId) throw new Error('the header names another signing key');
+  const digest = Buffer.isBuffer(policy) ? policyDigest(policy) : policy.digest;
+  if (header.policyDigest !== digest) throw new Error('the header carries another policy digest');
+  const payload = Buffer.from(JSON.stringify(header), 'utf8');
+  return { keyId: key.keyId, payload, signature: signPayload('policy-bundle', payload, key) };
+}
+
+// The wire bytes of a signed bundle with its policy attached.
+export function bundleEnvelope(bundle: SignedBundle, policyBytes: Buffer): Buffer {
+  return assembleEnvelope(
+    'policy-bundle',
+    bundle.keyId,
+    bundle.payload,
+    bundle.signature,
+    policyBytes,
+  );
+}
+
+// Signed by every key of `signers` (a rotation: the outgoing key first, then the incoming one; the
+// same key twice signs once).
+export function signTrustSet(trustSet: TrustSet, signers: SigningKey | readonly SigningKey[]) {
+  const keys = [...new Map([signers].flat().map((key) => [key.keyId, key])).values()];
+  if (!keys.length) throw new Error('a trust set needs at least one signer');
+  const payload = Buffer.from(JSON.stringify(trustSet));
+  const [first, ...others] = keys.map((key) => ({
+    keyId: key.keyId,
+    signature: signPayload('trust-set', payload, key),
+  }));
+  return assembleEnvelope('trust-set', first!.keyId, payload, first!.signature, undefined, others);
 }

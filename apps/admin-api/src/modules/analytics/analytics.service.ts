@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { GroupDailyMetrics, UserDailyMetrics } from '../../generated/prisma/client';
-import { PrismaService } from '../../platform/database/prisma.service';
+import { DateTime } from 'luxon';
+import type { GroupDailyMetrics, UserDailyMetrics } from '../../generated/prisma/client';
 import { decodeCursor, encodeCursor } from './cursor';
+import { DayRange, MetricsCursor, MetricsRepository } from './metrics.repository';
+
+export type { DayRange } from './metrics.repository';
 
 export class AnalyticsQueryError extends Error {}
-
-export interface DayRange {
-  from: string;
-  to: string;
-}
 
 export interface Page<T> {
   data: T[];
@@ -74,21 +72,31 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_RANGE_DAYS = 366;
 export const MAX_PAGE = 1000;
 
+// A range of whole UTC days, both ends included; the last 30 days by default.
 export function parseRange(from?: string, to?: string, now = new Date()): DayRange {
-  const today = now.toISOString().slice(0, 10);
+  const today = DateTime.fromJSDate(now, { zone: 'utc' }).startOf('day');
   const range = {
-    from: from ?? new Date(now.getTime() - 29 * 86_400_000).toISOString().slice(0, 10),
-    to: to ?? today,
+    from: from ?? today.minus({ days: 29 }).toISODate()!,
+    to: to ?? today.toISODate()!,
   };
   for (const [name, value] of Object.entries(range)) {
-    if (!DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    if (!DAY.test(value) || !utcDay(value).isValid) {
       throw new AnalyticsQueryError(`${name} must be a date (YYYY-MM-DD)`);
     }
   }
-  const days = (Date.parse(range.to) - Date.parse(range.from)) / 86_400_000;
+  const days = utcDay(range.to).diff(utcDay(range.from), 'days').days;
   if (days < 0) throw new AnalyticsQueryError('from must not be after to');
   if (days >= MAX_RANGE_DAYS) throw new AnalyticsQueryError(`at most ${MAX_RANGE_DAYS} days`);
   return range;
+}
+
+function utcDay(day: string): DateTime {
+  return DateTime.fromISO(day, { zone: 'utc' });
+}
+
+function cursorOf(cursor: string): MetricsCursor {
+  const [day, key] = decodeCursor(cursor, 2);
+  return [String(day), String(key)];
 }
 
 function dayOf(date: Date): string {
@@ -118,28 +126,17 @@ function metrics(row: UserDailyMetrics | GroupDailyMetrics) {
 // pages of daily rows go through the primary key. Pages are keyset cursors on (day, user or group).
 @Injectable()
 export class AnalyticsService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly metrics: MetricsRepository) {}
 
   async userDaily(
     organizationId: string,
     range: DayRange,
     options: { userId?: string; cursor?: string; limit: number },
   ): Promise<Page<DailyMetricsRow>> {
-    const after = options.cursor ? decodeCursor(options.cursor, 2) : null;
-    const rows = await this.prisma.forOrganization(organizationId).userDailyMetrics.findMany({
-      where: {
-        day: { gte: new Date(range.from), lte: new Date(range.to) },
-        ...(options.userId ? { userId: options.userId } : {}),
-        ...(after
-          ? {
-              OR: [
-                { day: { gt: new Date(String(after[0])) } },
-                { day: new Date(String(after[0])), userId: { gt: String(after[1]) } },
-              ],
-            }
-          : {}),
-      },
-      orderBy: [{ day: 'asc' }, { userId: 'asc' }],
+    const after = options.cursor ? cursorOf(options.cursor) : null;
+    const rows = await this.metrics.userDaily(organizationId, range, {
+      userId: options.userId,
+      after,
       take: options.limit + 1,
     });
     const page = rows.slice(0, options.limit);
@@ -156,21 +153,10 @@ export class AnalyticsService {
     range: DayRange,
     options: { groupId?: string; cursor?: string; limit: number },
   ): Promise<Page<DailyMetricsRow>> {
-    const after = options.cursor ? decodeCursor(options.cursor, 2) : null;
-    const rows = await this.prisma.forOrganization(organizationId).groupDailyMetrics.findMany({
-      where: {
-        day: { gte: new Date(range.from), lte: new Date(range.to) },
-        ...(options.groupId ? { groupId: options.groupId } : {}),
-        ...(after
-          ? {
-              OR: [
-                { day: { gt: new Date(String(after[0])) } },
-                { day: new Date(String(after[0])), groupId: { gt: String(after[1]) } },
-              ],
-            }
-          : {}),
-      },
-      orderBy: [{ day: 'asc' }, { groupId: 'asc' }],
+    const after = options.cursor ? cursorOf(options.cursor) : null;
+    const rows = await this.metrics.groupDaily(organizationId, range, {
+      groupId: options.groupId,
+      after,
       take: options.limit + 1,
     });
     const page = rows.slice(0, options.limit);
@@ -189,16 +175,12 @@ export class AnalyticsService {
 
   // Every day of the range in order, from the organization's daily rows (one per day at most).
   async organizationDaily(organizationId: string, range: DayRange): Promise<OrganizationDay[]> {
-    const rows = await this.prisma
-      .forOrganization(organizationId)
-      .organizationDailyMetrics.findMany({
-        where: { day: { gte: new Date(range.from), lte: new Date(range.to) } },
-        orderBy: { day: 'asc' },
-      });
+    const rows = await this.metrics.organizationDaily(organizationId, range);
     const byDay = new Map(rows.map((row) => [dayOf(row.day), row]));
     const days: OrganizationDay[] = [];
-    for (let t = Date.parse(range.from); t <= Date.parse(range.to); t += 86_400_000) {
-      const day = dayOf(new Date(t));
+    const last = utcDay(range.to);
+    for (let date = utcDay(range.from); date <= last; date = date.plus({ days: 1 })) {
+      const day = date.toISODate()!;
       const row = byDay.get(day);
       days.push({
         day,
@@ -217,40 +199,11 @@ export class AnalyticsService {
   }
 
   async summary(organizationId: string, range: DayRange): Promise<OrganizationSummary> {
-    // Totals from the organization's daily rows (one per day); people active on several days
-    // are counted once, from the per-user rows' primary key.
-    const [[totals], [active], decisions] = await Promise.all([
-      this.prisma.$queryRaw<Record<string, bigint | string | null>[]>`
-        SELECT coalesce(sum(sessions), 0) AS sessions, coalesce(sum("toolCalls"), 0) AS "toolCalls",
-          coalesce(sum("plansApprovedManual"), 0) AS "plansApprovedManual",
-          coalesce(sum("plansApprovedAuto"), 0) AS "plansApprovedAuto",
-          coalesce(sum("filesRead"), 0) AS "filesRead",
-          coalesce(sum("filesModified"), 0) AS "filesModified",
-          coalesce(sum("skillsUsed"), 0) AS "skillsUsed",
-          coalesce(sum("modelRequests"), 0) AS "modelRequests",
-          coalesce(sum("inputTokens"), 0)::text AS "inputTokens",
-          coalesce(sum("outputTokens"), 0)::text AS "outputTokens",
-          coalesce(sum("costUsd"), 0)::text AS "costUsd",
-          coalesce(sum("policyViolations"), 0) AS "policyViolations"
-        FROM "OrganizationDailyMetrics"
-        WHERE "organizationId" = ${organizationId}::uuid
-          AND day BETWEEN ${range.from}::date AND ${range.to}::date`,
-      this.prisma.$queryRaw<{ activeUsers: bigint }[]>`
-        SELECT count(*) AS "activeUsers" FROM (
-          SELECT DISTINCT "userId" FROM "UserDailyMetrics"
-          WHERE "organizationId" = ${organizationId}::uuid
-            AND day BETWEEN ${range.from}::date AND ${range.to}::date) people`,
-      this.prisma.$queryRaw<{ decision: string; n: bigint }[]>`
-        SELECT d.key AS decision, sum(d.value::bigint) AS n
-        FROM "OrganizationDailyMetrics", jsonb_each_text("toolCallsByDecision") d
-        WHERE "organizationId" = ${organizationId}::uuid
-          AND day BETWEEN ${range.from}::date AND ${range.to}::date
-        GROUP BY d.key ORDER BY d.key`,
-    ]);
-    const count = (name: string) => Number(totals![name] ?? 0);
+    const { totals, activeUsers, decisions } = await this.metrics.summary(organizationId, range);
+    const count = (name: string) => Number(totals[name] ?? 0);
     return {
       ...range,
-      activeUsers: Number(active?.activeUsers ?? 0),
+      activeUsers,
       sessions: count('sessions'),
       toolCalls: count('toolCalls'),
       toolCallsByDecision: Object.fromEntries(decisions.map((d) => [d.decision, Number(d.n)])),
@@ -260,10 +213,10 @@ export class AnalyticsService {
       filesModified: count('filesModified'),
       skillsUsed: count('skillsUsed'),
       modelRequests: count('modelRequests'),
-      inputTokens: String(totals!.inputTokens),
-      outputTokens: String(totals!.outputTokens),
+      inputTokens: String(totals.inputTokens),
+      outputTokens: String(totals.outputTokens),
       // numeric::text keeps every digit; trailing zeros of the scale are trimmed.
-      costUsd: trimDecimal(String(totals!.costUsd)),
+      costUsd: trimDecimal(String(totals.costUsd)),
       policyViolations: count('policyViolations'),
     };
   }

@@ -1,80 +1,64 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../../generated/prisma/client';
+import { escapeLiteral } from 'pg';
 import { PrismaService } from '../../platform/database/prisma.service';
 
-type Tx = Prisma.TransactionClient;
+export type RollupTx = Prisma.TransactionClient;
 
 const METRIC_COLUMNS = `"sessions", "toolCalls", "plansApprovedManual", "plansApprovedAuto", "filesRead",
   "filesModified", "skillsUsed", "modelRequests", "inputTokens", "outputTokens", "costUsd",
   "policyViolations", "toolCallsByConnector", "toolCallsByDecision"`;
 
-// One SQL shape for both rollups: `key` is what a row is per (the event's user, or each group the
-// user belongs to) and `source` the events joined to it. Costs are summed as numeric from the
-// events' decimal strings, so they are exact.
-function rollupSql(table: string, keyColumn: string, key: string, source: string, extra: string) {
-  const updates = [
-    ...METRIC_COLUMNS.split(',').map((c) => c.trim()),
-    ...(extra ? ['"activeUsers"'] : []),
-  ]
-    .map((column) => `${column} = EXCLUDED.${column}`)
-    .join(', ');
-  return `
-    WITH ev AS (
-      SELECT ${key} AS key, e."userId", e.type, e.payload FROM ${source}
-      WHERE e."organizationId" = $1::uuid AND e.day = $2::date
-    ),
-    tools AS (
-      SELECT key, coalesce(payload->>'connector', 'builtin') AS connector,
-             payload->>'decision' AS decision, count(*) AS n
-      FROM ev WHERE type = 'tool.called' GROUP BY 1, 2, 3
-    ),
-    by_connector AS (
-      SELECT key, jsonb_object_agg(connector, decisions) AS j FROM (
-        SELECT key, connector, jsonb_object_agg(decision, n) AS decisions FROM tools GROUP BY 1, 2
-      ) c GROUP BY 1
-    ),
-    by_decision AS (
-      SELECT key, jsonb_object_agg(decision, n) AS j FROM (
-        SELECT key, decision, sum(n) AS n FROM tools GROUP BY 1, 2
-      ) d GROUP BY 1
-    ),
-    base AS (
-      SELECT key,
-        count(DISTINCT "userId") AS active_users,
-        count(*) FILTER (WHERE type = 'session.started') AS sessions,
-        count(*) FILTER (WHERE type = 'tool.called') AS tool_calls,
-        count(*) FILTER (WHERE type = 'plan.approved' AND payload->>'source' = 'manual') AS manual,
-        count(*) FILTER (WHERE type = 'plan.approved' AND payload->>'source' = 'auto') AS auto,
-        count(*) FILTER (WHERE type = 'file.read') AS files_read,
-        count(*) FILTER (WHERE type = 'file.modified') AS files_modified,
-        count(*) FILTER (WHERE type = 'skill.used') AS skills,
-        count(*) FILTER (WHERE type = 'model.requested') AS model_requests,
-        coalesce(sum((payload->>'inputTokens')::bigint) FILTER (WHERE type = 'model.requested'), 0) AS input_tokens,
-        coalesce(sum((payload->>'outputTokens')::bigint) FILTER (WHERE type = 'model.requested'), 0) AS output_tokens,
-        coalesce(sum((payload->>'costUsd')::numeric) FILTER (WHERE type = 'model.requested'), 0) AS cost,
-        count(*) FILTER (WHERE type = 'policy.violation') AS violations
-      FROM ev GROUP BY key
-    )
-    INSERT INTO "${table}" ("organizationId", "day", "${keyColumn}", ${METRIC_COLUMNS}${extra}, "updatedAt")
-    SELECT $1::uuid, $2::date, base.key${keyColumn === 'groupId' ? '::uuid' : ''}, sessions, tool_calls, manual, auto,
-      files_read, files_modified, skills, model_requests, input_tokens, output_tokens, cost,
-      violations, coalesce(by_connector.j, '{}'), coalesce(by_decision.j, '{}')
-      ${extra ? ', active_users' : ''}, now()
-    FROM base LEFT JOIN by_connector USING (key) LEFT JOIN by_decision USING (key)
-    ON CONFLICT ("organizationId", "day", "${keyColumn}") DO UPDATE SET ${updates}, "updatedAt" = now()`;
-}
+const METRIC_LIST = METRIC_COLUMNS.split(',').map((column) => column.trim());
 
-const USER_ROLLUP = rollupSql('UserDailyMetrics', 'userId', 'e."userId"', '"AgentEvent" e', '');
+// Each user's day from telemetry's totals ($3: the JSON rows EventTotalsService gives).
+const USER_ROLLUP = `
+  INSERT INTO "UserDailyMetrics" ("organizationId", "day", "userId", ${METRIC_COLUMNS}, "updatedAt")
+  SELECT $1::uuid, $2::date, t."userId", ${METRIC_COLUMNS}, now()
+  FROM jsonb_to_recordset($3::jsonb) AS t("userId" text, "sessions" int, "toolCalls" int,
+    "plansApprovedManual" int, "plansApprovedAuto" int, "filesRead" int, "filesModified" int,
+    "skillsUsed" int, "modelRequests" int, "inputTokens" bigint, "outputTokens" bigint,
+    "costUsd" numeric, "policyViolations" int, "toolCallsByConnector" jsonb,
+    "toolCallsByDecision" jsonb)
+  ON CONFLICT ("organizationId", "day", "userId") DO UPDATE SET
+    ${METRIC_LIST.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}, "updatedAt" = now()`;
 
-// Group membership is the directory's at rollup time (events carry the user, not their groups).
-const GROUP_ROLLUP = rollupSql(
-  'GroupDailyMetrics',
-  'groupId',
-  'gm."groupId"',
-  `"AgentEvent" e JOIN "DirectoryGroupMember" gm
-     ON gm."organizationId" = e."organizationId" AND gm."userId"::text = e."userId"`,
-  ', "activeUsers"',
-);
+// Each group's day from its members' rows ($3, $4: the directory's memberships as parallel user
+// and group id arrays, as they are at rollup time: events carry the user, not their groups).
+const GROUP_ROLLUP = `
+  WITH members AS (
+    SELECT * FROM unnest($3::text[], $4::uuid[]) AS m("userId", "groupId")
+  ),
+  u AS (
+    SELECT m."groupId", u.* FROM "UserDailyMetrics" u JOIN members m USING ("userId")
+    WHERE u."organizationId" = $1::uuid AND u.day = $2::date
+  ),
+  by_connector AS (
+    SELECT "groupId", jsonb_object_agg(connector, decisions) AS j FROM (
+      SELECT "groupId", connector, jsonb_object_agg(decision, n) AS decisions FROM (
+        SELECT "groupId", c.key AS connector, d.key AS decision, sum(d.value::bigint) AS n
+        FROM u, jsonb_each(u."toolCallsByConnector") c, jsonb_each_text(c.value) d
+        GROUP BY 1, 2, 3
+      ) t GROUP BY 1, 2
+    ) c GROUP BY 1
+  ),
+  by_decision AS (
+    SELECT "groupId", jsonb_object_agg(decision, n) AS j FROM (
+      SELECT "groupId", d.key AS decision, sum(d.value::bigint) AS n
+      FROM u, jsonb_each_text(u."toolCallsByDecision") d GROUP BY 1, 2
+    ) d GROUP BY 1
+  )
+  INSERT INTO "GroupDailyMetrics" ("organizationId", "day", "groupId", "activeUsers",
+    ${METRIC_COLUMNS}, "updatedAt")
+  SELECT $1::uuid, $2::date, "groupId", count(*), sum(sessions), sum("toolCalls"),
+    sum("plansApprovedManual"), sum("plansApprovedAuto"), sum("filesRead"), sum("filesModified"),
+    sum("skillsUsed"), sum("modelRequests"), sum("inputTokens"), sum("outputTokens"),
+    sum("costUsd"), sum("policyViolations"), coalesce(min(by_connector.j::text), '{}')::jsonb,
+    coalesce(min(by_decision.j::text), '{}')::jsonb, now()
+  FROM u LEFT JOIN by_connector USING ("groupId") LEFT JOIN by_decision USING ("groupId")
+  GROUP BY "groupId"
+  ON CONFLICT ("organizationId", "day", "groupId") DO UPDATE SET "activeUsers" = EXCLUDED."activeUsers",
+    ${METRIC_LIST.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}, "updatedAt" = now()`;
 
 // The organization's day from its users' rows (already exact sums).
 const ORGANIZATION_ROLLUP = `
@@ -103,47 +87,75 @@ const ORGANIZATION_ROLLUP = `
     "outputTokens" = EXCLUDED."outputTokens", "costUsd" = EXCLUDED."costUsd",
     "policyViolations" = EXCLUDED."policyViolations", "updatedAt" = now()`;
 
+// Writes the rollup tables (MetricsRepository reads them) and drains the pending days ingest marks.
 @Injectable()
 export class RollupsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  // Takes up to `limit` pending days (skipping those an ingest is still marking) and recomputes
-  // each within the same transaction: a crash puts them back.
-  async rollupPending(limit: number): Promise<number> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const days = await tx.$queryRaw<{ organizationId: string; day: string }[]>`
-          DELETE FROM "AnalyticsRollupPending" p
-          USING (
-            SELECT "organizationId", day FROM "AnalyticsRollupPending"
-            ORDER BY "markedAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED
-          ) claimed
-          WHERE p."organizationId" = claimed."organizationId" AND p.day = claimed.day
-          RETURNING p."organizationId"::text AS "organizationId", p.day::text AS day`;
-        for (const { organizationId, day } of days) await this.recompute(tx, organizationId, day);
-        return days.length;
-      },
-      { timeout: 300_000 },
+  transaction<T>(work: (tx: RollupTx) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(work, { timeout: 300_000 });
+  }
+
+  // Takes up to `limit` pending days, skipping those an ingest is still marking; recomputed in the
+  // same transaction, a crash puts them back.
+  claimPending(tx: RollupTx, limit: number) {
+    return tx.$queryRaw<{ organizationId: string; day: string }[]>`
+      DELETE FROM "AnalyticsRollupPending" p
+      USING (
+        SELECT "organizationId", day FROM "AnalyticsRollupPending"
+        ORDER BY "markedAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED
+      ) claimed
+      WHERE p."organizationId" = claimed."organizationId" AND p.day = claimed.day
+      RETURNING p."organizationId"::text AS "organizationId", p.day::text AS day`;
+  }
+
+  async writeUserDay(
+    tx: RollupTx,
+    organizationId: string,
+    day: string,
+    totals: string,
+  ): Promise<void> {
+    await tx.$executeRawUnsafe(USER_ROLLUP, organizationId, day, totals);
+  }
+
+  // Groups are recomputed whole: membership may have changed since the last rollup.
+  async writeGroupDay(
+    tx: RollupTx,
+    organizationId: string,
+    day: string,
+    members: { userId: string; groupId: string }[],
+  ): Promise<void> {
+    await tx.$executeRaw`DELETE FROM "GroupDailyMetrics"
+      WHERE "organizationId" = ${organizationId}::uuid AND day = ${day}::date`;
+    if (!members.length) return;
+    await tx.$executeRawUnsafe(
+      GROUP_ROLLUP,
+      organizationId,
+      day,
+      members.map((member) => member.userId),
+      members.map((member) => member.groupId),
     );
   }
 
-  async recompute(tx: Tx, organizationId: string, day: string): Promise<void> {
-    await tx.$executeRawUnsafe(USER_ROLLUP, organizationId, day);
-    // Groups are recomputed whole: membership may have changed since the last rollup.
-    await tx.$executeRaw`DELETE FROM "GroupDailyMetrics"
-      WHERE "organizationId" = ${organizationId}::uuid AND day = ${day}::date`;
-    await tx.$executeRawUnsafe(GROUP_ROLLUP, organizationId, day);
-    await tx.$executeRawUnsafe(ORGANIZATION_ROLLUP, organizationId, day);
-  }
-
   // The organization's day alone, from UserDailyMetrics already in place.
-  async recomputeOrganizationDay(organizationId: string, day: string): Promise<void> {
-    await this.prisma.$executeRawUnsafe(ORGANIZATION_ROLLUP, organizationId, day);
+  async writeOrganizationDay(organizationId: string, day: string, tx?: RollupTx): Promise<void> {
+    await (tx ?? this.prisma).$executeRawUnsafe(ORGANIZATION_ROLLUP, organizationId, day);
   }
 
-  recomputeDay(organizationId: string, day: string): Promise<void> {
-    return this.prisma.$transaction((tx) => this.recompute(tx, organizationId, day), {
-      timeout: 300_000,
-    });
+  // The users with a row on that day.
+  async usersOfDay(tx: RollupTx, organizationId: string, day: string): Promise<string[]> {
+    const rows = await tx.$queryRaw<{ userId: string }[]>`
+      SELECT "userId" FROM "UserDailyMetrics"
+      WHERE "organizationId" = ${organizationId}::uuid AND day = ${day}::date`;
+    return rows.map((row) => row.userId);
+  }
+
+  // The statement that marks days for the rollup job, as literal SQL for a transaction's closing.
+  markPendingStatement(organizationId: string, days: string[]): string {
+    // DO UPDATE (not DO NOTHING) takes the row lock: a rollup claiming this day waits until these
+    // events are committed, so it can't compute the day without them and then forget it.
+    return `INSERT INTO "AnalyticsRollupPending" ("organizationId", "day")
+       SELECT ${escapeLiteral(organizationId)}::uuid, d FROM unnest(${escapeLiteral(`{${days.join(',')}}`)}::date[]) AS d
+       ON CONFLICT ("organizationId", "day") DO UPDATE SET "markedAt" = now()`;
   }
 }

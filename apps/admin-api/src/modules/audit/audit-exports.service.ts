@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuditExport } from '../../generated/prisma/client';
-import { PrismaService } from '../../platform/database/prisma.service';
 import { JobName } from '../../platform/jobs/job-names';
 import { JobsService } from '../../platform/jobs/jobs.service';
 import { csvRow } from '../../platform/http/csv';
 import { auditView, AuditFilter, auditWhere } from './audit-query.service';
+import { AuditError, AuditErrorCode } from './audit.errors';
+import { AuditRepository } from './audit.repository';
 import { ActorType, AuditService } from './audit.service';
 
 export type ExportFormat = 'ndjson' | 'csv';
@@ -25,15 +26,6 @@ const CSV_COLUMNS = [
   'hash',
 ] as const;
 
-export class AuditExportError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'not_ready' | 'invalid',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 interface StoredFilter {
   actorType?: string;
   actorId?: string;
@@ -49,7 +41,7 @@ interface StoredFilter {
 @Injectable()
 export class AuditExportsService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly repository: AuditRepository,
     private readonly jobs: JobsService,
     private readonly audit: AuditService,
   ) {}
@@ -61,21 +53,19 @@ export class AuditExportsService {
     actor: { type: ActorType; id: string },
   ): Promise<AuditExport> {
     if (!EXPORT_FORMATS.includes(format)) {
-      throw new AuditExportError('invalid', `format must be ${EXPORT_FORMATS.join(' or ')}`);
+      throw new AuditError(AuditErrorCode.Invalid, `format must be ${EXPORT_FORMATS.join(' or ')}`);
     }
     const stored: StoredFilter = {
       ...filter,
       from: filter.from?.toISOString(),
       to: filter.to?.toISOString(),
     };
-    const created = await this.prisma.$transaction(async (tx) => {
-      const row = await tx.auditExport.create({
-        data: {
-          organizationId,
-          format,
-          filter: JSON.parse(JSON.stringify(stored)) as object,
-          requestedBy: `${actor.type}:${actor.id}`,
-        },
+    const created = await this.repository.transaction(async (tx) => {
+      const row = await this.repository.createExport(tx, {
+        organizationId,
+        format,
+        filter: JSON.parse(JSON.stringify(stored)) as object,
+        requestedBy: `${actor.type}:${actor.id}`,
       });
       await this.audit.record(
         organizationId,
@@ -96,11 +86,8 @@ export class AuditExportsService {
   }
 
   async get(organizationId: string, id: string): Promise<AuditExport> {
-    const found = await this.prisma.forOrganization(organizationId).auditExport.findFirst({
-      where: { id },
-      omit: { content: true },
-    });
-    if (!found) throw new AuditExportError('not_found', `no export ${id}`);
+    const found = await this.repository.findExportWithoutContent(id, organizationId);
+    if (!found) throw new AuditError(AuditErrorCode.NotFound, `no export ${id}`);
     return { ...found, content: null };
   }
 
@@ -108,12 +95,10 @@ export class AuditExportsService {
     organizationId: string,
     id: string,
   ): Promise<{ format: ExportFormat; content: Buffer }> {
-    const found = await this.prisma.forOrganization(organizationId).auditExport.findFirst({
-      where: { id },
-    });
-    if (!found) throw new AuditExportError('not_found', `no export ${id}`);
+    const found = await this.repository.findExport(organizationId, id);
+    if (!found) throw new AuditError(AuditErrorCode.NotFound, `no export ${id}`);
     if (found.status !== 'done' || !found.content) {
-      throw new AuditExportError('not_ready', `export ${id} is ${found.status}`);
+      throw new AuditError(AuditErrorCode.NotReady, `export ${id} is ${found.status}`);
     }
     return { format: found.format as ExportFormat, content: Buffer.from(found.content) };
   }
@@ -123,10 +108,7 @@ export class AuditExportsService {
     exportId: string,
     reportProgress: (progress: number) => Promise<void>,
   ): Promise<void> {
-    const job = await this.prisma.auditExport.findUnique({
-      where: { id: exportId },
-      omit: { content: true },
-    });
+    const job = await this.repository.findExportWithoutContent(exportId);
     if (!job || job.status === 'done') return;
     const stored = job.filter as StoredFilter;
     const where = auditWhere(job.organizationId, {
@@ -134,20 +116,13 @@ export class AuditExportsService {
       from: stored.from ? new Date(stored.from) : undefined,
       to: stored.to ? new Date(stored.to) : undefined,
     });
-    await this.prisma.auditExport.update({
-      where: { id: exportId },
-      data: { status: 'running', progress: 0 },
-    });
-    const total = await this.prisma.auditEvent.count({ where });
+    await this.repository.updateExport(exportId, { status: 'running', progress: 0 });
+    const total = await this.repository.countRecords(where);
     const parts: string[] = job.format === 'csv' ? [csvRow([...CSV_COLUMNS])] : [];
     let after = -1n;
     let done = 0;
     for (;;) {
-      const rows = await this.prisma.auditEvent.findMany({
-        where: { ...where, seq: { gt: after } },
-        orderBy: { seq: 'asc' },
-        take: CHUNK,
-      });
+      const rows = await this.repository.recordsAfter(where, after, CHUNK);
       for (const row of rows) {
         const view = auditView(row);
         parts.push(
@@ -159,27 +134,24 @@ export class AuditExportsService {
       done += rows.length;
       if (rows.length) after = rows.at(-1)!.seq;
       const progress = total ? Math.min(99, Math.floor((done * 100) / total)) : 99;
-      await this.prisma.auditExport.update({ where: { id: exportId }, data: { progress } });
+      await this.repository.updateExport(exportId, { progress });
       await reportProgress(progress);
       if (rows.length < CHUNK) break;
     }
-    await this.prisma.auditExport.update({
-      where: { id: exportId },
-      data: {
-        status: 'done',
-        progress: 100,
-        rowCount: done,
-        content: new Uint8Array(Buffer.from(parts.join(''))),
-        completedAt: new Date(),
-      },
+    await this.repository.updateExport(exportId, {
+      status: 'done',
+      progress: 100,
+      rowCount: done,
+      content: new Uint8Array(Buffer.from(parts.join(''))),
+      completedAt: new Date(),
     });
     await reportProgress(100);
   }
 
   async markFailed(exportId: string, error: unknown): Promise<void> {
-    await this.prisma.auditExport.update({
-      where: { id: exportId },
-      data: { status: 'failed', error: String(error).slice(0, 500) },
+    await this.repository.updateExport(exportId, {
+      status: 'failed',
+      error: String(error).slice(0, 500),
     });
   }
 }

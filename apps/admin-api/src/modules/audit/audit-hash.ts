@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../platform/canonical-json';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -13,29 +14,17 @@ export interface ChainedFields {
   data: unknown;
 }
 
-// JSON with object keys sorted at every depth, so the same record always hashes the same however
-// Postgres's jsonb happened to order its keys.
-export function stableJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  // A plain loop: this runs for every agent event of every ingest batch.
-  const object = value as Record<string, unknown>;
-  const keys = Object.keys(object).sort();
-  let out = '{';
-  for (const key of keys) {
-    const item = object[key];
-    if (item === undefined) continue;
-    if (out.length > 1) out += ',';
-    out += `${JSON.stringify(key)}:${stableJson(item)}`;
-  }
-  return `${out}}`;
-}
-
+// A record is hashed over its RFC 8785 canonical JSON (platform/canonical-json.ts). Records written
+// before that were hashed over a hand-written writer that gives the same bytes for every JSON value
+// (keys sorted by UTF-16 code unit, JSON.stringify's numbers and strings, undefined members left
+// out; platform/canonical-json.spec.ts holds it to that), so the chain needs no version: every existing record
+// verifies as it is.
+//
 // The body chainHash() hashes, without `seq`: the database numbers and chains records while it holds
 // the organization's lock (steward_audit_append), so everything else is serialised before. "seq"
 // sorts after every other key, which lets the database put it last: `${body minus "}"},"seq":"N"}`.
 export function unsequencedBody(record: Omit<ChainedFields, 'seq'>): string {
-  return stableJson({
+  return canonicalJson({
     occurredAt: record.occurredAt.toISOString(),
     actorType: record.actorType,
     actorId: record.actorId,
@@ -47,7 +36,7 @@ export function unsequencedBody(record: Omit<ChainedFields, 'seq'>): string {
 }
 
 export function chainHash(prevHash: string, record: ChainedFields): string {
-  const body = stableJson({
+  const body = canonicalJson({
     seq: record.seq.toString(),
     occurredAt: record.occurredAt.toISOString(),
     actorType: record.actorType,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AuditEvent, Prisma } from '../../generated/prisma/client';
-import { PrismaService } from '../../platform/database/prisma.service';
+import type { AuditEvent, Prisma } from '../../generated/prisma/client';
+import { AuditRepository } from './audit.repository';
+import { AuditError, AuditErrorCode } from './audit.errors';
 
 export interface AuditFilter {
   actorType?: string;
@@ -26,8 +27,6 @@ export interface AuditRecordView {
   prevHash: string;
   hash: string;
 }
-
-export class AuditQueryError extends Error {}
 
 export const MAX_AUDIT_PAGE = 1000;
 
@@ -76,7 +75,7 @@ export function auditWhere(
 // are appended).
 @Injectable()
 export class AuditQueryService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly repository: AuditRepository) {}
 
   async query(
     organizationId: string,
@@ -84,21 +83,19 @@ export class AuditQueryService {
     page: { after?: string; limit: number },
   ): Promise<{ records: AuditRecordView[]; nextCursor: string | null }> {
     if (page.limit < 1 || page.limit > MAX_AUDIT_PAGE) {
-      throw new AuditQueryError(`limit must be from 1 to ${MAX_AUDIT_PAGE}`);
+      throw new AuditError(AuditErrorCode.Invalid, `limit must be from 1 to ${MAX_AUDIT_PAGE}`);
     }
     let before: bigint | undefined;
     if (page.after !== undefined) {
-      if (!/^\d{1,19}$/.test(page.after)) throw new AuditQueryError('invalid cursor');
+      if (!/^\d{1,19}$/.test(page.after))
+        throw new AuditError(AuditErrorCode.Invalid, 'invalid cursor');
       before = BigInt(page.after);
     }
-    const rows = await this.prisma.auditEvent.findMany({
-      where: {
-        ...auditWhere(organizationId, filter),
-        ...(before !== undefined ? { seq: { lt: before } } : {}),
-      },
-      orderBy: { seq: 'desc' },
-      take: page.limit + 1,
-    });
+    const rows = await this.repository.recordsBefore(
+      auditWhere(organizationId, filter),
+      before,
+      page.limit + 1,
+    );
     const records = rows.slice(0, page.limit).map(auditView);
     return {
       records,

@@ -1,15 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditChainState, Prisma } from '../../generated/prisma/client';
-import { PrismaService } from '../../platform/database/prisma.service';
+import { EventBatchesService } from '../telemetry/event-batches.service';
+import { AuditRepository, AuditTx } from './audit.repository';
 import { ActorType, AuditService } from './audit.service';
+import { AuditError, AuditErrorCode } from './audit.errors';
 
 export interface RetentionSettings {
   retentionDays: number | null;
   legalHold: boolean;
   legalHoldReason: string | null;
 }
-
-export class RetentionError extends Error {}
 
 const DAY_MS = 86_400_000;
 // Shorter retention would let an admin erase their own tracks within days.
@@ -27,12 +26,13 @@ export class AuditRetentionService {
   private readonly logger = new Logger('AuditRetention');
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly repository: AuditRepository,
     private readonly audit: AuditService,
+    private readonly batches: EventBatchesService,
   ) {}
 
   async settings(organizationId: string): Promise<RetentionSettings> {
-    const state = await this.prisma.auditChainState.findUnique({ where: { organizationId } });
+    const state = await this.repository.chainState(organizationId);
     return {
       retentionDays: state?.retentionDays ?? null,
       legalHold: state?.legalHold ?? false,
@@ -50,7 +50,10 @@ export class AuditRetentionService {
       changes.retentionDays !== null &&
       (!Number.isInteger(changes.retentionDays) || changes.retentionDays < MIN_RETENTION_DAYS)
     ) {
-      throw new RetentionError(`retention must be at least ${MIN_RETENTION_DAYS} days, or none`);
+      throw new AuditError(
+        AuditErrorCode.Invalid,
+        `retention must be at least ${MIN_RETENTION_DAYS} days, or none`,
+      );
     }
     const data = {
       ...(changes.retentionDays !== undefined ? { retentionDays: changes.retentionDays } : {}),
@@ -62,7 +65,7 @@ export class AuditRetentionService {
         : {}),
       updatedAt: new Date(),
     };
-    const saved = await this.prisma.$transaction(async (tx) => {
+    const saved = await this.repository.transaction(async (tx) => {
       // Recorded first: the append creates the chain state when the organization has none yet.
       await this.audit.record(
         organizationId,
@@ -76,7 +79,7 @@ export class AuditRetentionService {
         },
         tx,
       );
-      return tx.auditChainState.update({ where: { organizationId }, data });
+      return this.repository.updateRetention(tx, organizationId, data);
     });
     return {
       retentionDays: saved.retentionDays,
@@ -87,12 +90,8 @@ export class AuditRetentionService {
 
   // The job: every organization with a retention period and no hold.
   async applyAll(now = new Date()): Promise<number> {
-    const due = await this.prisma.auditChainState.findMany({
-      where: { retentionDays: { not: null }, legalHold: false },
-      select: { organizationId: true },
-    });
     let deleted = 0;
-    for (const { organizationId } of due) {
+    for (const organizationId of await this.repository.organizationsDueForRetention()) {
       try {
         deleted += await this.apply(organizationId, now);
       } catch (error) {
@@ -112,42 +111,33 @@ export class AuditRetentionService {
   }
 
   private deleteBatch(organizationId: string, now: Date): Promise<number> {
-    return this.prisma.$transaction(
+    return this.repository.transaction(
       async (tx) => {
         // The chain's lock: no append interleaves, and the hold is read under it.
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`audit:${organizationId}`}, 0))`;
-        const state: AuditChainState | null = await tx.auditChainState.findUnique({
-          where: { organizationId },
-        });
+        await this.repository.lockChain(tx, organizationId);
+        const state = await this.repository.chainState(organizationId, tx);
         if (!state || state.legalHold || state.retentionDays === null) return 0;
         const cutoff = new Date(now.getTime() - state.retentionDays * DAY_MS);
-        const last = await tx.auditEvent.findFirst({
-          where: { organizationId, occurredAt: { lt: cutoff }, seq: { gt: state.prunedSeq } },
-          orderBy: { seq: 'desc' },
-          select: { seq: true },
-        });
-        if (!last) return 0;
+        const lastSeq = await this.repository.newestSeqBefore(
+          tx,
+          organizationId,
+          cutoff,
+          state.prunedSeq,
+        );
+        if (lastSeq === null) return 0;
         const throughSeq =
-          last.seq - state.prunedSeq > BigInt(DELETE_BATCH)
+          lastSeq - state.prunedSeq > BigInt(DELETE_BATCH)
             ? state.prunedSeq + BigInt(DELETE_BATCH)
-            : last.seq;
-        const checkpoint = await tx.auditEvent.findUnique({
-          where: { organizationId_seq: { organizationId, seq: throughSeq } },
-          select: { hash: true },
-        });
+            : lastSeq;
+        const checkpointHash = await this.repository.hashOf(tx, organizationId, throughSeq);
         // The checkpoint must be the real record: if it is gone the chain is already broken, and
         // deleting on would hide that from verification.
-        if (!checkpoint) throw new Error(`audit record ${throughSeq} is missing; run verify`);
-        await tx.$executeRaw`SELECT set_config('steward.audit_retention', 'on', true)`;
+        if (!checkpointHash) throw new Error(`audit record ${throughSeq} is missing; run verify`);
         await this.deleteIngestedEvents(tx, organizationId, state.prunedSeq, throughSeq);
-        const { count } = await tx.auditEvent.deleteMany({
-          where: { organizationId, seq: { gt: state.prunedSeq, lte: throughSeq } },
+        return this.repository.prune(tx, organizationId, state.prunedSeq, {
+          seq: throughSeq,
+          hash: checkpointHash,
         });
-        await tx.auditChainState.update({
-          where: { organizationId },
-          data: { prunedSeq: throughSeq, prunedHash: checkpoint.hash },
-        });
-        return count;
       },
       { timeout: 120_000 },
     );
@@ -155,32 +145,23 @@ export class AuditRetentionService {
 
   // Agent events go with the audit records of the batches that stored them (each batch record
   // carries their digest), so events exist exactly while their record does and verification stays
-  // whole. One statement per day: each touches a single day partition through its key.
+  // whole.
   private async deleteIngestedEvents(
-    tx: Prisma.TransactionClient,
+    tx: AuditTx,
     organizationId: string,
     afterSeq: bigint,
     throughSeq: bigint,
   ): Promise<void> {
-    const batches = await tx.auditEvent.findMany({
-      where: {
-        organizationId,
-        seq: { gt: afterSeq, lte: throughSeq },
-        action: INGESTED_ACTION,
-      },
-      select: { resourceId: true, data: true },
-    });
-    const batchesByDay = new Map<string, string[]>();
-    for (const batch of batches) {
-      for (const day of (batch.data as { days?: string[] }).days ?? []) {
-        batchesByDay.set(day, [...(batchesByDay.get(day) ?? []), batch.resourceId!]);
-      }
-    }
-    for (const [day, batchIds] of batchesByDay) {
-      await tx.$executeRaw`
-        DELETE FROM "AgentEvent"
-        WHERE "organizationId" = ${organizationId}::uuid AND day = ${day}::date
-          AND "batchId" = ANY(${batchIds}::uuid[])`;
-    }
+    const records = await this.repository.recordsOfAction(
+      organizationId,
+      INGESTED_ACTION,
+      { afterSeq, throughSeq },
+      tx,
+    );
+    const batches = records.map((record) => ({
+      batchId: record.resourceId!,
+      days: (record.data as { days?: string[] }).days ?? [],
+    }));
+    await this.batches.deleteBatches(tx, organizationId, batches);
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../../platform/database/prisma.service';
+import { EventBatchesService } from '../telemetry/event-batches.service';
 import { chainHash, GENESIS_HASH } from './audit-hash';
-import { prismaExecutor } from './audit.service';
-import { storedBatchDigest } from './batch-digest';
+import type { ChainedFields } from './audit-hash';
+import { AuditRepository } from './audit.repository';
 
 export type AuditProblem =
   | 'edited' // the record's content no longer matches its hash
@@ -29,7 +29,10 @@ const INGEST_ACTION = 'agent.events.ingested';
 // hash) where verification starts.
 @Injectable()
 export class AuditVerifier {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly batches: EventBatchesService,
+  ) {}
 
   // With `events`, also re-hashes the agent events of every ingest batch record against the
   // record's digest (reads every stored event: an auditor's deep check, not a routine one).
@@ -49,11 +52,9 @@ export class AuditVerifier {
   ): Promise<AuditVerification['firstBad']> {
     let after = afterSeq;
     for (;;) {
-      const records = await this.prisma.auditEvent.findMany({
-        where: { organizationId, action: INGEST_ACTION, seq: { gt: after } },
-        orderBy: { seq: 'asc' },
+      const records = await this.repository.recordsOfAction(organizationId, INGEST_ACTION, {
+        afterSeq: after,
         take: PAGE,
-        select: { id: true, seq: true, resourceId: true, data: true },
       });
       for (const record of records) {
         const data = record.data as {
@@ -62,8 +63,7 @@ export class AuditVerifier {
           digest?: string;
           digestFormat?: string;
         };
-        const stored = await storedBatchDigest(
-          prismaExecutor(this.prisma),
+        const stored = await this.batches.storedDigest(
           organizationId,
           data.days ?? [],
           record.resourceId!,
@@ -84,9 +84,8 @@ export class AuditVerifier {
   }
 
   private async verifyChain(organizationId: string): Promise<AuditVerification> {
-    const state = await this.prisma.auditChainState.findUnique({ where: { organizationId } });
+    const state = await this.repository.chainState(organizationId);
     const fromSeq = state?.prunedSeq ?? 0n;
-    let expectedSeq = fromSeq + 1n;
     let prevHash = state?.prunedHash ?? GENESIS_HASH;
     let checked = 0;
     const result = (firstBad: AuditVerification['firstBad'], headSeq: bigint) => ({
@@ -98,74 +97,79 @@ export class AuditVerifier {
     });
     let lastSeq = fromSeq;
     for (;;) {
-      const rows = await this.prisma.auditEvent.findMany({
-        where: { organizationId, seq: { gt: lastSeq } },
-        orderBy: { seq: 'asc' },
-        take: PAGE,
-      });
+      const rows = await this.repository.recordsAfter({ organizationId }, lastSeq, PAGE);
       for (const row of rows) {
-        const at = { seq: row.seq.toString(), id: row.id.toString() };
-        if (row.seq !== expectedSeq) {
-          return result(
-            {
-              seq: expectedSeq.toString(),
-              id: null,
-              problem: 'missing',
-              detail: `record ${expectedSeq} is missing (the next one present is ${row.seq})`,
-            },
-            state?.headSeq ?? row.seq,
-          );
-        }
-        if (row.prevHash !== prevHash) {
-          return result(
-            {
-              ...at,
-              problem: 'broken-link',
-              detail: `record ${row.seq} does not follow record ${row.seq - 1n}: deleted or reordered`,
-            },
-            state?.headSeq ?? row.seq,
-          );
-        }
-        if (chainHash(prevHash, row) !== row.hash) {
-          return result(
-            {
-              ...at,
-              problem: 'edited',
-              detail: `record ${row.seq} was changed after it was written`,
-            },
-            state?.headSeq ?? row.seq,
-          );
-        }
+        const problem = recordProblem(row, lastSeq + 1n, prevHash);
+        if (problem) return result(problem, state?.headSeq ?? row.seq);
         prevHash = row.hash;
-        expectedSeq += 1n;
         lastSeq = row.seq;
         checked++;
       }
       if (rows.length < PAGE) break;
     }
     const headSeq = state?.headSeq ?? lastSeq;
-    if (headSeq > lastSeq) {
-      return result(
-        {
-          seq: (lastSeq + 1n).toString(),
-          id: null,
-          problem: 'truncated',
-          detail: `records ${lastSeq + 1n} to ${headSeq} are missing`,
-        },
-        headSeq,
-      );
-    }
-    if (state && checked > 0 && state.headHash !== prevHash) {
-      return result(
-        {
-          seq: lastSeq.toString(),
-          id: null,
-          problem: 'edited',
-          detail: `the newest record ${lastSeq} does not match the chain head`,
-        },
-        headSeq,
-      );
-    }
-    return result(null, headSeq);
+    const atHead = state ? headProblem(state, lastSeq, checked > 0 ? prevHash : null) : null;
+    return result(atHead, headSeq);
   }
+}
+
+type Problem = NonNullable<AuditVerification['firstBad']>;
+
+// What is wrong with the record read where record `expectedSeq` belongs, after the record whose
+// hash is `prevHash`: absent, not linked to that record, or changed since it was hashed.
+function recordProblem(
+  row: ChainedFields & { id: bigint; prevHash: string; hash: string },
+  expectedSeq: bigint,
+  prevHash: string,
+): Problem | null {
+  const at = { seq: row.seq.toString(), id: row.id.toString() };
+  if (row.seq !== expectedSeq) {
+    return {
+      seq: expectedSeq.toString(),
+      id: null,
+      problem: 'missing',
+      detail: `record ${expectedSeq} is missing (the next one present is ${row.seq})`,
+    };
+  }
+  if (row.prevHash !== prevHash) {
+    return {
+      ...at,
+      problem: 'broken-link',
+      detail: `record ${row.seq} does not follow record ${row.seq - 1n}: deleted or reordered`,
+    };
+  }
+  if (chainHash(prevHash, row) !== row.hash) {
+    return {
+      ...at,
+      problem: 'edited',
+      detail: `record ${row.seq} was changed after it was written`,
+    };
+  }
+  return null;
+}
+
+// What is wrong at the end of a chain read up to `lastSeq` (whose hash is `lastHash`, null when no
+// record was read): the head says newer records were written, or its hash is not the last one's.
+function headProblem(
+  state: { headSeq: bigint; headHash: string },
+  lastSeq: bigint,
+  lastHash: string | null,
+): Problem | null {
+  if (state.headSeq > lastSeq) {
+    return {
+      seq: (lastSeq + 1n).toString(),
+      id: null,
+      problem: 'truncated',
+      detail: `records ${lastSeq + 1n} to ${state.headSeq} are missing`,
+    };
+  }
+  if (lastHash !== null && state.headHash !== lastHash) {
+    return {
+      seq: lastSeq.toString(),
+      id: null,
+      problem: 'edited',
+      detail: `the newest record ${lastSeq} does not match the chain head`,
+    };
+  }
+  return null;
 }

@@ -1,17 +1,15 @@
 import {
   applyDecorators,
-  BadRequestException,
-  ConflictException,
   Body,
   Controller,
   Get,
   HttpCode,
-  NotFoundException,
   Param,
   ParseUUIDPipe,
   Post,
   Query,
   Res,
+  UseFilters,
 } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -19,13 +17,9 @@ import type { AdminPrincipal } from '../auth/admin-principal';
 import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
 import { CurrentApiKey, RequireApiKey } from '../credentials/api-key.guard';
 import type { ApiKeyCaller } from '../credentials/api-key.guard';
-import { AuditExportError, AuditExportsService, ExportFormat } from './audit-exports.service';
-import {
-  AuditFilter,
-  AuditQueryError,
-  AuditQueryService,
-  AuditRecordView,
-} from './audit-query.service';
+import { AuditExportsService, ExportFormat } from './audit-exports.service';
+import { AuditError, AuditErrorCode, AuditErrorFilter } from './audit.errors';
+import { AuditFilter, AuditQueryService, AuditRecordView } from './audit-query.service';
 import { exportInfo, AuditExportInfo } from './audit.resolver';
 import { AuditVerification, AuditVerifier } from './audit-verifier';
 
@@ -39,7 +33,8 @@ function parseFilter(query: Record<string, string | undefined>): AuditFilter {
     const value = query[name];
     if (value === undefined) return undefined;
     const date = new Date(value);
-    if (Number.isNaN(date.getTime())) throw new AuditQueryError(`${name} must be an ISO instant`);
+    if (Number.isNaN(date.getTime()))
+      throw new AuditError(AuditErrorCode.Invalid, `${name} must be an ISO instant`);
     return date;
   };
   return {
@@ -53,31 +48,17 @@ function parseFilter(query: Record<string, string | undefined>): AuditFilter {
   };
 }
 
-function httpError(error: unknown): unknown {
-  if (error instanceof AuditQueryError) return new BadRequestException(error.message);
-  if (error instanceof AuditExportError) {
-    if (error.code === 'not_found') return new NotFoundException(error.message);
-    if (error.code === 'not_ready') return new ConflictException(error.message);
-    return new BadRequestException(error.message);
-  }
-  return error;
-}
-
 async function sendExport(
   exports: AuditExportsService,
   reply: FastifyReply,
   organizationId: string,
   id: string,
 ): Promise<Buffer> {
-  try {
-    const file = await exports.download(organizationId, id);
-    void reply
-      .type(CONTENT_TYPES[file.format])
-      .header('content-disposition', `attachment; filename="audit-${id}.${file.format}"`);
-    return file.content;
-  } catch (error) {
-    throw httpError(error);
-  }
+  const file = await exports.download(organizationId, id);
+  void reply
+    .type(CONTENT_TYPES[file.format])
+    .header('content-disposition', `attachment; filename="audit-${id}.${file.format}"`);
+  return file.content;
 }
 
 const FILTER_QUERIES = applyDecorators(
@@ -97,6 +78,7 @@ const FILTER_QUERIES = applyDecorators(
 // The compliance API for API keys: audit:read to query and verify, export to export.
 @ApiTags('audit')
 @Controller('api/v1/audit')
+@UseFilters(AuditErrorFilter)
 export class AuditController {
   constructor(
     private readonly queries: AuditQueryService,
@@ -114,15 +96,11 @@ export class AuditController {
     @CurrentApiKey() caller: ApiKeyCaller,
     @Query() query: Record<string, string | undefined>,
   ): Promise<{ data: AuditRecordView[]; nextCursor: string | null }> {
-    try {
-      const page = await this.queries.query(caller.organizationId, parseFilter(query), {
-        after: query.cursor,
-        limit: query.limit === undefined ? 100 : Number(query.limit),
-      });
-      return { data: page.records, nextCursor: page.nextCursor };
-    } catch (error) {
-      throw httpError(error);
-    }
+    const page = await this.queries.query(caller.organizationId, parseFilter(query), {
+      after: query.cursor,
+      limit: query.limit === undefined ? 100 : Number(query.limit),
+    });
+    return { data: page.records, nextCursor: page.nextCursor };
   }
 
   @Get('verify')
@@ -144,20 +122,16 @@ export class AuditController {
     @CurrentApiKey() caller: ApiKeyCaller,
     @Body() body: { format?: string; filter?: Record<string, string | undefined> } | null,
   ): Promise<AuditExportInfo> {
-    try {
-      const created = await this.exports.request(
-        caller.organizationId,
-        (body?.format ?? 'ndjson') as ExportFormat,
-        parseFilter(body?.filter ?? {}),
-        { type: 'api-key', id: caller.credentialId },
-      );
-      return {
-        ...exportInfo(created),
-        downloadPath: `/api/v1/audit/exports/${created.id}/download`,
-      };
-    } catch (error) {
-      throw httpError(error);
-    }
+    const created = await this.exports.request(
+      caller.organizationId,
+      (body?.format ?? 'ndjson') as ExportFormat,
+      parseFilter(body?.filter ?? {}),
+      { type: 'api-key', id: caller.credentialId },
+    );
+    return {
+      ...exportInfo(created),
+      downloadPath: `/api/v1/audit/exports/${created.id}/download`,
+    };
   }
 
   @Get('exports/:id')
@@ -167,12 +141,8 @@ export class AuditController {
     @CurrentApiKey() caller: ApiKeyCaller,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<AuditExportInfo> {
-    try {
-      const found = await this.exports.get(caller.organizationId, id);
-      return { ...exportInfo(found), downloadPath: `/api/v1/audit/exports/${id}/download` };
-    } catch (error) {
-      throw httpError(error);
-    }
+    const found = await this.exports.get(caller.organizationId, id);
+    return { ...exportInfo(found), downloadPath: `/api/v1/audit/exports/${id}/download` };
   }
 
   @Get('exports/:id/download')
@@ -189,6 +159,7 @@ export class AuditController {
 
 // The same download for the console (admin session cookie).
 @Controller('api/console/audit/exports')
+@UseFilters(AuditErrorFilter)
 export class AuditConsoleController {
   constructor(private readonly exports: AuditExportsService) {}
 

@@ -9,13 +9,14 @@ import {
   Query,
   Resolver,
 } from '@nestjs/graphql';
-import { GraphQLError } from 'graphql';
+import { UseFilters } from '@nestjs/common';
 import { AuditExport } from '../../generated/prisma/client';
 import type { AdminPrincipal } from '../auth/admin-principal';
 import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
-import { AuditExportError, AuditExportsService, ExportFormat } from './audit-exports.service';
-import { AuditFilter, AuditQueryError, AuditQueryService } from './audit-query.service';
-import { AuditRetentionService, RetentionError } from './audit-retention.service';
+import { AuditExportsService, ExportFormat } from './audit-exports.service';
+import { AuditFilter, AuditQueryService } from './audit-query.service';
+import { AuditRetentionService } from './audit-retention.service';
+import { AuditErrorFilter } from './audit.errors';
 import { AuditVerifier } from './audit-verifier';
 
 @InputType()
@@ -104,22 +105,12 @@ export function exportInfo(row: AuditExport): AuditExportInfo {
   };
 }
 
-function userError(error: unknown): unknown {
-  if (error instanceof AuditQueryError || error instanceof RetentionError) {
-    return new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });
-  }
-  if (error instanceof AuditExportError) {
-    const code = error.code === 'not_found' ? 'NOT_FOUND' : 'BAD_USER_INPUT';
-    return new GraphQLError(error.message, { extensions: { code } });
-  }
-  return error;
-}
-
 function filterOf(input?: AuditFilterInput | null): AuditFilter {
   return { ...(input ?? {}) };
 }
 
 @Resolver()
+@UseFilters(AuditErrorFilter)
 export class AuditResolver {
   constructor(
     private readonly queries: AuditQueryService,
@@ -136,18 +127,14 @@ export class AuditResolver {
     @Args('first', { type: () => Int, defaultValue: 50 }) first?: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
   ): Promise<AuditRecordPage> {
-    try {
-      const page = await this.queries.query(admin.organizationId, filterOf(filter), {
-        after: after ?? undefined,
-        limit: first ?? 50,
-      });
-      return {
-        records: page.records.map((r) => ({ ...r, data: JSON.stringify(r.data) })),
-        nextCursor: page.nextCursor,
-      };
-    } catch (error) {
-      throw userError(error);
-    }
+    const page = await this.queries.query(admin.organizationId, filterOf(filter), {
+      after: after ?? undefined,
+      limit: first ?? 50,
+    });
+    return {
+      records: page.records.map((r) => ({ ...r, data: JSON.stringify(r.data) })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   @Query(() => AuditVerification, { description: 'Recomputes the hash chain.' })
@@ -175,11 +162,7 @@ export class AuditResolver {
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
   ): Promise<AuditExportInfo> {
-    try {
-      return exportInfo(await this.exports.get(admin.organizationId, id));
-    } catch (error) {
-      throw userError(error);
-    }
+    return exportInfo(await this.exports.get(admin.organizationId, id));
   }
 
   @Mutation(() => AuditExportInfo, { description: 'Starts an export job (ndjson or csv).' })
@@ -189,17 +172,13 @@ export class AuditResolver {
     @Args('format') format: string,
     @Args('filter', { type: () => AuditFilterInput, nullable: true }) filter?: AuditFilterInput,
   ): Promise<AuditExportInfo> {
-    try {
-      const created = await this.exports.request(
-        admin.organizationId,
-        format as ExportFormat,
-        filterOf(filter),
-        { type: 'admin', id: admin.adminId },
-      );
-      return exportInfo(created);
-    } catch (error) {
-      throw userError(error);
-    }
+    const created = await this.exports.request(
+      admin.organizationId,
+      format as ExportFormat,
+      filterOf(filter),
+      { type: 'admin', id: admin.adminId },
+    );
+    return exportInfo(created);
   }
 
   @Mutation(() => AuditRetention, {
@@ -210,15 +189,11 @@ export class AuditResolver {
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('retentionDays', { type: () => Int, nullable: true }) retentionDays: number | null,
   ): Promise<AuditRetention> {
-    try {
-      return await this.retention.update(
-        admin.organizationId,
-        { retentionDays },
-        { type: 'admin', id: admin.adminId },
-      );
-    } catch (error) {
-      throw userError(error);
-    }
+    return await this.retention.update(
+      admin.organizationId,
+      { retentionDays },
+      { type: 'admin', id: admin.adminId },
+    );
   }
 
   @Mutation(() => AuditRetention, { description: 'While held, retention deletes nothing.' })

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { escapeLiteral } from 'pg';
-import type { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
 import { unsequencedBody } from './audit-hash';
+import type { AuditTx } from './audit.repository';
 
 export type ActorType = 'admin' | 'scim' | 'system' | 'operator' | 'endpoint' | 'api-key';
 
@@ -16,7 +16,7 @@ export interface AuditEntry {
 }
 
 // A transaction client, so an audit record commits or rolls back with the change it describes.
-export type AuditTx = Prisma.TransactionClient;
+export type { AuditTx } from './audit.repository';
 
 // Appends to the organization's hash chain. Appends to one organization are serialised by a
 // transaction-scoped advisory lock (in steward_audit_append), so concurrent writers (also on other

@@ -10,6 +10,12 @@ export class AdminsRepository {
     return this.prisma.forOrganization(organizationId).admin.findUnique({ where: { id } });
   }
 
+  list(organizationId: string) {
+    return this.prisma
+      .forOrganization(organizationId)
+      .admin.findMany({ orderBy: [{ role: 'asc' }, { email: 'asc' }] });
+  }
+
   findByEmail(organizationId: string, email: string) {
     return this.prisma
       .forOrganization(organizationId)
@@ -27,24 +33,5 @@ export class AdminsRepository {
       create: { ...data, organizationId, lastSignInAt: now },
       update: { role: data.role, source: data.source, name: data.name, lastSignInAt: now },
     });
-  }
-
-  // Consumes the organization's bootstrap token: true for exactly one caller, and only while it is
-  // valid. One UPDATE, so two simultaneous clicks can't both sign in.
-  async consumeBootstrapToken(
-    organizationId: string,
-    tokenHash: string,
-    now: Date,
-  ): Promise<boolean> {
-    const { count } = await this.prisma.organization.updateMany({
-      where: {
-        id: organizationId,
-        bootstrapTokenHash: tokenHash,
-        bootstrapDisabledAt: null,
-        bootstrapExpiresAt: { gt: now },
-      },
-      data: { bootstrapTokenHash: null, bootstrapExpiresAt: null },
-    });
-    return count === 1;
   }
 }

@@ -13,11 +13,8 @@ import { AdminsRepository } from './admins.repository';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { MachineCredentialsResolver } from './machine-credentials.resolver';
-import {
-  PostgresSamlReplayStore,
-  RedisSamlReplayStore,
-  SAML_REPLAY_STORE,
-} from './saml/saml-replay-store';
+import { RedisSamlReplayStore, SAML_REPLAY_STORE } from './saml/saml-replay-store';
+import { PostgresSamlReplayStore } from './saml/saml-replay.repository';
 import { SamlSettingsResolver } from './saml/saml-settings.resolver';
 import { SamlSettingsService } from './saml/saml-settings.service';
 import { SamlController } from './saml/saml.controller';

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import type { AuditEntry } from '../audit/audit.service';
 import { hashSecret } from '../credentials/secrets';
 import { OrganizationsService } from '../organizations/organizations.service';
-import { AdminPrincipal, highestRole } from './admin-principal';
+import { AdminPrincipal, AdminRole, highestRole } from './admin-principal';
 import { AdminsRepository } from './admins.repository';
 import { SamlRefusal, SamlService } from './saml/saml.service';
+import type { SamlIdentity } from './saml/saml.service';
 import { SamlRepository } from './saml/saml.repository';
 import { IssuedSession, SessionsService } from './sessions.service';
 
@@ -43,7 +45,7 @@ export class AuthService {
     const organization = await this.organizations.findBySlug(orgSlug);
     if (!organization)
       return { ok: false, code: 'not_found', reason: 'There is no such organization.' };
-    const fail = async (code: string, reason: string, data: Record<string, unknown> = {}) => {
+    const refuse = async (code: string, reason: string, data: Record<string, unknown> = {}) => {
       await this.audit.record(organization.id, {
         actorType: 'admin',
         action: 'admin.sign_in_failed',
@@ -54,89 +56,61 @@ export class AuthService {
     };
     const connection = await this.samlSettings.findConnection(organization.id);
     if (!connection) {
-      return fail('not_configured', 'SAML single sign-on is not set up for this organization.');
+      return refuse('not_configured', 'SAML single sign-on is not set up for this organization.');
     }
-    let identity;
+    let identity: SamlIdentity;
     try {
       identity = await this.saml.verifyResponse(organization, connection, samlResponse);
     } catch (error) {
-      if (error instanceof SamlRefusal) return fail(error.code, error.message);
+      if (error instanceof SamlRefusal) return refuse(error.code, error.message);
       throw error;
     }
     const mappings = identity.groups.length
       ? await this.samlSettings.rolesForGroups(organization.id, identity.groups)
       : [];
     const role = highestRole(mappings.map((mapping) => mapping.role));
-    const shownGroups = identity.groups.slice(0, GROUPS_SHOWN);
     const previous = await this.admins.findByEmail(organization.id, identity.email);
     if (!role) {
       // The IdP no longer puts this person in an admin group: sessions they still hold end too.
       const sessionsRevoked = previous
         ? await this.sessions.revokeAllOf(organization.id, previous.id)
         : 0;
-      return fail(
+      const groups = identity.groups.slice(0, GROUPS_SHOWN);
+      return refuse(
         'no_mapped_group',
-        `You signed in as ${identity.email}, but none of your groups (${shownGroups.join(', ') || 'none sent'}) gives an admin role in Steward. Ask an owner of this organization to map one of your groups to an admin role.`,
-        { email: identity.email, groups: shownGroups, sessionsRevoked },
+        `You signed in as ${identity.email}, but none of your groups (${groups.join(', ') || 'none sent'}) gives an admin role in Steward. Ask an owner of this organization to map one of your groups to an admin role.`,
+        { email: identity.email, groups, sessionsRevoked },
       );
     }
-    const admin = await this.admins.upsertSignIn(organization.id, {
+    const signIn = { identity, role, groups: mappings.map((mapping) => mapping.idpGroup), ip };
+    return { ok: true, session: await this.admitSamlAdmin(organization.id, signIn, previous) };
+  }
+
+  // Records the admin's sign-in with the role their groups grant and starts their session.
+  private async admitSamlAdmin(
+    organizationId: string,
+    signIn: SamlSignIn,
+    previous: { name: string | null; role: AdminRole } | null,
+  ): Promise<IssuedSession> {
+    const { identity, role } = signIn;
+    const admin = await this.admins.upsertSignIn(organizationId, {
       email: identity.email,
       name: identity.name ?? previous?.name ?? undefined,
       role,
       source: 'saml',
     });
-    const closedBootstrap = await this.samlSettings.recordSuccessfulSignIn(
-      organization.id,
-      new Date(),
+    const signedInAt = new Date();
+    // The first successful SAML sign-in also closes the first-run bootstrap path for good.
+    const closedBootstrap = await this.samlSettings.transaction(async (tx) => {
+      await this.samlSettings.recordSignIn(tx, organizationId, signedInAt);
+      return this.organizations.closeBootstrap(organizationId, signedInAt, tx);
+    });
+    const session = await this.sessions.start(organizationId, admin.id);
+    await this.audit.recordMany(
+      organizationId,
+      samlSignInRecords(organizationId, { ...signIn, admin, previous, closedBootstrap }),
     );
-    const session = await this.sessions.start(organization.id, admin.id);
-    const actor = {
-      actorType: 'admin' as const,
-      actorId: admin.id,
-      resourceType: 'admin',
-      resourceId: admin.id,
-    };
-    await this.audit.recordMany(organization.id, [
-      ...(previous && previous.role !== role
-        ? [
-            {
-              ...actor,
-              action: 'admin.role_changed',
-              data: {
-                email: admin.email,
-                from: previous.role,
-                to: role,
-                cause: 'idp_groups_at_sign_in',
-              },
-            },
-          ]
-        : []),
-      ...(closedBootstrap
-        ? [
-            {
-              ...actor,
-              action: 'organization.bootstrap_disabled',
-              resourceType: 'organization',
-              resourceId: organization.id,
-              data: { cause: 'first_saml_sign_in' },
-            },
-          ]
-        : []),
-      {
-        ...actor,
-        action: 'admin.signed_in',
-        data: {
-          method: 'saml',
-          initiatedBy: identity.initiatedBy,
-          role,
-          groups: mappings.map((mapping) => mapping.idpGroup),
-          created: !previous,
-          ip,
-        },
-      },
-    ]);
-    return { ok: true, session };
+    return session;
   }
 
   async signInWithBootstrapToken(
@@ -163,7 +137,11 @@ export class AuthService {
       );
     }
     if (
-      !(await this.admins.consumeBootstrapToken(organization.id, hashSecret(token), new Date()))
+      !(await this.organizations.consumeBootstrapToken(
+        organization.id,
+        hashSecret(token),
+        new Date(),
+      ))
     ) {
       return fail(
         'The link was already used, has expired or was replaced by a newer one. Ask the operator for a new one (steward org bootstrap-link).',
@@ -185,6 +163,11 @@ export class AuthService {
       data: { method: 'bootstrap', role: admin.role, ip },
     });
     return { ok: true, session };
+  }
+
+  // Everyone who has signed in to the console, highest role first.
+  listAdmins(organizationId: string) {
+    return this.admins.list(organizationId);
   }
 
   // An owner ends any console session of the organization (a lost laptop, a departed admin).
@@ -212,4 +195,70 @@ export class AuthService {
       resourceId: admin.adminId,
     });
   }
+}
+
+// A SAML sign-in the admin's IdP groups allow: who, with which role, from which mapped groups.
+interface SamlSignIn {
+  identity: SamlIdentity;
+  role: AdminRole;
+  groups: string[];
+  ip: string;
+}
+
+// The audit records of an admitted SAML sign-in: the role change it brought, the bootstrap path it
+// closed, and the sign-in itself.
+function samlSignInRecords(
+  organizationId: string,
+  signIn: SamlSignIn & {
+    admin: { id: string; email: string };
+    previous: { role: AdminRole } | null;
+    closedBootstrap: boolean;
+  },
+): AuditEntry[] {
+  const { admin, previous, role } = signIn;
+  const actor = {
+    actorType: 'admin' as const,
+    actorId: admin.id,
+    resourceType: 'admin',
+    resourceId: admin.id,
+  };
+  return [
+    ...(previous && previous.role !== role
+      ? [
+          {
+            ...actor,
+            action: 'admin.role_changed',
+            data: {
+              email: admin.email,
+              from: previous.role,
+              to: role,
+              cause: 'idp_groups_at_sign_in',
+            },
+          },
+        ]
+      : []),
+    ...(signIn.closedBootstrap
+      ? [
+          {
+            ...actor,
+            action: 'organization.bootstrap_disabled',
+            resourceType: 'organization',
+            resourceId: organizationId,
+            data: { cause: 'first_saml_sign_in' },
+          },
+        ]
+      : []),
+    {
+      ...actor,
+      action: 'admin.signed_in',
+      data: {
+        method: 'saml',
+        initiatedBy: signIn.identity.initiatedBy,
+        role,
+        groups: signIn.groups,
+        created: !previous,
+        ip: signIn.ip,
+      },
+    },
+  ];
 }

@@ -1,7 +1,11 @@
-import { Context, Field, ID, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { UseFilters } from '@nestjs/common';
+import { Args, Context, Field, ID, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import type { FastifyRequest } from 'fastify';
+import { OrganizationErrorFilter } from '../organizations/organizations.errors';
 import { OrganizationsService } from '../organizations/organizations.service';
+import { CurrentAdmin, OWNER_ROLES, RequireAdmin } from './admin-auth.guard';
 import { AdminRole, SESSION_COOKIE } from './admin-principal';
+import type { AdminPrincipal } from './admin-principal';
 import { AdminsRepository } from './admins.repository';
 import { SessionsService } from './sessions.service';
 
@@ -22,6 +26,7 @@ export class Viewer {
 }
 
 @Resolver(() => Viewer)
+@UseFilters(OrganizationErrorFilter)
 export class ViewerResolver {
   constructor(
     private readonly sessions: SessionsService,
@@ -48,5 +53,20 @@ export class ViewerResolver {
       role: admin.role,
       organization: { id: organization.id, slug: organization.slug, name: organization.name },
     };
+  }
+
+  @Mutation(() => ViewerOrganization, {
+    description: 'Renames the organization; its slug (in sign-in and SCIM URLs) stays.',
+  })
+  @RequireAdmin(...OWNER_ROLES)
+  async renameOrganization(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Args('name') name: string,
+  ): Promise<ViewerOrganization> {
+    const organization = await this.organizations.rename(admin.organizationId, name, {
+      type: 'admin',
+      id: admin.adminId,
+    });
+    return { id: organization.id, slug: organization.slug, name: organization.name };
   }
 }

@@ -1,8 +1,10 @@
-// Typed errors of bundles and endpoints, mapped once to each transport (GraphQL and problem+json)
-// by errorToGraphQL and errorToHttp below.
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { GraphQLError } from 'graphql';
+import { sendProblem } from '../../platform/http/problem';
 
+// Every refusal of bundles, signing keys and endpoints, thrown once (services and adapters alike)
+// and rendered by BundleErrorFilter for each transport.
 export type BundleErrorCode =
   | 'no_active_key'
   | 'key_not_found'
@@ -23,39 +25,44 @@ export class BundleError extends Error {
   }
 }
 
-function statusOf(code: BundleErrorCode): HttpStatus {
-  switch (code) {
-    case 'key_not_found':
-    case 'endpoint_not_found':
-    case 'user_not_found':
-    case 'publish_not_found':
-      return HttpStatus.NOT_FOUND;
-    case 'key_already_revoked':
-    case 'endpoint_already_revoked':
-    case 'no_active_key':
-      return HttpStatus.CONFLICT;
-    case 'user_deactivated':
-      return HttpStatus.FORBIDDEN;
-    case 'invalid_request':
-      return HttpStatus.BAD_REQUEST;
-  }
-}
-
-const GRAPHQL_CODES: Partial<Record<HttpStatus, string>> = {
-  [HttpStatus.NOT_FOUND]: 'NOT_FOUND',
-  [HttpStatus.CONFLICT]: 'CONFLICT',
-  [HttpStatus.FORBIDDEN]: 'FORBIDDEN',
-  [HttpStatus.BAD_REQUEST]: 'BAD_USER_INPUT',
+// One row per code, per transport: a new code does not compile until it has both.
+const HTTP_STATUS: Record<BundleErrorCode, number> = {
+  key_not_found: 404,
+  endpoint_not_found: 404,
+  user_not_found: 404,
+  publish_not_found: 404,
+  key_already_revoked: 409,
+  endpoint_already_revoked: 409,
+  no_active_key: 409,
+  user_deactivated: 403,
+  invalid_request: 400,
 };
 
-export function errorToHttp(error: unknown): unknown {
-  if (!(error instanceof BundleError)) return error;
-  return new HttpException({ message: error.message, code: error.code }, statusOf(error.code));
-}
+const GRAPHQL_CODE: Record<BundleErrorCode, string> = {
+  key_not_found: 'NOT_FOUND',
+  endpoint_not_found: 'NOT_FOUND',
+  user_not_found: 'NOT_FOUND',
+  publish_not_found: 'NOT_FOUND',
+  key_already_revoked: 'CONFLICT',
+  endpoint_already_revoked: 'CONFLICT',
+  no_active_key: 'CONFLICT',
+  user_deactivated: 'FORBIDDEN',
+  invalid_request: 'BAD_USER_INPUT',
+};
 
-export function errorToGraphQL(error: unknown): unknown {
-  if (!(error instanceof BundleError)) return error;
-  return new GraphQLError(error.message, {
-    extensions: { code: GRAPHQL_CODES[statusOf(error.code)], reason: error.code },
-  });
+// Bundle errors as problem+json (REST) or as a GraphQL error with a code the console acts on and
+// the bundle code as its reason.
+@Catch(BundleError)
+export class BundleErrorFilter implements ExceptionFilter {
+  catch(error: BundleError, host: ArgumentsHost): void {
+    if (host.getType<string>() === 'graphql') {
+      throw new GraphQLError(error.message, {
+        extensions: { code: GRAPHQL_CODE[error.code], reason: error.code },
+      });
+    }
+    sendProblem(host.switchToHttp().getResponse<FastifyReply>(), HTTP_STATUS[error.code], {
+      detail: error.message,
+      code: error.code,
+    });
+  }
 }

@@ -1,87 +1,27 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { JobName } from '../../platform/jobs/job-names';
 import { JobsService } from '../../platform/jobs/jobs.service';
-import { EVENT_BUS } from '../../platform/redis/event-bus';
-import type { EventBus } from '../../platform/redis/event-bus';
-import { DirectoryService } from '../directory/directory.service';
-import { DIRECTORY_CHANGED_CHANNEL } from '../directory/directory.types';
-import type { DirectoryChanged } from '../directory/directory.types';
-import { GOVERNANCE_CHANGED_CHANNEL } from '../governance/governance.types';
-import type { GovernanceChanged } from '../governance/governance.types';
 import { BundlesService } from './bundles.service';
+import { StaleBundlesSweep } from './stale-bundles-sweep';
 
-interface RepublishJob {
-  organizationId: string;
-  userIds: string[] | 'all';
-  groupIds: string[];
-  reason: string;
-}
+// How often the sweep looks for bundles older than their inputs.
+const SWEEP_EVERY_MS = 60_000;
 
-// Turns governance and directory changes into republish jobs: one job per change and organization,
-// covering exactly the users it names plus the current members of the groups it names. The job is
-// idempotent: subjects whose bundle would not change get no new version, so the copies that other
-// replicas (which hear the same bus message) enqueue publish nothing.
+// The scheduled bundle work. Changes reach endpoints through the propagation outbox
+// (propagation-dispatcher.ts); these catch what it cannot: renewals, and subjects whose bundle is
+// older than its inputs for any reason.
 @Injectable()
-export class BundlesJobs implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('Bundles');
-  private readonly unsubscribe: (() => void)[] = [];
-
+export class BundlesJobs implements OnModuleInit {
   constructor(
     private readonly jobs: JobsService,
     private readonly bundles: BundlesService,
-    private readonly directory: DirectoryService,
-    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly sweep: StaleBundlesSweep,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    this.jobs.register(JobName.BundlesRepublish, (data) => this.republish(data as never));
-    this.unsubscribe.push(
-      await this.bus.subscribe(GOVERNANCE_CHANGED_CHANNEL, (message) => {
-        const change = JSON.parse(message) as GovernanceChanged;
-        void this.enqueue({
-          organizationId: change.organizationId,
-          userIds: change.userIds ?? 'all',
-          groupIds: [],
-          reason: 'governance.changed',
-        });
-      }),
-      await this.bus.subscribe(DIRECTORY_CHANGED_CHANNEL, (message) => {
-        const change = JSON.parse(message) as DirectoryChanged;
-        void this.enqueue({
-          organizationId: change.organizationId,
-          userIds: change.userIds ?? [],
-          groupIds: change.groupIds ?? [],
-          reason: 'directory.changed',
-        });
-      }),
-    );
-  }
-
-  onModuleDestroy(): void {
-    for (const unsubscribe of this.unsubscribe) unsubscribe();
-  }
-
-  private async enqueue(job: RepublishJob): Promise<void> {
-    try {
-      await this.jobs.enqueue(JobName.BundlesRepublish, { ...job }, { attempts: 5 });
-    } catch (error) {
-      this.logger.error(`could not enqueue a bundle republish: ${String(error)}`);
-    }
-  }
-
-  private async republish(job: RepublishJob) {
-    let userIds = job.userIds;
-    if (userIds !== 'all' && job.groupIds.length) {
-      const members = new Set(userIds);
-      for (const groupId of job.groupIds) {
-        const group = await this.directory.findGroup(job.organizationId, groupId, {
-          members: true,
-        });
-        for (const id of group?.memberIds ?? []) members.add(id);
-      }
-      userIds = [...members];
-    }
-    if (userIds !== 'all' && !userIds.length) return { published: 0 };
-    return this.bundles.publishForUsers(job.organizationId, userIds, job.reason);
+  onModuleInit(): void {
+    this.jobs.register(JobName.BundlesRenew, () => this.bundles.renewBundles(), {
+      everyMs: this.bundles.renewalIntervalMs(),
+    });
+    this.jobs.register(JobName.BundlesSweep, () => this.sweep.run(), { everyMs: SWEEP_EVERY_MS });
   }
 }

@@ -3,11 +3,6 @@ import type { BundleHeader, SpendSettings } from '@steward/policy';
 import { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
 
-export interface Subject {
-  endpointId: string;
-  userId: string;
-}
-
 export interface LatestBundle {
   endpointId: string;
   version: number;
@@ -31,10 +26,17 @@ export interface NewBundle {
   expiresAt: Date;
 }
 
+export interface PublishedState {
+  endpointId: string;
+  userId: string;
+  access: 'granted' | 'revoked';
+  issuedAt: Date;
+}
+
 export type BundlesTx = Prisma.TransactionClient;
 
-// Bundles own the subject's version counter (Endpoint.bundleVersion) and the signed history; the
-// endpoints module owns the rest of the Endpoint row.
+// The signed history of each subject; the subjects themselves and their version counter are the
+// endpoints module's (EndpointSubjectsService).
 @Injectable()
 export class BundlesRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -49,23 +51,6 @@ export class BundlesRepository {
       },
       { timeout: 60_000 },
     );
-  }
-
-  async subjects(organizationId: string, userIds: string[] | 'all'): Promise<Subject[]> {
-    const rows = await this.prisma.forOrganization(organizationId).endpoint.findMany({
-      where: { revokedAt: null, ...(userIds === 'all' ? {} : { userId: { in: userIds } }) },
-      select: { id: true, userId: true },
-      orderBy: { id: 'asc' },
-    });
-    return rows.map((row) => ({ endpointId: row.id, userId: row.userId }));
-  }
-
-  async subjectsByEndpoint(organizationId: string, endpointIds: string[]): Promise<Subject[]> {
-    const rows = await this.prisma.forOrganization(organizationId).endpoint.findMany({
-      where: { revokedAt: null, id: { in: endpointIds } },
-      select: { id: true, userId: true },
-    });
-    return rows.map((row) => ({ endpointId: row.id, userId: row.userId }));
   }
 
   async latest(
@@ -89,6 +74,65 @@ export class BundlesRepository {
         return [row.endpointId, { ...row, access: header.access, spend: header.spend }];
       }),
     );
+  }
+
+  // Per organization, the endpoints whose newest bundle expires before `renewBefore` or is signed by
+  // a key that is no longer the organization's active key.
+  async dueForRenewal(renewBefore: Date): Promise<Map<string, string[]>> {
+    const rows = await this.prisma.$queryRaw<{ organizationId: string; endpointId: string }[]>`
+      SELECT b."organizationId", b."endpointId"
+      FROM "PolicyBundle" b
+      WHERE NOT EXISTS (
+          SELECT 1 FROM "PolicyBundle" n
+          WHERE n."endpointId" = b."endpointId" AND n.version > b.version)
+        AND (b."expiresAt" < ${renewBefore}
+          OR NOT EXISTS (
+            SELECT 1 FROM "SigningKey" k
+            WHERE k."organizationId" = b."organizationId" AND k."keyId" = b."keyId"
+              AND k.status = 'active'))
+      ORDER BY b."organizationId", b."endpointId"`;
+    const due = new Map<string, string[]>();
+    for (const { organizationId, endpointId } of rows) {
+      const endpoints = due.get(organizationId) ?? [];
+      endpoints.push(endpointId);
+      due.set(organizationId, endpoints);
+    }
+    return due;
+  }
+
+  async organizationsWithBundles(): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ organizationId: string }[]>`
+      SELECT DISTINCT "organizationId" FROM "PolicyBundle" ORDER BY "organizationId"`;
+    return rows.map((row) => row.organizationId);
+  }
+
+  // Each subject's newest bundle: whose it is, whether it grants access, and when it was signed.
+  async newestPerSubject(organizationId: string): Promise<PublishedState[]> {
+    const rows = await this.prisma.$queryRaw<
+      { endpointId: string; issuedAt: Date; payload: Uint8Array }[]
+    >`
+      SELECT DISTINCT ON ("endpointId") "endpointId", "issuedAt", payload
+      FROM "PolicyBundle"
+      WHERE "organizationId" = ${organizationId}::uuid
+      ORDER BY "endpointId", version DESC`;
+    return rows.map(({ endpointId, issuedAt, payload }) => {
+      const header = JSON.parse(Buffer.from(payload).toString('utf8')) as BundleHeader;
+      return { endpointId, userId: header.subject.userId, access: header.access, issuedAt };
+    });
+  }
+
+  // Newest version of each of these subjects (the long-poll fallback while Redis is away).
+  async newestVersions(
+    organizationId: string,
+    endpointIds: string[],
+  ): Promise<Map<string, number>> {
+    if (!endpointIds.length) return new Map();
+    const rows = await this.prisma.$queryRaw<{ endpointId: string; version: number }[]>`
+      SELECT "endpointId", max(version) AS version
+      FROM "PolicyBundle"
+      WHERE "organizationId" = ${organizationId}::uuid AND "endpointId" = ANY(${endpointIds}::uuid[])
+      GROUP BY "endpointId"`;
+    return new Map(rows.map((row) => [row.endpointId, row.version]));
   }
 
   // The subject's newest signed bundle with its policy bytes, as served.
@@ -116,19 +160,6 @@ export class BundlesRepository {
     });
   }
 
-  // Next version of each subject, atomically: concurrent publishes get distinct, ordered versions.
-  async nextVersions(
-    tx: BundlesTx,
-    organizationId: string,
-    endpointIds: string[],
-  ): Promise<Map<string, number>> {
-    const rows = await tx.$queryRaw<{ id: string; bundleVersion: number }[]>`
-      UPDATE "Endpoint" SET "bundleVersion" = "bundleVersion" + 1
-      WHERE "organizationId" = ${organizationId}::uuid AND id = ANY(${endpointIds}::uuid[])
-      RETURNING id, "bundleVersion"`;
-    return new Map(rows.map((row) => [row.id, row.bundleVersion]));
-  }
-
   async saveBundles(
     tx: BundlesTx,
     organizationId: string,
@@ -150,14 +181,20 @@ export class BundlesRepository {
     return tx.bundlePublish.create({ data: { organizationId, reason, subjectCount } });
   }
 
-  // Keeps the newest `keep` bundles of each subject (the history the console shows).
-  async prune(organizationId: string, endpointIds: string[], keep: number): Promise<void> {
-    if (!endpointIds.length) return;
+  // Keeps the `keep` bundles of each subject up to the version just signed for it (the history
+  // the console shows).
+  async prune(
+    organizationId: string,
+    signed: { endpointId: string; version: number }[],
+    keep: number,
+  ): Promise<void> {
+    if (!signed.length) return;
     await this.prisma.$executeRaw`
-      DELETE FROM "PolicyBundle" b USING "Endpoint" e
-      WHERE b."endpointId" = e.id AND e."organizationId" = ${organizationId}::uuid
-        AND b."organizationId" = ${organizationId}::uuid
-        AND e.id = ANY(${endpointIds}::uuid[]) AND b.version <= e."bundleVersion" - ${keep}`;
+      DELETE FROM "PolicyBundle" b
+      USING unnest(${signed.map((s) => s.endpointId)}::uuid[], ${signed.map((s) => s.version)}::int[])
+        AS s("endpointId", version)
+      WHERE b."organizationId" = ${organizationId}::uuid AND b."endpointId" = s."endpointId"
+        AND b.version <= s.version - ${keep}`;
   }
 
   publishes(organizationId: string, take: number) {
@@ -171,24 +208,12 @@ export class BundlesRepository {
     return this.prisma.forOrganization(organizationId).bundlePublish.findFirst({ where: { id } });
   }
 
-  // Each subject of a publish with the version it got and what its endpoint last reported.
-  rollout(organizationId: string, publishId: string) {
-    return this.prisma.$queryRaw<
-      {
-        endpointId: string;
-        deviceName: string;
-        userId: string;
-        version: number;
-        reportedVersion: number | null;
-        reportedVerified: boolean | null;
-        reportedReason: string | null;
-      }[]
-    >`
-      SELECT b."endpointId", e."deviceName", e."userId", b.version, e."reportedVersion",
-             e."reportedVerified", e."reportedReason"
-      FROM "PolicyBundle" b JOIN "Endpoint" e ON e.id = b."endpointId"
-      WHERE b."organizationId" = ${organizationId}::uuid AND b."publishId" = ${publishId}::uuid
-        AND e."organizationId" = ${organizationId}::uuid AND e."revokedAt" IS NULL
-      ORDER BY e."deviceName", b."endpointId"`;
+  // The version each subject of a publish got.
+  async publishedVersions(organizationId: string, publishId: string): Promise<Map<string, number>> {
+    const rows = await this.prisma.forOrganization(organizationId).policyBundle.findMany({
+      where: { publishId },
+      select: { endpointId: true, version: true },
+    });
+    return new Map(rows.map((row) => [row.endpointId, row.version]));
   }
 }

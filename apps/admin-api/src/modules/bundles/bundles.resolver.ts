@@ -1,7 +1,8 @@
+import { UseFilters } from '@nestjs/common';
 import { Args, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import type { AdminPrincipal } from '../auth/admin-principal';
 import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
-import { errorToGraphQL } from './bundle.errors';
+import { BundleErrorFilter } from './bundle.errors';
 import { BundlesService } from './bundles.service';
 import { SigningKeysService } from './signing-keys.service';
 
@@ -42,15 +43,8 @@ class BundleRollout {
   failed!: RolloutFailure[];
 }
 
-async function graphqlErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw errorToGraphQL(error);
-  }
-}
-
 @Resolver()
+@UseFilters(BundleErrorFilter)
 export class BundlesResolver {
   constructor(
     private readonly keys: SigningKeysService,
@@ -67,38 +61,34 @@ export class BundlesResolver {
     description: 'New signing key, announced by the current one, which retires after the grace.',
   })
   @RequireAdmin('owner')
-  rotateSigningKey(
+  async rotateSigningKey(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('graceHours', { type: () => Int, nullable: true }) graceHours?: number,
   ) {
-    return graphqlErrors(async () => {
-      const key = await this.keys.rotate(
-        admin.organizationId,
-        { type: 'admin', id: admin.adminId },
-        graceHours ?? undefined,
-      );
-      await this.bundles.publishForUsers(admin.organizationId, 'all', 'signing_key.rotated', {
-        type: 'admin',
-        id: admin.adminId,
-      });
-      return key;
+    const key = await this.keys.rotate(
+      admin.organizationId,
+      { type: 'admin', id: admin.adminId },
+      graceHours ?? undefined,
+    );
+    await this.bundles.publishForUsers(admin.organizationId, 'all', 'signing_key.rotated', {
+      type: 'admin',
+      id: admin.adminId,
     });
+    return key;
   }
 
   @Mutation(() => SigningKeyView, { description: 'Revokes a compromised signing key for good.' })
   @RequireAdmin('owner')
-  revokeSigningKey(@CurrentAdmin() admin: AdminPrincipal, @Args('keyId') keyId: string) {
-    return graphqlErrors(async () => {
-      const key = await this.keys.revoke(admin.organizationId, keyId, {
-        type: 'admin',
-        id: admin.adminId,
-      });
-      await this.bundles.publishForUsers(admin.organizationId, 'all', 'signing_key.revoked', {
-        type: 'admin',
-        id: admin.adminId,
-      });
-      return key;
+  async revokeSigningKey(@CurrentAdmin() admin: AdminPrincipal, @Args('keyId') keyId: string) {
+    const key = await this.keys.revoke(admin.organizationId, keyId, {
+      type: 'admin',
+      id: admin.adminId,
     });
+    await this.bundles.publishForUsers(admin.organizationId, 'all', 'signing_key.revoked', {
+      type: 'admin',
+      id: admin.adminId,
+    });
+    return key;
   }
 
   @Query(() => [BundlePublishView], { description: 'Recent bundle publishes, newest first.' })
@@ -116,6 +106,6 @@ export class BundlesResolver {
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('publishId', { type: () => ID }) publishId: string,
   ) {
-    return graphqlErrors(() => this.bundles.rollout(admin.organizationId, publishId));
+    return this.bundles.rollout(admin.organizationId, publishId);
   }
 }

@@ -28,10 +28,11 @@ export class SigningKeysRepository {
     });
   }
 
-  findActive(organizationId: string): Promise<SigningKey | null> {
-    return this.prisma
-      .forOrganization(organizationId)
-      .signingKey.findFirst({ where: { status: 'active' }, orderBy: { createdAt: 'desc' } });
+  findActive(organizationId: string, tx?: KeysTx): Promise<SigningKey | null> {
+    return (tx ?? this.prisma.forOrganization(organizationId)).signingKey.findFirst({
+      where: { organizationId, status: 'active' },
+      orderBy: { createdAt: 'desc' },
+    });
   }
 
   create(

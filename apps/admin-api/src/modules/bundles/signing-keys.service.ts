@@ -8,6 +8,7 @@ import { resolveSecretKey, SecretBox } from '../../platform/crypto/secret-key';
 import { AuditService } from '../audit/audit.service';
 import type { ActorType } from '../audit/audit.service';
 import { BundleError } from './bundle.errors';
+import { BundlesClock } from './bundles-clock';
 import { SigningKeysRepository } from './signing-keys.repository';
 import type { KeysTx } from './signing-keys.repository';
 
@@ -32,6 +33,7 @@ export class SigningKeysService {
   constructor(
     private readonly keys: SigningKeysRepository,
     private readonly audit: AuditService,
+    private readonly clock: BundlesClock,
     @Inject(CONFIG) private readonly config: Config,
   ) {
     this.box = new SecretBox(resolveSecretKey(config), 'bundle-signing-keys');
@@ -42,6 +44,11 @@ export class SigningKeysService {
   }
 
   // The key that signs new bundles; the organization's first key is made on first use.
+  // The id of the key that signs now, read in the caller's transaction (a publish, under its lock).
+  async activeKeyId(organizationId: string, tx: KeysTx): Promise<string | null> {
+    return (await this.keys.findActive(organizationId, tx))?.keyId ?? null;
+  }
+
   async activeSigner(organizationId: string): Promise<Signer> {
     const active =
       (await this.keys.findActive(organizationId)) ??
@@ -51,7 +58,7 @@ export class SigningKeysService {
         );
         if (existing) return existing;
         const created = await this.createKey(tx, organizationId);
-        await this.publishTrustSet(tx, organizationId, created);
+        await this.publishTrustSet(tx, organizationId, [created]);
         await this.audit.record(
           organizationId,
           {
@@ -83,18 +90,19 @@ export class SigningKeysService {
     return all[all.length - 1]!;
   }
 
-  // A new active key, announced by a trust set the current key signs (endpoints trust it); the
-  // current key keeps verifying, as retiring, for the grace period.
+  // A new active key, announced by a trust set signed by the current key (which endpoints trust)
+  // and by the new one (so the set stays valid once the current key retires); the current key
+  // keeps verifying bundles, as retiring, for the grace period.
   async rotate(organizationId: string, actor: KeyActor, graceHours?: number): Promise<SigningKey> {
     await this.activeSigner(organizationId);
     const grace = graceHours ?? this.config.SIGNING_KEY_GRACE_HOURS;
     return this.keys.transaction(organizationId, async (tx) => {
       const current = (await this.keys.list(organizationId, tx)).find((k) => k.status === 'active');
       if (!current) throw new BundleError('no_active_key', 'the organization has no active key');
-      const notAfter = new Date(Date.now() + grace * 3_600_000);
+      const notAfter = new Date(this.clock.now().getTime() + grace * 3_600_000);
       await this.keys.setStatus(tx, organizationId, current.id, { status: 'retiring', notAfter });
       const created = await this.createKey(tx, organizationId);
-      const version = await this.publishTrustSet(tx, organizationId, current);
+      const version = await this.publishTrustSet(tx, organizationId, [current, created]);
       await this.audit.record(
         organizationId,
         {
@@ -116,9 +124,8 @@ export class SigningKeysService {
   }
 
   // A compromised key: revoked in a new trust set, never to verify again. When it was the active
-  // key a new one replaces it. The update is signed by another key the endpoints still trust if
-  // there is one; otherwise by the revoked key itself, the only key endpoints can check it with
-  // (keep a rotated, retiring key around to avoid that: see docs/endpoint-protocol.md).
+  // key a new one replaces it. The set follows the rotation rule: signed by the key that was active
+  // (the one endpoints follow from, even when it is the revoked key) and by the key active now.
   async revoke(organizationId: string, keyId: string, actor: KeyActor): Promise<SigningKey> {
     return this.keys.transaction(organizationId, async (tx) => {
       const keys = await this.keys.list(organizationId, tx);
@@ -127,21 +134,15 @@ export class SigningKeysService {
       if (target.status === 'revoked') {
         throw new BundleError('key_already_revoked', `signing key ${keyId} is already revoked`);
       }
-      const now = new Date();
+      const outgoing = keys.find((key) => key.status === 'active');
+      if (!outgoing) throw new BundleError('no_active_key', 'the organization has no active key');
       const revoked = await this.keys.setStatus(tx, organizationId, target.id, {
         status: 'revoked',
-        revokedAt: now,
+        revokedAt: this.clock.now(),
       });
-      const replacement =
-        target.status === 'active' ? await this.createKey(tx, organizationId) : undefined;
-      const signer =
-        keys.find(
-          (key) =>
-            key.id !== target.id &&
-            key.status !== 'revoked' &&
-            (!key.notAfter || key.notAfter.getTime() > now.getTime()),
-        ) ?? target;
-      const version = await this.publishTrustSet(tx, organizationId, signer);
+      const incoming =
+        target.id === outgoing.id ? await this.createKey(tx, organizationId) : outgoing;
+      const version = await this.publishTrustSet(tx, organizationId, [outgoing, incoming]);
       await this.audit.record(
         organizationId,
         {
@@ -151,8 +152,8 @@ export class SigningKeysService {
           resourceType: 'signing_key',
           resourceId: keyId,
           data: {
-            replacedBy: replacement?.keyId ?? null,
-            trustSetSignedBy: signer.keyId,
+            replacedBy: incoming.id === outgoing.id ? null : incoming.keyId,
+            trustSetSignedBy: [...new Set([outgoing.keyId, incoming.keyId])],
             trustSetVersion: version,
           },
         },
@@ -175,8 +176,8 @@ export class SigningKeysService {
     });
   }
 
-  // The organization's keys as they now stand, signed by `signer`, as the next trust set version.
-  private async publishTrustSet(tx: KeysTx, organizationId: string, signer: SigningKey) {
+  // The organization's keys as they now stand, signed by each of `signers`, as the next version.
+  private async publishTrustSet(tx: KeysTx, organizationId: string, signers: SigningKey[]) {
     const keys = await this.keys.list(organizationId, tx);
     const previous = await this.keys.latestTrustSetVersion(tx, organizationId);
     const trustSet: TrustSet = {
@@ -184,7 +185,7 @@ export class SigningKeysService {
       kind: 'trust-set',
       org: organizationId,
       version: previous + 1,
-      issuedAt: new Date().toISOString(),
+      issuedAt: this.clock.now().toISOString(),
       keys: keys.map((key) => ({
         keyId: key.keyId,
         publicKey: key.publicKey,
@@ -192,7 +193,10 @@ export class SigningKeysService {
         ...(key.notAfter ? { notAfter: key.notAfter.toISOString() } : {}),
       })),
     };
-    const envelope = signTrustSet(trustSet, this.signerOf(signer));
+    const envelope = signTrustSet(
+      trustSet,
+      signers.map((signer) => this.signerOf(signer)),
+    );
     await this.keys.addTrustSet(tx, organizationId, trustSet.version, envelope);
     return trustSet.version;
   }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 // Secrets carry a prefix that says what they are (so a leaked one is recognisable in logs and by
 // secret scanners) and 256 random bits. Only a SHA-256 is stored: the secrets are random, so a
@@ -7,8 +7,10 @@ export function newSecret(prefix: string): string {
   return `${prefix}${randomBytes(32).toString('base64url')}`;
 }
 
+// One-shot crypto.hash: every endpoint request hashes its credential, and a Hash object per call
+// cost several times as much (~3 µs against ~0.5-1.2 µs).
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 // The prefix and the first 4 random characters: enough to tell credentials apart in a list. The

@@ -3,8 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
 import type { ScopedPrisma } from '../../platform/database/org-scope';
+import { directoryFault, faultOf } from './directory.faults';
+import { groupCondition, userCondition } from './directory-filter.repository';
 import type {
   ContactWrite,
+  DirectoryFilter,
+  DirectoryGroup,
   DirectoryGroupRecord,
   DirectoryUserRecord,
   GroupWrite,
@@ -13,6 +17,11 @@ import type {
 } from './directory.types';
 
 // The organization-scoped client inside a transaction.
+// Anything that runs a raw query: the client, or a caller's transaction.
+export interface RawReader {
+  $queryRaw<T>(query: TemplateStringsArray, ...values: unknown[]): Promise<T>;
+}
+
 export type DirectoryTx = Omit<
   ScopedPrisma,
   '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'
@@ -44,14 +53,52 @@ function userColumns(user: UserWrite) {
   };
 }
 
+const ATTEMPTS = 3;
+
+// How long a write may take, from waiting for a connection to its commit.
+export const DEFAULT_WRITE_DEADLINE_MS = 30_000;
+
+// Rows fetched by id, in the order of the ids.
+function inOrder<T extends { id: string }>(rows: T[], ids: string[]): T[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 // Only database access; the rules (versions, audit, events) live in DirectoryService.
 @Injectable()
 export class DirectoryRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  transaction<T>(organizationId: string, work: (tx: DirectoryTx) => Promise<T>): Promise<T> {
-    return this.prisma.forOrganization(organizationId).$transaction((tx) => work(tx), {
-      timeout: 30_000,
+  // Runs `work` in a transaction that ends within `deadlineMs`: a fifth of it to start, the rest to
+  // run, each statement cancelled by Postgres past that (a lock held elsewhere cannot stall it).
+  // Past the deadline nothing is written and the error is `busy`.
+  async transaction<T>(
+    organizationId: string,
+    work: (tx: DirectoryTx) => Promise<T>,
+    deadlineMs = DEFAULT_WRITE_DEADLINE_MS,
+  ): Promise<T> {
+    const maxWait = Math.ceil(deadlineMs / 5);
+    const timeout = deadlineMs - maxWait;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.prisma.forOrganization(organizationId).$transaction(
+          async (tx) => {
+            await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = ${timeout}`);
+            return work(tx);
+          },
+          { maxWait, timeout },
+        );
+      } catch (error) {
+        if (attempt < ATTEMPTS && faultOf(error) === 'retry') continue;
+        throw directoryFault(error);
+      }
+    }
+  }
+
+  userStates(organizationId: string, ids: string[]) {
+    return this.prisma.forOrganization(organizationId).directoryUser.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, active: true, updatedAt: true },
     });
   }
 
@@ -63,16 +110,31 @@ export class DirectoryRepository {
 
   async listUsers(
     organizationId: string,
-    where: Prisma.DirectoryUserWhereInput,
+    filter: DirectoryFilter | undefined,
     skip: number,
     take: number,
   ): Promise<Page<DirectoryUserRecord>> {
     const db = this.prisma.forOrganization(organizationId);
+    if (filter) {
+      const page = await this.filteredPage(
+        'user',
+        userCondition(filter),
+        organizationId,
+        skip,
+        take,
+      );
+      const rows = page.ids.length
+        ? await db.directoryUser.findMany({
+            where: { id: { in: page.ids } },
+            include: USER_INCLUDE,
+          })
+        : [];
+      return { total: page.total, items: inOrder(rows, page.ids) };
+    }
     const [total, items] = await Promise.all([
-      db.directoryUser.count({ where }),
+      db.directoryUser.count(),
       take > 0
         ? db.directoryUser.findMany({
-            where,
             include: USER_INCLUDE,
             orderBy: [...STABLE_ORDER],
             skip,
@@ -83,6 +145,31 @@ export class DirectoryRepository {
     return { total, items };
   }
 
+  // The ids of one page of filtered users or groups (aliased u or g, as `condition` names them) in
+  // the stable order, and how many match. The count rides on the page's rows; only an empty page
+  // needs a query of its own.
+  private async filteredPage(
+    kind: 'user' | 'group',
+    condition: Prisma.Sql,
+    organizationId: string,
+    skip: number,
+    take: number,
+  ): Promise<{ total: number; ids: string[] }> {
+    const table = Prisma.raw(kind === 'user' ? '"DirectoryUser" u' : '"DirectoryGroup" g');
+    const alias = Prisma.raw(kind === 'user' ? 'u' : 'g');
+    const where = Prisma.sql`${alias}."organizationId" = ${organizationId}::uuid AND ${condition}`;
+    const rows =
+      take > 0
+        ? await this.prisma.$queryRaw<{ id: string; total: bigint }[]>`
+            SELECT ${alias}."id"::text AS id, count(*) OVER () AS total FROM ${table} WHERE ${where}
+            ORDER BY ${alias}."createdAt", ${alias}."id" OFFSET ${skip}::int LIMIT ${take}::int`
+        : [];
+    if (rows.length) return { total: Number(rows[0].total), ids: rows.map((row) => row.id) };
+    const [{ total }] = await this.prisma.$queryRaw<{ total: bigint }[]>`
+      SELECT count(*) AS total FROM ${table} WHERE ${where}`;
+    return { total: Number(total), ids: [] };
+  }
+
   async groupIdsOfUser(organizationId: string, userId: string): Promise<string[]> {
     const rows = await this.prisma
       .forOrganization(organizationId)
@@ -90,16 +177,18 @@ export class DirectoryRepository {
     return rows.map((row) => row.groupId);
   }
 
+  // `reader` is the caller's transaction when it holds one: the embedded database serves every
+  // connection from one session, so a read on another connection would wait for that transaction.
   async groupsOfUsers(
     organizationId: string,
     userIds: string[],
+    reader: RawReader = this.prisma,
   ): Promise<{ userId: string; groupId: string; displayName: string }[]> {
-    const rows = await this.prisma.forOrganization(organizationId).directoryGroupMember.findMany({
-      where: { userId: { in: userIds } },
-      select: { userId: true, groupId: true, group: { select: { displayName: true } } },
-      orderBy: { groupId: 'asc' },
-    });
-    return rows.map((row) => ({ ...row, displayName: row.group.displayName }));
+    return reader.$queryRaw<{ userId: string; groupId: string; displayName: string }[]>`
+      SELECT m."userId"::text AS "userId", m."groupId"::text AS "groupId", g."displayName"
+      FROM "DirectoryGroupMember" m JOIN "DirectoryGroup" g ON g.id = m."groupId"
+      WHERE m."organizationId" = ${organizationId}::uuid AND m."userId" = ANY(${userIds}::uuid[])
+      ORDER BY m."groupId"`;
   }
 
   async lockUser(tx: DirectoryTx, organizationId: string, id: string): Promise<number | null> {
@@ -142,8 +231,9 @@ export class DirectoryRepository {
       id: randomUUID(),
       userId: id,
     }));
-    await this.prisma.$queryRawUnsafe(
-      `WITH created AS (
+    await this.prisma
+      .$queryRawUnsafe(
+        `WITH created AS (
          INSERT INTO "DirectoryUser" SELECT * FROM jsonb_populate_record(NULL::"DirectoryUser", $1::jsonb)
        ), emails AS (
          INSERT INTO "DirectoryUserEmail"
@@ -153,12 +243,15 @@ export class DirectoryRepository {
          SELECT * FROM jsonb_populate_recordset(NULL::"DirectoryUserPhone", $3::jsonb)
        )
        SELECT steward_audit_append($4::uuid, $5::jsonb) AS "headSeq"`,
-      JSON.stringify(created),
-      JSON.stringify(emails),
-      JSON.stringify(phoneNumbers),
-      organizationId,
-      auditRecords(id),
-    );
+        JSON.stringify(created),
+        JSON.stringify(emails),
+        JSON.stringify(phoneNumbers),
+        organizationId,
+        auditRecords(id),
+      )
+      .catch((error: unknown) => {
+        throw directoryFault(error);
+      });
     return { ...created, emails, phoneNumbers };
   }
 
@@ -187,40 +280,21 @@ export class DirectoryRepository {
     await tx.directoryUser.deleteMany({ where: { id } });
   }
 
-  // A role binding names its subject (a user or a group) by type and id, which no foreign key can
-  // express, so the directory removes a subject's bindings in the transaction that deletes it.
-  async deleteRoleBindings(
-    tx: DirectoryTx,
-    subjectType: 'user' | 'group',
-    subjectId: string,
-  ): Promise<{ id: string; roleId: string }[]> {
-    const bindings = await tx.roleBinding.findMany({
-      where: { subjectType, subjectId },
-      select: { id: true, roleId: true },
-      orderBy: { id: 'asc' },
-    });
-    if (bindings.length) {
-      await tx.roleBinding.deleteMany({ where: { id: { in: bindings.map((b) => b.id) } } });
-    }
-    return bindings;
+  // A user with their contacts, in the transaction that holds its lock.
+  findUserForUpdate(tx: DirectoryTx, id: string) {
+    return tx.directoryUser.findFirstOrThrow({ where: { id }, include: USER_INCLUDE });
   }
 
-  // Spend limits name their subject the same way; a deleted subject's limits go with it (their
-  // period counters are keyed by limit id and are simply never read again).
-  async deleteSpendLimits(
-    tx: DirectoryTx,
-    subjectType: 'user' | 'group',
-    subjectId: string,
-  ): Promise<{ id: string; period: string; amountUsd: string }[]> {
-    const limits = await tx.spendLimit.findMany({
-      where: { subjectType, subjectId },
-      select: { id: true, period: true, amountUsd: true },
-      orderBy: { id: 'asc' },
+  findGroupForUpdate(tx: DirectoryTx, id: string) {
+    return tx.directoryGroup.findFirstOrThrow({ where: { id } });
+  }
+
+  async groupIdsOfUserIn(tx: DirectoryTx, userId: string): Promise<string[]> {
+    const rows = await tx.directoryGroupMember.findMany({
+      where: { userId },
+      select: { groupId: true },
     });
-    if (limits.length) {
-      await tx.spendLimit.deleteMany({ where: { id: { in: limits.map((l) => l.id) } } });
-    }
-    return limits.map((limit) => ({ ...limit, amountUsd: limit.amountUsd.toFixed() }));
+    return rows.map((row) => row.groupId);
   }
 
   // Ids as one array parameter: IdPs send thousands in one group request, and a list of that many
@@ -252,26 +326,40 @@ export class DirectoryRepository {
 
   async listGroups(
     organizationId: string,
-    where: Prisma.DirectoryGroupWhereInput,
+    filter: DirectoryFilter | undefined,
     skip: number,
     take: number,
     withMembers: boolean,
   ): Promise<Page<DirectoryGroupRecord>> {
     const db = this.prisma.forOrganization(organizationId);
-    const [total, groups] = await Promise.all([
-      db.directoryGroup.count({ where }),
-      take > 0
-        ? db.directoryGroup.findMany({
-            where,
-            orderBy: [...STABLE_ORDER],
-            skip,
-            take,
-            include: withMembers
-              ? { members: { select: { userId: true }, orderBy: { createdAt: 'asc' } } }
-              : undefined,
-          })
-        : Promise.resolve([]),
-    ]);
+    const include = withMembers
+      ? { members: { select: { userId: true }, orderBy: { createdAt: 'asc' as const } } }
+      : undefined;
+    let total: number;
+    let groups: DirectoryGroup[];
+    if (filter) {
+      const page = await this.filteredPage(
+        'group',
+        groupCondition(filter),
+        organizationId,
+        skip,
+        take,
+      );
+      total = page.total;
+      groups = page.ids.length
+        ? inOrder(
+            await db.directoryGroup.findMany({ where: { id: { in: page.ids } }, include }),
+            page.ids,
+          )
+        : [];
+    } else {
+      [total, groups] = await Promise.all([
+        db.directoryGroup.count(),
+        take > 0
+          ? db.directoryGroup.findMany({ orderBy: [...STABLE_ORDER], skip, take, include })
+          : Promise.resolve([]),
+      ]);
+    }
     const items = groups.map((group) => {
       const { members, ...rest } = group as typeof group & { members?: { userId: string }[] };
       return { ...rest, ...(members ? { memberIds: members.map((member) => member.userId) } : {}) };
@@ -363,5 +451,27 @@ export class DirectoryRepository {
 
   async deleteGroup(tx: DirectoryTx, id: string): Promise<void> {
     await tx.directoryGroup.deleteMany({ where: { id } });
+  }
+
+  // A user's groups and a group's members are attributes of each: a membership change moves the
+  // version (ETag) and lastModified of every user and group on its other side. Rows are locked in
+  // id order, so writers touching the same rows queue rather than deadlock.
+  async touch(
+    tx: DirectoryTx,
+    organizationId: string,
+    kind: 'user' | 'group',
+    ids: string[],
+  ): Promise<void> {
+    if (!ids.length) return;
+    const table = kind === 'user' ? '"DirectoryUser"' : '"DirectoryGroup"';
+    await tx.$executeRawUnsafe(
+      `UPDATE ${table} SET "version" = "version" + 1, "updatedAt" = $3::timestamp
+       WHERE "id" IN (SELECT "id" FROM ${table}
+                      WHERE "organizationId" = $1::uuid AND "id" = ANY($2::uuid[])
+                      ORDER BY "id" FOR UPDATE)`,
+      organizationId,
+      ids,
+      new Date().toISOString(),
+    );
   }
 }

@@ -1,108 +1,162 @@
-import { Args, Field, ID, Int, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Query, Resolver } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
 import type { AdminPrincipal } from '../auth/admin-principal';
-import { CurrentAdmin, READ_ROLES, RequireAdmin } from '../auth/admin-auth.guard';
+import { CurrentAdmin, READ_ROLES, RequireAdmin, SPEND_READ_ROLES } from '../auth/admin-auth.guard';
+import {
+  DirectoryName,
+  DirectoryPerson,
+  DirectoryPersonPage,
+  DirectoryTeam,
+  DirectoryTeamPage,
+  personView,
+  sourceOf,
+} from './directory.graphql';
 import { DirectoryService } from './directory.service';
+import type { DirectoryFilter, DirectoryUserRecord } from './directory.types';
 
 const MAX_PAGE = 200;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-@ObjectType()
-class DirectoryGroupRef {
-  @Field(() => ID) id!: string;
-  @Field() displayName!: string;
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
-@ObjectType({ description: 'A person from the identity provider (SCIM) or added by the API.' })
-class DirectoryPerson {
-  @Field(() => ID) id!: string;
-  @Field() userName!: string;
-  @Field(() => String, { nullable: true }) displayName!: string | null;
-  @Field({ description: 'Deactivated people lose access at their next policy pull.' })
-  active!: boolean;
-  @Field({ description: 'scim when the identity provider manages the person, else api.' })
-  source!: string;
-  @Field(() => [String]) emails!: string[];
-  @Field(() => [DirectoryGroupRef]) groups!: DirectoryGroupRef[];
+function checkIds(ids: string[]): void {
+  if (ids.length > MAX_PAGE) throw badInput(`at most ${MAX_PAGE} ids`);
+  const bad = ids.find((id) => !UUID.test(id));
+  if (bad !== undefined) throw badInput(`${JSON.stringify(bad)} is not a Steward id`);
 }
 
-@ObjectType()
-class DirectoryPersonPage {
-  @Field(() => Int) total!: number;
-  @Field(() => [DirectoryPerson]) items!: DirectoryPerson[];
-}
+const idIn = (ids: string[]): DirectoryFilter => ({
+  op: 'or',
+  filters: ids.map((value) => ({ op: 'eq' as const, field: 'id', value })),
+});
 
-@ObjectType()
-class DirectoryTeam {
-  @Field(() => ID) id!: string;
-  @Field() displayName!: string;
-  @Field({ description: 'scim when the identity provider manages the group, else api.' })
-  source!: string;
-  @Field(() => Int) memberCount!: number;
-}
-
-@ObjectType()
-class DirectoryTeamPage {
-  @Field(() => Int) total!: number;
-  @Field(() => [DirectoryTeam]) items!: DirectoryTeam[];
-}
-
-// SCIM marks what the identity provider manages with its own externalId.
-function sourceOf(externalId: string | null): string {
-  return externalId ? 'scim' : 'api';
+function personSearch(
+  term: string | undefined,
+  groupId: string | null,
+): DirectoryFilter | undefined {
+  const filters: DirectoryFilter[] = [];
+  if (term) {
+    filters.push({
+      op: 'or',
+      filters: ['userName', 'displayName', 'emails.value'].map((field) => ({
+        op: 'co' as const,
+        field,
+        value: term,
+      })),
+    });
+  }
+  if (groupId) {
+    filters.push({
+      op: 'some',
+      field: 'groups',
+      filter: { op: 'eq', field: 'value', value: groupId },
+    });
+  }
+  return filters.length > 1 ? { op: 'and', filters } : filters[0];
 }
 
 function pageArgs(offset: number, limit: number): { skip: number; take: number } {
   if (offset < 0 || limit < 0 || limit > MAX_PAGE) {
-    throw new GraphQLError(`offset must be ≥ 0 and limit between 0 and ${MAX_PAGE}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw badInput(`offset must be ≥ 0 and limit between 0 and ${MAX_PAGE}`);
   }
   return { skip: offset, take: limit };
 }
 
-// The console's read-only view of the directory; SCIM writes it. Billing admins see no directory.
+// The console's view of the directory (its writes: DirectoryWritesResolver). Billing admins see no
+// directory.
 @Resolver()
 export class DirectoryResolver {
   constructor(private readonly directory: DirectoryService) {}
 
-  @Query(() => DirectoryPersonPage, { description: 'People, oldest first; search by name/email.' })
+  @Query(() => DirectoryPersonPage, {
+    description: 'People, oldest first; search by name/email; only a group’s members with groupId.',
+  })
   @RequireAdmin(...READ_ROLES)
   async directoryUsers(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('search', { type: () => String, nullable: true }) search: string | null,
     @Args('offset', { type: () => Int, defaultValue: 0 }) offset: number,
     @Args('limit', { type: () => Int, defaultValue: 50 }) limit: number,
+    @Args('groupId', { type: () => ID, nullable: true }) groupId: string | null,
   ): Promise<DirectoryPersonPage> {
-    const term = search?.trim();
-    const contains = { contains: term, mode: 'insensitive' as const };
+    if (groupId) checkIds([groupId]);
     const page = await this.directory.listUsers(admin.organizationId, {
       ...pageArgs(offset, limit),
-      where: term
-        ? {
-            OR: [
-              { userName: contains },
-              { displayName: contains },
-              { emails: { some: { value: contains } } },
-            ],
-          }
-        : {},
+      filter: personSearch(search?.trim(), groupId),
     });
-    const groups = await this.directory.groupsOfUsers(
-      admin.organizationId,
-      page.items.map((user) => user.id),
-    );
+    return { total: page.total, items: await this.people(admin.organizationId, page.items) };
+  }
+
+  @Query(() => DirectoryPerson, { description: 'One person, by id.' })
+  @RequireAdmin(...READ_ROLES)
+  async directoryUser(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<DirectoryPerson> {
+    checkIds([id]);
+    const user = await this.directory.findUser(admin.organizationId, id);
+    if (!user) throw new GraphQLError(`no person ${id}`, { extensions: { code: 'NOT_FOUND' } });
+    return (await this.people(admin.organizationId, [user]))[0]!;
+  }
+
+  @Query(() => DirectoryTeam, { description: 'One group, by id.' })
+  @RequireAdmin(...READ_ROLES)
+  async directoryGroup(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<DirectoryTeam> {
+    checkIds([id]);
+    const group = await this.directory.findGroup(admin.organizationId, id, { members: false });
+    if (!group) throw new GraphQLError(`no group ${id}`, { extensions: { code: 'NOT_FOUND' } });
+    const counts = await this.directory.memberCounts(admin.organizationId, [id]);
     return {
-      total: page.total,
-      items: page.items.map((user) => ({
-        id: user.id,
-        userName: user.userName,
-        displayName: user.displayName,
-        active: user.active,
-        source: sourceOf(user.externalId),
-        emails: user.emails.map((email) => email.value),
-        groups: groups.get(user.id) ?? [],
-      })),
+      id,
+      displayName: group.displayName,
+      source: sourceOf(group.externalId),
+      memberCount: counts.get(id) ?? 0,
     };
+  }
+
+  @Query(() => [DirectoryName], {
+    description:
+      'Names of people and groups by id (at most 200); unknown ids are left out. Billing admins may ask: spend is shown by name.',
+  })
+  @RequireAdmin(...SPEND_READ_ROLES)
+  async directoryNames(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Args('ids', { type: () => [ID] }) ids: string[],
+  ): Promise<DirectoryName[]> {
+    checkIds(ids);
+    const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
+    if (!unique.length) return [];
+    const organizationId = admin.organizationId;
+    const [users, groups] = await Promise.all([
+      this.directory.listUsers(organizationId, { filter: idIn(unique), take: unique.length }),
+      this.directory.listGroups(organizationId, { filter: idIn(unique), take: unique.length }),
+    ]);
+    const counts = await this.directory.memberCounts(
+      organizationId,
+      groups.items.map((group) => group.id),
+    );
+    return [
+      ...users.items.map((user) => ({
+        id: user.id,
+        kind: 'user',
+        name: user.displayName || user.userName,
+        detail: user.userName,
+      })),
+      ...groups.items.map((group) => {
+        const count = counts.get(group.id) ?? 0;
+        return {
+          id: group.id,
+          kind: 'group',
+          name: group.displayName,
+          detail: `${count} ${count === 1 ? 'member' : 'members'}`,
+        };
+      }),
+    ];
   }
 
   @Query(() => DirectoryTeamPage, { description: 'Groups, oldest first; search by name.' })
@@ -116,7 +170,7 @@ export class DirectoryResolver {
     const term = search?.trim();
     const page = await this.directory.listGroups(admin.organizationId, {
       ...pageArgs(offset, limit),
-      where: term ? { displayName: { contains: term, mode: 'insensitive' } } : {},
+      filter: term ? { op: 'co', field: 'displayName', value: term } : undefined,
     });
     const counts = await this.directory.memberCounts(
       admin.organizationId,
@@ -131,5 +185,16 @@ export class DirectoryResolver {
         memberCount: counts.get(group.id) ?? 0,
       })),
     };
+  }
+
+  private async people(
+    organizationId: string,
+    users: DirectoryUserRecord[],
+  ): Promise<DirectoryPerson[]> {
+    const groups = await this.directory.groupsOfUsers(
+      organizationId,
+      users.map((user) => user.id),
+    );
+    return users.map((user) => personView(user, groups.get(user.id) ?? []));
   }
 }

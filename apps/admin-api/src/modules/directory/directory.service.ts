@@ -1,15 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Prisma } from '../../generated/prisma/client';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_BUS } from '../../platform/redis/event-bus';
 import type { EventBus } from '../../platform/redis/event-bus';
 import { AuditService } from '../audit/audit.service';
 import type { AuditEntry, AuditTx } from '../audit/audit.service';
+import { PropagationService } from '../propagation/propagation.service';
 import { DirectoryRepository } from './directory.repository';
-import type { DirectoryTx } from './directory.repository';
+import type { DirectoryTx, RawReader } from './directory.repository';
 import { DIRECTORY_CHANGED_CHANNEL, DirectoryError } from './directory.types';
 import type {
   DirectoryActor,
   DirectoryChanged,
+  DirectoryFilter,
   DirectoryGroupRecord,
   DirectoryUserRecord,
   GroupWrite,
@@ -23,8 +24,14 @@ export function isDirectoryId(id: string): boolean {
   return UUID.test(id);
 }
 
-export interface ListOptions<Where> {
-  where?: Where;
+// One spelling per id (UUIDs are case-insensitive), so the audit log and memberships name each
+// record one way whatever case a client sent.
+function canonicalId(id: string): string {
+  return isDirectoryId(id) ? id.toLowerCase() : id;
+}
+
+export interface ListOptions {
+  filter?: DirectoryFilter;
   skip?: number;
   take?: number;
 }
@@ -32,18 +39,31 @@ export interface ListOptions<Where> {
 export interface WriteOptions {
   // Optimistic concurrency: the change applies only to this version (SCIM If-Match).
   ifVersion?: number;
+  // Longest the write may take before it is rolled back (`busy`); the repository's default else.
+  deadlineMs?: number;
 }
 
 const DEFAULT_PAGE = 100;
 
-// The directory's rules: versions, uniqueness, membership integrity, the audit record committed with
-// each change, and the `directory.changed` signal published after commit. Governance and bundles
-// read users, groups and memberships through this service only.
+// Removes what names a deleted user or group, in the deleting transaction; returns audit data.
+export type SubjectDeletionHook = (
+  tx: DirectoryTx,
+  subject: { type: 'user' | 'group'; id: string },
+) => Promise<Record<string, unknown>>;
+
+// The directory's rules: versions, uniqueness, membership integrity, the audit record and the
+// propagation record (the outbox that carries the change to endpoints) committed with each change,
+// and the `directory.changed` signal published after commit. Governance and bundles read users,
+// groups and memberships through this service only.
 @Injectable()
 export class DirectoryService {
+  private readonly logger = new Logger('Directory');
+  private readonly deletionHooks: SubjectDeletionHook[] = [];
+
   constructor(
     private readonly directory: DirectoryRepository,
     private readonly audit: AuditService,
+    private readonly propagation: PropagationService,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
   ) {}
 
@@ -51,18 +71,32 @@ export class DirectoryService {
     return isDirectoryId(id) ? this.directory.findUser(organizationId, id) : null;
   }
 
+  // Whether each user exists, may use the agent, and when they (or their memberships) last changed.
+  async userStates(
+    organizationId: string,
+    userIds: string[],
+  ): Promise<Map<string, { active: boolean; updatedAt: Date }>> {
+    const ids = userIds.filter(isDirectoryId);
+    const rows = ids.length ? await this.directory.userStates(organizationId, ids) : [];
+    return new Map(
+      rows.map((row) => [row.id, { active: row.active === true, updatedAt: row.updatedAt }]),
+    );
+  }
+
   async groupIdsOfUser(organizationId: string, userId: string): Promise<string[]> {
     return isDirectoryId(userId) ? this.directory.groupIdsOfUser(organizationId, userId) : [];
   }
 
   // Each user's groups (id and display name), for SCIM's read-only `groups` attribute.
+  // `reader`: the caller's transaction, when the read must see it or run on its connection.
   async groupsOfUsers(
     organizationId: string,
     userIds: string[],
+    reader?: RawReader,
   ): Promise<Map<string, { id: string; displayName: string }[]>> {
     const byUser = new Map<string, { id: string; displayName: string }[]>();
     if (!userIds.length) return byUser;
-    for (const row of await this.directory.groupsOfUsers(organizationId, userIds)) {
+    for (const row of await this.directory.groupsOfUsers(organizationId, userIds, reader)) {
       const groups = byUser.get(row.userId) ?? [];
       groups.push({ id: row.groupId, displayName: row.displayName });
       byUser.set(row.userId, groups);
@@ -70,13 +104,10 @@ export class DirectoryService {
     return byUser;
   }
 
-  listUsers(
-    organizationId: string,
-    options: ListOptions<Prisma.DirectoryUserWhereInput> = {},
-  ): Promise<Page<DirectoryUserRecord>> {
+  listUsers(organizationId: string, options: ListOptions = {}): Promise<Page<DirectoryUserRecord>> {
     return this.directory.listUsers(
       organizationId,
-      options.where ?? {},
+      options.filter,
       options.skip ?? 0,
       options.take ?? DEFAULT_PAGE,
     );
@@ -92,11 +123,11 @@ export class DirectoryService {
 
   listGroups(
     organizationId: string,
-    options: ListOptions<Prisma.DirectoryGroupWhereInput> & { members?: boolean } = {},
+    options: ListOptions & { members?: boolean } = {},
   ): Promise<Page<DirectoryGroupRecord>> {
     return this.directory.listGroups(
       organizationId,
-      options.where ?? {},
+      options.filter,
       options.skip ?? 0,
       options.take ?? DEFAULT_PAGE,
       options.members ?? false,
@@ -117,22 +148,18 @@ export class DirectoryService {
   ): Promise<DirectoryUserRecord> {
     // No `directory.changed` signal: a user who did not exist has no endpoint, bundle, group or
     // cached spend limits that could be out of date, and IdPs create users in bursts.
-    try {
-      return await this.directory.createUser(organizationId, user, (userId) =>
-        this.audit.chainInput([
-          {
-            actorType: actor.type,
-            actorId: actor.id,
-            action: 'directory.user.created',
-            resourceType: 'user',
-            resourceId: userId,
-            data: { userName: user.userName, active: user.active },
-          },
-        ]),
-      );
-    } catch (error) {
-      throw this.uniqueness(error);
-    }
+    return this.directory.createUser(organizationId, user, (userId) =>
+      this.audit.chainInput([
+        {
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'directory.user.created',
+          resourceType: 'user',
+          resourceId: userId,
+          data: { userName: user.userName, active: user.active },
+        },
+      ]),
+    );
   }
 
   // Read-modify-write under a row lock: `change` sees the current user and returns the new state;
@@ -144,15 +171,10 @@ export class DirectoryService {
     actor: DirectoryActor,
     options: WriteOptions = {},
   ): Promise<DirectoryUserRecord> {
-    const updated = await this.write(organizationId, async (tx) => {
+    id = canonicalId(id);
+    const updated = await this.write(organizationId, options, async (tx) => {
       await this.lock(tx, organizationId, id, 'user', options);
-      const current = await tx.directoryUser.findFirstOrThrow({
-        where: { id },
-        include: {
-          emails: { orderBy: { position: 'asc' } },
-          phoneNumbers: { orderBy: { position: 'asc' } },
-        },
-      });
+      const current = await this.directory.findUserForUpdate(tx, id);
       const next = change(current);
       const record = await this.directory.replaceUser(tx, organizationId, id, next);
       await this.record(tx, organizationId, actor, 'directory.user.updated', 'user', id, {
@@ -160,6 +182,7 @@ export class DirectoryService {
         active: record.active,
         ...(current.active !== record.active ? { activeChanged: true } : {}),
       });
+      await this.propagate(tx, { organizationId, userIds: [id], groupIds: [] });
       return record;
     });
     await this.changed({ organizationId, userIds: [id], groupIds: [] });
@@ -172,20 +195,17 @@ export class DirectoryService {
     actor: DirectoryActor,
     options: WriteOptions = {},
   ): Promise<void> {
-    const groupIds = await this.write(organizationId, async (tx) => {
+    id = canonicalId(id);
+    const groupIds = await this.write(organizationId, options, async (tx) => {
       await this.lock(tx, organizationId, id, 'user', options);
-      const groups = await tx.directoryGroupMember.findMany({
-        where: { userId: id },
-        select: { groupId: true },
-      });
-      const bindings = await this.directory.deleteRoleBindings(tx, 'user', id);
-      const spendLimits = await this.directory.deleteSpendLimits(tx, 'user', id);
+      const memberOf = await this.directory.groupIdsOfUserIn(tx, id);
+      const removed = await this.removeDependents(tx, { type: 'user', id });
       await this.directory.deleteUser(tx, id);
-      await this.record(tx, organizationId, actor, 'directory.user.deleted', 'user', id, {
-        removedRoleBindings: bindings,
-        removedSpendLimits: spendLimits,
-      });
-      return groups.map((group) => group.groupId);
+      // The groups lost a member.
+      await this.directory.touch(tx, organizationId, 'group', memberOf);
+      await this.record(tx, organizationId, actor, 'directory.user.deleted', 'user', id, removed);
+      await this.propagate(tx, { organizationId, userIds: [id], groupIds: memberOf });
+      return memberOf;
     });
     await this.changed({ organizationId, userIds: [id], groupIds });
   }
@@ -195,14 +215,16 @@ export class DirectoryService {
     group: GroupWrite,
     actor: DirectoryActor,
   ): Promise<DirectoryGroupRecord> {
-    const memberIds = [...new Set(group.memberIds)];
-    const created = await this.write(organizationId, async (tx) => {
+    const memberIds = [...new Set(group.memberIds.map(canonicalId))];
+    const created = await this.write(organizationId, {}, async (tx) => {
       await this.checkMembers(tx, organizationId, memberIds);
       const record = await this.directory.createGroup(tx, organizationId, { ...group, memberIds });
+      await this.directory.touch(tx, organizationId, 'user', memberIds);
       await this.record(tx, organizationId, actor, 'directory.group.created', 'group', record.id, {
         displayName: record.displayName,
         addedUserIds: memberIds,
       });
+      await this.propagate(tx, { organizationId, userIds: memberIds, groupIds: [record.id] });
       return record;
     });
     await this.changed({ organizationId, userIds: memberIds, groupIds: [created.id] });
@@ -217,14 +239,15 @@ export class DirectoryService {
     actor: DirectoryActor,
     options: WriteOptions = {},
   ): Promise<DirectoryGroupRecord> {
+    id = canonicalId(id);
     let affected: string[] = [];
-    const updated = await this.write(organizationId, async (tx) => {
+    const updated = await this.write(organizationId, options, async (tx) => {
       await this.lock(tx, organizationId, id, 'group', options);
-      const current = await tx.directoryGroup.findFirstOrThrow({ where: { id } });
+      const current = await this.directory.findGroupForUpdate(tx, id);
       const currentIds = await this.directory.memberIds(tx, id);
       const next = change({ ...current, memberIds: currentIds });
       const before = new Set(currentIds);
-      const after = new Set(next.memberIds);
+      const after = new Set(next.memberIds.map(canonicalId));
       const added = [...after].filter((userId) => !before.has(userId));
       const removed = currentIds.filter((userId) => !after.has(userId));
       await this.checkMembers(tx, organizationId, added);
@@ -234,12 +257,23 @@ export class DirectoryService {
         displayName: next.displayName,
         externalId: next.externalId,
       });
+      // Members' `groups` carry the group's name: a rename changes every member.
+      const renamed = record.displayName !== current.displayName;
+      await this.directory.touch(
+        tx,
+        organizationId,
+        'user',
+        renamed
+          ? [...currentIds.filter((userId) => after.has(userId)), ...added, ...removed]
+          : [...added, ...removed],
+      );
       await this.record(tx, organizationId, actor, 'directory.group.updated', 'group', id, {
         displayName: record.displayName,
         addedUserIds: added,
         removedUserIds: removed,
       });
       affected = [...added, ...removed];
+      await this.propagate(tx, { organizationId, userIds: affected, groupIds: [id] });
       return {
         ...record,
         memberIds: [...currentIds.filter((userId) => after.has(userId)), ...added],
@@ -255,42 +289,42 @@ export class DirectoryService {
     actor: DirectoryActor,
     options: WriteOptions = {},
   ): Promise<void> {
-    const memberIds = await this.write(organizationId, async (tx) => {
+    id = canonicalId(id);
+    const memberIds = await this.write(organizationId, options, async (tx) => {
       await this.lock(tx, organizationId, id, 'group', options);
       const members = await this.directory.memberIds(tx, id);
-      const bindings = await this.directory.deleteRoleBindings(tx, 'group', id);
-      const spendLimits = await this.directory.deleteSpendLimits(tx, 'group', id);
+      const removed = await this.removeDependents(tx, { type: 'group', id });
       await this.directory.deleteGroup(tx, id);
-      await this.record(tx, organizationId, actor, 'directory.group.deleted', 'group', id, {
-        removedRoleBindings: bindings,
-        removedSpendLimits: spendLimits,
-      });
+      await this.directory.touch(tx, organizationId, 'user', members);
+      await this.record(tx, organizationId, actor, 'directory.group.deleted', 'group', id, removed);
+      await this.propagate(tx, { organizationId, userIds: members, groupIds: [] });
       return members;
     });
     await this.changed({ organizationId, userIds: memberIds, groupIds: [id] });
   }
 
-  private async write<T>(
-    organizationId: string,
-    work: (tx: DirectoryTx) => Promise<T>,
-  ): Promise<T> {
-    try {
-      return await this.directory.transaction(organizationId, work);
-    } catch (error) {
-      throw this.uniqueness(error);
-    }
+  // Rows of other modules that name a user or group by id (role bindings, spend limits: no foreign
+  // key can say so) go in the transaction that deletes it. Their owners register here, since they
+  // depend on the directory and not the other way round; what each removed goes in the audit record.
+  onSubjectDeleted(hook: SubjectDeletionHook): void {
+    this.deletionHooks.push(hook);
   }
 
-  // userName is the only unique column a client sets. Raw statements report the violation as a
-  // failed raw query (P2010) carrying the driver adapter's error.
-  private uniqueness(error: unknown): unknown {
-    if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return error;
-    const adapterError = error.meta?.driverAdapterError as
-      { cause?: { kind?: string } } | undefined;
-    const unique =
-      error.code === 'P2002' ||
-      (error.code === 'P2010' && adapterError?.cause?.kind === 'UniqueConstraintViolation');
-    return unique ? new DirectoryError('user_name_taken', 'userName is already taken') : error;
+  private async removeDependents(
+    tx: DirectoryTx,
+    subject: { type: 'user' | 'group'; id: string },
+  ): Promise<Record<string, unknown>> {
+    const removed: Record<string, unknown> = {};
+    for (const hook of this.deletionHooks) Object.assign(removed, await hook(tx, subject));
+    return removed;
+  }
+
+  private write<T>(
+    organizationId: string,
+    options: WriteOptions,
+    work: (tx: DirectoryTx) => Promise<T>,
+  ): Promise<T> {
+    return this.directory.transaction(organizationId, work, options.deadlineMs);
   }
 
   private async lock(
@@ -351,7 +385,20 @@ export class DirectoryService {
     );
   }
 
+  // In the change's transaction: the record that its users' bundles must be republished.
+  private propagate(tx: DirectoryTx, change: DirectoryChanged): Promise<void> {
+    return this.propagation.record(tx, { ...change, reason: 'directory.changed' });
+  }
+
+  // After the commit, best effort: wakes the propagation dispatcher and drops other replicas'
+  // cached views. Redis being away never turns a committed change into an error answer.
   private async changed(change: DirectoryChanged): Promise<void> {
-    await this.bus.publish(DIRECTORY_CHANGED_CHANNEL, JSON.stringify(change));
+    this.propagation.announce(change.organizationId);
+    if (!this.bus.live()) return;
+    try {
+      await this.bus.publish(DIRECTORY_CHANGED_CHANNEL, JSON.stringify(change));
+    } catch (error) {
+      this.logger.debug(`directory.changed not sent: ${String(error)}`);
+    }
   }
 }

@@ -28,7 +28,8 @@ export interface ContactWrite {
 export interface UserWrite {
   userName: string;
   externalId: string | null;
-  active: boolean;
+  // null: unassigned, which grants nothing (like false).
+  active: boolean | null;
   displayName: string | null;
   nickName: string | null;
   profileUrl: string | null;
@@ -50,6 +51,7 @@ export interface UserWrite {
   division: string | null;
   department: string | null;
   managerValue: string | null;
+  managerRef: string | null;
   managerDisplay: string | null;
   emails: ContactWrite[];
   phoneNumbers: ContactWrite[];
@@ -71,8 +73,45 @@ export interface DirectoryActor {
   id?: string;
 }
 
+// NUL, or half of a UTF-16 surrogate pair: text Postgres cannot store (text refuses NUL; the
+// driver would silently turn a lone surrogate into U+FFFD).
+const UNSTORABLE_TEXT =
+  // eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
+  /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function isStorableText(value: string): boolean {
+  return !UNSTORABLE_TEXT.test(value);
+}
+
+export type CompareOp = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
+export type FilterValue = string | number | boolean | null;
+
+// A query over users or groups in the directory's own attribute names (SCIM's, since the directory
+// stores SCIM's model: `userName`, `name.givenName`, `emails.value`, `enterprise.manager`,
+// `meta.lastModified`). Only the directory turns it into SQL (directory-filter.repository.ts).
+export type DirectoryFilter =
+  | { op: 'and' | 'or'; filters: DirectoryFilter[] }
+  | { op: 'not'; filter: DirectoryFilter }
+  | { op: 'pr'; field: string }
+  | { op: CompareOp; field: string; value: FilterValue }
+  // Some value of a multi-valued attribute satisfies `filter`, whose fields name its sub-attributes.
+  | { op: 'some'; field: string; filter: DirectoryFilter };
+
+// `or` of nothing: a filter that matches no record.
+export const MATCH_NONE: DirectoryFilter = { op: 'or', filters: [] };
+
 export type DirectoryErrorCode =
-  'not_found' | 'version_mismatch' | 'user_name_taken' | 'unknown_members';
+  | 'not_found'
+  | 'version_mismatch'
+  | 'user_name_taken'
+  | 'unknown_members'
+  | 'invalid_filter'
+  // A value the directory does not take (an empty name, text Postgres cannot store).
+  | 'invalid_value'
+  // The console asked to change a person or group the identity provider manages (SCIM).
+  | 'managed_by_identity_provider'
+  // The write did not finish within its deadline and was rolled back: safe to retry.
+  | 'busy';
 
 export class DirectoryError extends Error {
   constructor(

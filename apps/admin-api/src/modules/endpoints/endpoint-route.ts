@@ -1,15 +1,24 @@
-import { Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sendProblem } from '../../platform/http/problem';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  sendProblem,
+  sendUnexpectedProblem,
+  writeProblem,
+  writeUnexpectedProblem,
+} from '../../platform/http/problem';
 import type { AuthenticatedEndpoint, EndpointSessions } from './endpoint-sessions';
 
-const logger = new Logger('HTTP');
+const UNAUTHENTICATED = {
+  detail: 'an endpoint credential (Authorization: Bearer stw_ep_…) is required',
+  code: 'endpoint_unauthenticated',
+};
 
 // The frame of the endpoint protocol's plain Fastify routes (bundle pull, spend leases, event
 // upload: hot paths that skip Nest's per-request guard, pipes and exception filters): the
 // endpoint's credential or a 401, then `serve`. An error `problemOf` recognises is answered as it
-// says; any other is logged and answered 500, unless an answer went out already. The answers are
-// the problem+json the API-wide ProblemFilter writes.
+// says; any other as an unexpected one (503 with Retry-After while the database is unreachable,
+// else 500 with a correlation id), unless an answer went out already. The answers are the
+// problem+json the API-wide ProblemFilter writes.
 export async function serveEndpoint(
   sessions: EndpointSessions,
   request: FastifyRequest,
@@ -20,16 +29,29 @@ export async function serveEndpoint(
   try {
     const endpoint = await sessions.authenticate(request.headers.authorization);
     if (!endpoint) {
-      return sendProblem(reply, 401, {
-        detail: 'an endpoint credential (Authorization: Bearer stw_ep_…) is required',
-        code: 'endpoint_unauthenticated',
-      });
+      return sendProblem(reply, 401, UNAUTHENTICATED);
     }
     return await serve(endpoint);
   } catch (error) {
     const answered = problemOf(error, reply);
     if (answered) return answered;
-    logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    return reply.sent ? reply : sendProblem(reply, 500, { detail: 'internal error' });
+    return sendUnexpectedProblem(reply, error, `${request.method} ${request.routeOptions.url}`);
+  }
+}
+
+// The same frame for a raw node:http route (see RawRoutes), at `path`.
+export async function serveRawEndpoint(
+  sessions: EndpointSessions,
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+  serve: (endpoint: AuthenticatedEndpoint) => Promise<void>,
+): Promise<void> {
+  try {
+    const endpoint = await sessions.authenticate(request.headers.authorization);
+    if (!endpoint) return writeProblem(response, 401, UNAUTHENTICATED);
+    await serve(endpoint);
+  } catch (error) {
+    writeUnexpectedProblem(response, error, `${request.method} ${path}`);
   }
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EVENT_BUS } from '../../platform/redis/event-bus';
 import type { EventBus } from '../../platform/redis/event-bus';
@@ -26,7 +27,12 @@ export const LAST_SEEN_PRECISION_MS = 60_000;
 // round trip per request.
 @Injectable()
 export class EndpointSessions implements OnModuleInit, OnModuleDestroy {
-  private readonly cache = new Map<string, { endpoint: AuthenticatedEndpoint; until: number }>();
+  // By credential hash; an entry lives CREDENTIAL_CACHE_MS.
+  private readonly cache = new LRUCache<string, AuthenticatedEndpoint>({
+    max: MAX_CACHED_CREDENTIALS,
+    ttl: CREDENTIAL_CACHE_MS,
+  });
+  private readonly lookups = new Map<string, Promise<AuthenticatedEndpoint | null>>();
   private readonly lastSeen = new Map<string, number>();
   private readonly revokedListeners = new Set<(endpointId: string) => void>();
   private unsubscribe?: () => void;
@@ -40,8 +46,8 @@ export class EndpointSessions implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     this.unsubscribe = await this.bus.subscribe(ENDPOINT_REVOKED_CHANNEL, (message) => {
       const { endpointId } = JSON.parse(message) as EndpointRevoked;
-      for (const [hash, entry] of this.cache) {
-        if (entry.endpoint.endpointId === endpointId) this.cache.delete(hash);
+      for (const [hash, endpoint] of this.cache.entries()) {
+        if (endpoint.endpointId === endpointId) this.cache.delete(hash);
       }
       for (const listener of this.revokedListeners) listener(endpointId);
     });
@@ -61,10 +67,22 @@ export class EndpointSessions implements OnModuleInit, OnModuleDestroy {
     const hash = hashSecret(secret);
     const now = Date.now();
     const cached = this.cache.get(hash);
-    if (cached && cached.until > now) {
-      this.touch(cached.endpoint, now);
-      return cached.endpoint;
+    if (cached) {
+      this.touch(cached, now);
+      return cached;
     }
+    // Requests with the same credential that miss together share one lookup.
+    let lookup = this.lookups.get(hash);
+    if (!lookup) {
+      lookup = this.lookUp(secret, hash).finally(() => this.lookups.delete(hash));
+      this.lookups.set(hash, lookup);
+    }
+    const endpoint = await lookup;
+    if (endpoint) this.touch(endpoint, now);
+    return endpoint;
+  }
+
+  private async lookUp(secret: string, hash: string): Promise<AuthenticatedEndpoint | null> {
     this.cache.delete(hash);
     const credential = await this.credentials.authenticate(secret, 'endpoint');
     if (!credential) return null;
@@ -76,11 +94,7 @@ export class EndpointSessions implements OnModuleInit, OnModuleDestroy {
       userId: row.userId,
       credentialId: credential.id,
     };
-    if (this.cache.size >= MAX_CACHED_CREDENTIALS) {
-      this.cache.delete(this.cache.keys().next().value!);
-    }
-    this.cache.set(hash, { endpoint, until: now + CREDENTIAL_CACHE_MS });
-    this.touch(endpoint, now);
+    this.cache.set(hash, endpoint);
     return endpoint;
   }
 

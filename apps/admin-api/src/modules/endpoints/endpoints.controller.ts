@@ -8,15 +8,16 @@ import {
   Post,
   Query,
   UnauthorizedException,
+  UseFilters,
   UseGuards,
 } from '@nestjs/common';
 import type { ZodType } from 'zod';
-import { errorToHttp } from '../bundles/bundle.errors';
+import { BundleErrorFilter } from '../bundles/bundle.errors';
 import { SigningKeysService } from '../bundles/signing-keys.service';
 import { CredentialsService } from '../credentials/credentials.service';
 import { CurrentEndpoint, EndpointAuthGuard } from './endpoint-auth';
 import type { AuthenticatedEndpoint } from './endpoint-sessions';
-import { enrolmentSchema, statusSchema } from './endpoints.dto';
+import { agentsSchema, enrolmentSchema, statusSchema } from './endpoints.dto';
 import { EndpointsService } from './endpoints.service';
 
 function parse<T>(schema: ZodType<T>, body: unknown): T {
@@ -34,6 +35,7 @@ function parse<T>(schema: ZodType<T>, body: unknown): T {
 
 // The endpoint protocol (docs/endpoint-protocol.md).
 @Controller('api/v1/endpoints')
+@UseFilters(BundleErrorFilter)
 export class EndpointsController {
   constructor(
     private readonly endpoints: EndpointsService,
@@ -53,11 +55,7 @@ export class EndpointsController {
       });
     }
     const request = parse(enrolmentSchema, body);
-    try {
-      return await this.endpoints.enrol(token.organizationId, token.id, request);
-    } catch (error) {
-      throw errorToHttp(error);
-    }
+    return this.endpoints.enrol(token.organizationId, token.id, request);
   }
 
   @Get('trust-set')
@@ -93,5 +91,14 @@ export class EndpointsController {
       reportedTrustSetVersion: status.trustSetVersion ?? null,
       runtimeVersion: status.runtimeVersion,
     });
+  }
+
+  // What the runtime last applied to the agents it governs (docs/governed-agents.md).
+  @Post('agents')
+  @HttpCode(204)
+  @UseGuards(EndpointAuthGuard)
+  async agents(@CurrentEndpoint() endpoint: AuthenticatedEndpoint, @Body() body: unknown) {
+    const { agents } = parse(agentsSchema, body);
+    await this.endpoints.reportAgents(endpoint.organizationId, endpoint.endpointId, agents);
   }
 }

@@ -19,4 +19,21 @@ export const statusSchema = z.object({
     .default([]),
 });
 
+// What the runtime last applied to a governed agent (steward-agent's Claude Code record).
+export const agentsSchema = z.object({
+  agents: z
+    .array(
+      z.object({
+        agent: z.enum(['claude-code']),
+        access: z.enum(['policy', 'deny-all']),
+        bundleVersion: z.number().int().min(0).nullable(),
+        reason: z.string().max(500).nullable(),
+        digest: z.string().max(100),
+        writtenAt: z.iso.datetime({ offset: true }),
+      }),
+    )
+    .max(10),
+});
+export type AgentsReport = z.infer<typeof agentsSchema>;
+
 export const MAX_WAIT_SECONDS = 60;

@@ -11,6 +11,18 @@ export interface EndpointStatus {
   runtimeVersion?: string;
 }
 
+// One governed agent on an endpoint: what its runtime last applied (steward-agent's report) and the
+// agent's version (from its telemetry).
+export interface GovernedAgent {
+  agent: string;
+  version: string | null;
+  access: 'policy' | 'deny-all' | null;
+  bundleVersion: number | null;
+  reason: string | null;
+  digest: string | null;
+  appliedAt: string | null;
+}
+
 @Injectable()
 export class EndpointsRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -73,6 +85,20 @@ export class EndpointsRepository {
         lastSeenAt: at,
         ...(runtimeVersion ? { runtimeVersion } : {}),
       },
+    });
+  }
+
+  async governedAgents(organizationId: string, id: string): Promise<GovernedAgent[]> {
+    const row = await this.prisma
+      .forOrganization(organizationId)
+      .endpoint.findFirst({ where: { id }, select: { governedAgents: true } });
+    return (row?.governedAgents ?? []) as unknown as GovernedAgent[];
+  }
+
+  async saveGovernedAgents(organizationId: string, id: string, agents: GovernedAgent[]) {
+    await this.prisma.forOrganization(organizationId).endpoint.updateMany({
+      where: { id },
+      data: { governedAgents: agents as unknown as Prisma.InputJsonValue },
     });
   }
 }

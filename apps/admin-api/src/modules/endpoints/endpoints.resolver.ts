@@ -1,13 +1,40 @@
+import { UseFilters } from '@nestjs/common';
 import { Args, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import type { AdminPrincipal } from '../auth/admin-principal';
 import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
-import { errorToGraphQL } from '../bundles/bundle.errors';
+import { BundleErrorFilter } from '../bundles/bundle.errors';
 import { EndpointsService } from './endpoints.service';
 
 @ObjectType()
 class EndpointReportedError {
   @Field() code!: string;
   @Field() message!: string;
+}
+
+@ObjectType({
+  description: 'An agent the endpoint governs (Claude Code) and what it last applied.',
+})
+class GovernedAgentView {
+  @Field() agent!: string;
+  @Field(() => String, { nullable: true, description: "The agent's version, from its telemetry." })
+  version!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: "`policy`: the bundle's rules; `deny-all`: no valid bundle, everything refused.",
+  })
+  access!: string | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Bundle version the applied settings came from.',
+  })
+  bundleVersion!: number | null;
+  @Field(() => String, { nullable: true, description: 'Why everything is refused (deny-all).' })
+  reason!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'When the settings were written (ISO 8601).',
+  })
+  appliedAt!: string | null;
 }
 
 @ObjectType()
@@ -31,9 +58,12 @@ class EndpointView {
   @Field(() => [EndpointReportedError], { description: 'Errors of the last status report.' })
   reportedErrors!: EndpointReportedError[];
   @Field(() => Date, { nullable: true }) reportedAt!: Date | null;
+  @Field(() => [GovernedAgentView], { description: 'Agents the endpoint governs (Claude Code).' })
+  governedAgents!: GovernedAgentView[];
 }
 
 @Resolver()
+@UseFilters(BundleErrorFilter)
 export class EndpointsResolver {
   constructor(private readonly service: EndpointsService) {}
 
@@ -56,13 +86,6 @@ export class EndpointsResolver {
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
   ) {
-    try {
-      return await this.service.revoke(admin.organizationId, id, {
-        type: 'admin',
-        id: admin.adminId,
-      });
-    } catch (error) {
-      throw errorToGraphQL(error);
-    }
+    return this.service.revoke(admin.organizationId, id, { type: 'admin', id: admin.adminId });
   }
 }

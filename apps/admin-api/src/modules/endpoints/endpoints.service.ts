@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Endpoint } from '../../generated/prisma/client';
 import { EVENT_BUS } from '../../platform/redis/event-bus';
 import type { EventBus } from '../../platform/redis/event-bus';
@@ -10,7 +10,8 @@ import { CredentialsService } from '../credentials/credentials.service';
 import { DirectoryService, isDirectoryId } from '../directory/directory.service';
 import { ENDPOINT_REVOKED_CHANNEL } from './endpoint-events';
 import { EndpointsRepository } from './endpoints.repository';
-import type { EndpointStatus } from './endpoints.repository';
+import type { EndpointStatus, GovernedAgent } from './endpoints.repository';
+import type { AgentsReport } from './endpoints.dto';
 
 export interface Enrolment {
   user: string;
@@ -29,6 +30,8 @@ export interface Enrolled {
 
 @Injectable()
 export class EndpointsService {
+  private readonly logger = new Logger('Endpoints');
+
   constructor(
     private readonly endpoints: EndpointsRepository,
     private readonly credentials: CredentialsService,
@@ -50,7 +53,7 @@ export class EndpointsService {
       ? await this.directory.findUser(organizationId, request.user)
       : (
           await this.directory.listUsers(organizationId, {
-            where: { userNameLower: request.user.toLowerCase() },
+            filter: { op: 'eq', field: 'userName', value: request.user },
             take: 1,
           })
         ).items[0];
@@ -116,10 +119,13 @@ export class EndpointsService {
       resourceId: id,
       data: { deviceName: endpoint.deviceName, userId: endpoint.userId },
     });
-    await this.bus.publish(
-      ENDPOINT_REVOKED_CHANNEL,
-      JSON.stringify({ organizationId, endpointId: id }),
-    );
+    // Committed: a bus that is down does not turn it into an error. Replicas then stop trusting
+    // the credential when their cache of it expires (CREDENTIAL_CACHE_MS).
+    await this.bus
+      .publish(ENDPOINT_REVOKED_CHANNEL, JSON.stringify({ organizationId, endpointId: id }))
+      .catch((error: unknown) =>
+        this.logger.warn(`endpoint ${id} revoked; replicas not told at once: ${String(error)}`),
+      );
     return revoked;
   }
 
@@ -129,5 +135,47 @@ export class EndpointsService {
 
   find(organizationId: string, id: string): Promise<Endpoint | null> {
     return this.endpoints.find(organizationId, id);
+  }
+
+  async reportAgents(organizationId: string, endpointId: string, agents: AgentsReport['agents']) {
+    const held = await this.endpoints.governedAgents(organizationId, endpointId);
+    const merged = agents.map((report): GovernedAgent => ({
+      agent: report.agent,
+      version: held.find((a) => a.agent === report.agent)?.version ?? null,
+      access: report.access,
+      bundleVersion: report.bundleVersion,
+      reason: report.reason,
+      digest: report.digest,
+      appliedAt: report.writtenAt,
+    }));
+    const others = held.filter((a) => !agents.some((report) => report.agent === a.agent));
+    await this.endpoints.saveGovernedAgents(organizationId, endpointId, [...merged, ...others]);
+  }
+
+  // The agent's version as its telemetry names it; written only when it changes.
+  async noteAgentVersion(
+    organizationId: string,
+    endpointId: string,
+    agent: string,
+    version: string,
+  ) {
+    const held = await this.endpoints.governedAgents(organizationId, endpointId);
+    const current = held.find((a) => a.agent === agent);
+    if (current?.version === version) return;
+    const updated: GovernedAgent = current
+      ? { ...current, version }
+      : {
+          agent,
+          version,
+          access: null,
+          bundleVersion: null,
+          reason: null,
+          digest: null,
+          appliedAt: null,
+        };
+    await this.endpoints.saveGovernedAgents(organizationId, endpointId, [
+      updated,
+      ...held.filter((a) => a.agent !== agent),
+    ]);
   }
 }

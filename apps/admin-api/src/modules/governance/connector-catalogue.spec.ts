@@ -8,7 +8,7 @@ import {
   parseUploadedCatalogue,
   toolFingerprint,
 } from './connector-catalogue';
-import { GovernanceError } from './governance.types';
+import { GovernanceError } from './governance.errors';
 
 describe('connector catalogue', () => {
   it('parses an uploaded tools/list result or its bare array, and refuses anything else', () => {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../platform/canonical-json';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { z } from 'zod';
+import { GovernanceError, GovernanceErrorCode } from './governance.errors';
 import { GuardedHttp } from './connector-address-guard';
 import type { CatalogueTool, ConnectorWrite } from './governance.types';
-import { GovernanceError } from './governance.types';
 
 const IMPORT_TIMEOUT_MS = 20_000;
 const MAX_TOOLS = 2_000;
@@ -36,7 +37,7 @@ function toCatalogue(tools: z.infer<typeof toolSchema>[]): CatalogueTool[] {
   const seen = new Set<string>();
   for (const tool of tools) {
     if (seen.has(tool.name)) {
-      throw new GovernanceError('invalid', `tool ${tool.name} is listed twice`);
+      throw new GovernanceError(GovernanceErrorCode.Invalid, `tool ${tool.name} is listed twice`);
     }
     seen.add(tool.name);
   }
@@ -52,12 +53,12 @@ export function parseUploadedCatalogue(json: string): CatalogueTool[] {
   try {
     value = JSON.parse(json);
   } catch {
-    throw new GovernanceError('invalid', 'the catalogue is not JSON');
+    throw new GovernanceError(GovernanceErrorCode.Invalid, 'the catalogue is not JSON');
   }
   const parsed = uploadSchema.safeParse(value);
   if (!parsed.success) {
     throw new GovernanceError(
-      'invalid',
+      GovernanceErrorCode.Invalid,
       `the catalogue is not a tools/list result: ${parsed.error.message}`,
     );
   }
@@ -89,7 +90,9 @@ export async function fetchCatalogue(
     do {
       const page = await client.listTools(cursor ? { cursor } : {}, { timeout: IMPORT_TIMEOUT_MS });
       for (const tool of page.tools) tools.push(toolSchema.parse(tool));
-      if (tools.length > MAX_TOOLS) throw new GovernanceError('invalid', 'too many tools');
+      if (tools.length > MAX_TOOLS) {
+        throw new GovernanceError(GovernanceErrorCode.Invalid, 'too many tools');
+      }
       cursor = page.nextCursor;
     } while (cursor);
     return toCatalogue(tools);
@@ -97,12 +100,12 @@ export async function fetchCatalogue(
     if (error instanceof GovernanceError) throw error;
     if (http?.refusal) {
       throw new GovernanceError(
-        'address_refused',
+        GovernanceErrorCode.AddressRefused,
         `not importing ${connector.name}: ${http.refusal.message}, and the Steward server connects only to public addresses unless its operator sets STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT=true; upload the server's tools/list result as JSON instead`,
       );
     }
     throw new GovernanceError(
-      'import_failed',
+      GovernanceErrorCode.ImportFailed,
       `could not list the tools of ${connector.name}: ${(error as Error).message}`,
     );
   } finally {
@@ -111,21 +114,14 @@ export async function fetchCatalogue(
   }
 }
 
-// Annotations as sorted JSON, so key order never looks like drift.
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-}
-
 // What an approval covers for one tool: its name and annotations.
 export function toolFingerprint(tool: { name: string; annotations: unknown }): string {
-  return createHash('sha256')
-    .update(canonical({ name: tool.name, annotations: tool.annotations }))
-    .digest('hex');
+  return (
+    createHash('sha256')
+      // Canonical JSON, so key order never looks like drift.
+      .update(canonicalJson({ name: tool.name, annotations: tool.annotations }))
+      .digest('hex')
+  );
 }
 
 export function catalogueHash(tools: { name: string; annotations: unknown }[]): string {

@@ -5,7 +5,7 @@ import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
 import { ConnectorsService } from './connectors.service';
 import { GovernanceErrorFilter } from './governance.errors';
 import { CatalogueImport, Connector, ConnectorInput, ToolKindValue } from './governance.graphql';
-import { actorOf } from './governance.resolver';
+import { actorOf } from './governance.types';
 
 // The connector allow-list and tool catalogues. Same roles as the rest of governance.
 @Resolver(() => Connector)

@@ -12,14 +12,14 @@ import {
 } from './connector-catalogue';
 import { GovernanceRepository } from './governance.repository';
 import type { ConnectorRecord } from './governance.repository';
-import { GovernanceService } from './governance.service';
-import { GovernanceError } from './governance.types';
+import { GovernanceError, GovernanceErrorCode } from './governance.errors';
 import type {
   CatalogueDrift,
   CatalogueTool,
   ConnectorWrite,
   GovernanceActor,
 } from './governance.types';
+import { GovernanceWrites } from './governance-writes';
 
 export type ToolStatus = 'approved' | 'changed' | 'new';
 
@@ -98,7 +98,7 @@ export function connectorView(connector: ConnectorRecord, stdioImport: boolean):
 export class ConnectorsService {
   constructor(
     private readonly repository: GovernanceRepository,
-    private readonly governance: GovernanceService,
+    private readonly writes: GovernanceWrites,
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
@@ -117,9 +117,9 @@ export class ConnectorsService {
 
   async create(organizationId: string, input: ConnectorWrite, actor: GovernanceActor) {
     const connector = validateConnector(input);
-    const created = await this.governance.write(organizationId, async (tx) => {
+    const created = await this.writes.write(organizationId, 'all', async (tx) => {
       const row = await this.repository.createConnector(tx, organizationId, connector);
-      await this.governance.record(
+      await this.writes.record(
         tx,
         organizationId,
         actor,
@@ -132,16 +132,15 @@ export class ConnectorsService {
       );
       return row;
     });
-    await this.governance.changed(organizationId, 'all');
     return this.get(organizationId, created.id);
   }
 
   async update(organizationId: string, id: string, input: ConnectorWrite, actor: GovernanceActor) {
     await this.record(organizationId, id);
     const connector = validateConnector(input);
-    await this.governance.write(organizationId, async (tx) => {
+    await this.writes.write(organizationId, 'all', async (tx) => {
       await this.repository.updateConnector(tx, id, connector);
-      await this.governance.record(
+      await this.writes.record(
         tx,
         organizationId,
         actor,
@@ -153,15 +152,14 @@ export class ConnectorsService {
         },
       );
     });
-    await this.governance.changed(organizationId, 'all');
     return this.get(organizationId, id);
   }
 
   async delete(organizationId: string, id: string, actor: GovernanceActor): Promise<void> {
     const current = await this.record(organizationId, id);
-    await this.governance.write(organizationId, async (tx) => {
+    await this.writes.write(organizationId, 'all', async (tx) => {
       await this.repository.deleteConnector(tx, id);
-      await this.governance.record(
+      await this.writes.record(
         tx,
         organizationId,
         actor,
@@ -173,7 +171,6 @@ export class ConnectorsService {
         },
       );
     });
-    await this.governance.changed(organizationId, 'all');
   }
 
   // Connects to the server (stdio: runs its command on this host; HTTP: its URL) and lists tools.
@@ -187,7 +184,7 @@ export class ConnectorsService {
     const current = await this.record(organizationId, id);
     if (current.transport === 'stdio' && !this.config.STEWARD_ALLOW_STDIO_IMPORT) {
       throw new GovernanceError(
-        'disabled',
+        GovernanceErrorCode.Disabled,
         `${current.name} is a stdio connector: importing would run its command on the Steward server, which is off here (STEWARD_ALLOW_STDIO_IMPORT); upload its tools/list result as JSON instead`,
       );
     }
@@ -216,11 +213,11 @@ export class ConnectorsService {
     actor: GovernanceActor,
   ) {
     await this.record(organizationId, id);
-    await this.governance.write(organizationId, async (tx) => {
+    await this.writes.write(organizationId, 'all', async (tx) => {
       if (!(await this.repository.setToolKind(tx, id, tool, kind))) {
-        throw new GovernanceError('not_found', `no tool ${tool}`);
+        throw new GovernanceError(GovernanceErrorCode.NotFound, `no tool ${tool}`);
       }
-      await this.governance.record(
+      await this.writes.record(
         tx,
         organizationId,
         actor,
@@ -233,26 +230,25 @@ export class ConnectorsService {
         },
       );
     });
-    await this.governance.changed(organizationId, 'all');
     return this.get(organizationId, id);
   }
 
   // Approves the catalogue the admin reviewed: `expectedHash` must still be the current one, so a
   // re-import in between can't be approved unseen.
   async approve(organizationId: string, id: string, expectedHash: string, actor: GovernanceActor) {
-    await this.governance.write(organizationId, async (tx) => {
+    await this.writes.write(organizationId, 'all', async (tx) => {
       const current = await this.repository.findConnector(organizationId, id, tx);
-      if (!current) throw new GovernanceError('not_found', `no connector ${id}`);
+      if (!current) throw new GovernanceError(GovernanceErrorCode.NotFound, `no connector ${id}`);
       const hash = catalogueHash(current.tools);
       if (hash !== expectedHash) {
         throw new GovernanceError(
-          'conflict',
+          GovernanceErrorCode.Conflict,
           'the catalogue changed since you reviewed it; review it again',
         );
       }
       const fingerprints = new Map(current.tools.map((tool) => [tool.name, toolFingerprint(tool)]));
       await this.repository.approveCatalogue(tx, id, fingerprints, hash);
-      await this.governance.record(
+      await this.writes.record(
         tx,
         organizationId,
         actor,
@@ -265,7 +261,6 @@ export class ConnectorsService {
         },
       );
     });
-    await this.governance.changed(organizationId, 'all');
     return this.get(organizationId, id);
   }
 
@@ -285,9 +280,9 @@ export class ConnectorsService {
         .map((tool) => tool.name),
       removed: [...before.keys()].filter((name) => !after.has(name)),
     };
-    await this.governance.write(organizationId, async (tx) => {
+    await this.writes.write(organizationId, 'all', async (tx) => {
       await this.repository.replaceTools(tx, organizationId, current.id, tools);
-      await this.governance.record(
+      await this.writes.record(
         tx,
         organizationId,
         actor,
@@ -301,7 +296,6 @@ export class ConnectorsService {
         },
       );
     });
-    await this.governance.changed(organizationId, 'all');
     return { connector: await this.get(organizationId, current.id), drift };
   }
 
@@ -309,7 +303,7 @@ export class ConnectorsService {
     const connector = isDirectoryId(id)
       ? await this.repository.findConnector(organizationId, id)
       : null;
-    if (!connector) throw new GovernanceError('not_found', `no connector ${id}`);
+    if (!connector) throw new GovernanceError(GovernanceErrorCode.NotFound, `no connector ${id}`);
     return connector;
   }
 }
@@ -319,24 +313,30 @@ const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 function validateConnector(input: ConnectorWrite): ConnectorWrite {
   if (!NAME.test(input.name)) {
     throw new GovernanceError(
-      'invalid',
+      GovernanceErrorCode.Invalid,
       'a connector name is 1-63 lower-case letters, digits, _ . -',
     );
   }
-  if (!input.version.trim()) throw new GovernanceError('invalid', 'pin a version');
+  if (!input.version.trim()) {
+    throw new GovernanceError(GovernanceErrorCode.Invalid, 'pin a version');
+  }
   if (input.transport === 'stdio') {
-    if (!input.command?.trim())
-      throw new GovernanceError('invalid', 'a stdio connector needs a command');
+    if (!input.command?.trim()) {
+      throw new GovernanceError(GovernanceErrorCode.Invalid, 'a stdio connector needs a command');
+    }
     return { ...input, url: null };
   }
   let url: URL;
   try {
     url = new URL(input.url ?? '');
   } catch {
-    throw new GovernanceError('invalid', 'a streamable HTTP connector needs a URL');
+    throw new GovernanceError(
+      GovernanceErrorCode.Invalid,
+      'a streamable HTTP connector needs a URL',
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new GovernanceError('invalid', 'the URL must be http or https');
+    throw new GovernanceError(GovernanceErrorCode.Invalid, 'the URL must be http or https');
   }
   return { ...input, command: null, args: [], url: url.toString() };
 }

@@ -3,7 +3,7 @@ import {
   OFFLINE_ALLOWANCE_CEILING_USD,
   validateEndpointSpend,
 } from './endpoint-spend';
-import { GovernanceError } from './governance.types';
+import { GovernanceError } from './governance.errors';
 
 function refusal(maxLeaseUsd: string, offlineAllowanceUsd: string) {
   try {

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { GovernanceError } from './governance.types';
+import { GovernanceError, GovernanceErrorCode } from './governance.errors';
 import type { EndpointSpendWrite } from './governance.types';
 
 const DECIMAL_USD = /^\d{1,12}(\.\d{1,6})?$/;
@@ -26,7 +26,7 @@ export function validateEndpointSpend(input: EndpointSpendWrite): EndpointSpendW
   const amount = (value: string, field: string, label: string) => {
     if (!DECIMAL_USD.test(value)) {
       throw new GovernanceError(
-        'invalid',
+        GovernanceErrorCode.Invalid,
         `${label}: a USD amount such as 0.50 (digits, at most 6 decimals), not "${value}"`,
         field,
       );
@@ -36,7 +36,7 @@ export function validateEndpointSpend(input: EndpointSpendWrite): EndpointSpendW
   const lease = amount(maxLeaseUsd, 'maxLeaseUsd', 'lease per model call');
   if (lease.lte(0) || lease.gt(MAX_LEASE_CEILING_USD)) {
     throw new GovernanceError(
-      'invalid',
+      GovernanceErrorCode.Invalid,
       `lease per model call: above 0 and at most ${MAX_LEASE_CEILING_USD} USD`,
       'maxLeaseUsd',
     );
@@ -44,14 +44,14 @@ export function validateEndpointSpend(input: EndpointSpendWrite): EndpointSpendW
   const offline = amount(offlineAllowanceUsd, 'offlineAllowanceUsd', 'offline allowance');
   if (offline.gt(OFFLINE_ALLOWANCE_CEILING_USD)) {
     throw new GovernanceError(
-      'invalid',
+      GovernanceErrorCode.Invalid,
       `offline allowance: at most ${OFFLINE_ALLOWANCE_CEILING_USD} USD`,
       'offlineAllowanceUsd',
     );
   }
   if (offline.gt(0) && offline.lt(lease)) {
     throw new GovernanceError(
-      'invalid',
+      GovernanceErrorCode.Invalid,
       `offline allowance: 0, or at least the lease per model call (${lease.toFixed()} USD); each offline call counts a whole lease`,
       'offlineAllowanceUsd',
     );

@@ -4,7 +4,7 @@ import { describeRule, isCapability } from '@steward/policy';
 import type { RuleRef, ToolKind } from '@steward/policy';
 import type { AdminPrincipal } from '../auth/admin-principal';
 import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
-import { GovernanceErrorFilter } from './governance.errors';
+import { GovernanceError, GovernanceErrorCode, GovernanceErrorFilter } from './governance.errors';
 import {
   FileAccessValue,
   OperatingSystemValue,
@@ -14,8 +14,8 @@ import {
   ToolKindValue,
   UserPolicyChange,
 } from './governance.graphql';
-import { GovernanceService } from './governance.service';
-import { GovernanceError } from './governance.types';
+import { PolicyCompiler } from './policy-compiler.service';
+import { SimulationService } from './simulation.service';
 
 function explanation(decision: string, rule: RuleRef, kind?: ToolKind): PolicyExplanation {
   return {
@@ -34,7 +34,10 @@ function explanation(decision: string, rule: RuleRef, kind?: ToolKind): PolicyEx
 @Resolver()
 @UseFilters(GovernanceErrorFilter)
 export class ExplainResolver {
-  constructor(private readonly governance: GovernanceService) {}
+  constructor(
+    private readonly compiler: PolicyCompiler,
+    private readonly simulation: SimulationService,
+  ) {}
 
   @Query(() => PolicyExplanation, { description: 'May the user call this connector tool?' })
   @RequireAdmin('owner', 'admin', 'auditor')
@@ -44,7 +47,7 @@ export class ExplainResolver {
     @Args('connector') connector: string,
     @Args('tool') tool: string,
   ): Promise<PolicyExplanation> {
-    const engine = await this.governance.engineForUser(admin.organizationId, userId);
+    const engine = await this.compiler.engineForUser(admin.organizationId, userId);
     const decision = engine.tool(connector, tool);
     return explanation(decision.decision, decision.rule, decision.kind);
   }
@@ -62,7 +65,7 @@ export class ExplainResolver {
     @Args('home', { nullable: true, description: 'The home folder, for absolute paths in it.' })
     home?: string,
   ): Promise<PolicyExplanation> {
-    const engine = await this.governance.engineForUser(admin.organizationId, userId);
+    const engine = await this.compiler.engineForUser(admin.organizationId, userId);
     const decision = engine.path(path, access, { os, home: home ?? '' });
     return explanation(decision.decision, decision.rule);
   }
@@ -75,9 +78,9 @@ export class ExplainResolver {
     @Args('capability') capability: string,
   ): Promise<PolicyExplanation> {
     if (!isCapability(capability)) {
-      throw new GovernanceError('invalid', `unknown capability ${capability}`);
+      throw new GovernanceError(GovernanceErrorCode.Invalid, `unknown capability ${capability}`);
     }
-    const engine = await this.governance.engineForUser(admin.organizationId, userId);
+    const engine = await this.compiler.engineForUser(admin.organizationId, userId);
     const decision = engine.capability(capability);
     return explanation(decision.allowed ? 'allow' : 'deny', decision.rule);
   }
@@ -98,7 +101,7 @@ export class ExplainResolver {
     })
     bindings: RoleBindingInput[] | null,
   ): Promise<UserPolicyChange[]> {
-    return this.governance.simulateRoleChange(
+    return this.simulation.simulateRoleChange(
       admin.organizationId,
       roleId,
       draft ?? null,

@@ -1,29 +1,61 @@
 import { ArgumentsHost, Catch } from '@nestjs/common';
 import type { GqlExceptionFilter } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
-import { GovernanceError } from './governance.types';
-import type { GovernanceErrorCode } from './governance.types';
 
+// Every refusal of governance (roles, connectors, folders and network, settings, explain and
+// simulation), thrown once by services and resolvers and rendered by GovernanceErrorFilter.
+export enum GovernanceErrorCode {
+  NotFound = 'not_found',
+  Invalid = 'invalid',
+  // A role or connector name already taken, or a role bound twice to the same subject.
+  Conflict = 'conflict',
+  // A connector's server could not be asked for its tools.
+  ImportFailed = 'import_failed',
+  // An import the operator has switched off (stdio commands on the Steward server).
+  Disabled = 'disabled',
+  // An import URL that reaches a private address the operator has not allowed.
+  AddressRefused = 'address_refused',
+}
+
+export class GovernanceError extends Error {
+  constructor(
+    readonly code: GovernanceErrorCode,
+    message: string,
+    // The input field at fault, when one is, so a form can show the message next to it.
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+// Governance's one transport is GraphQL: one row per code, so a new code does not compile without
+// its rendering.
 const GRAPHQL_CODE: Record<GovernanceErrorCode, string> = {
-  not_found: 'NOT_FOUND',
-  invalid: 'BAD_USER_INPUT',
-  conflict: 'CONFLICT',
-  import_failed: 'BAD_GATEWAY',
-  disabled: 'FORBIDDEN',
-  address_refused: 'FORBIDDEN',
+  [GovernanceErrorCode.NotFound]: 'NOT_FOUND',
+  [GovernanceErrorCode.Invalid]: 'BAD_USER_INPUT',
+  [GovernanceErrorCode.Conflict]: 'CONFLICT',
+  [GovernanceErrorCode.ImportFailed]: 'BAD_GATEWAY',
+  [GovernanceErrorCode.Disabled]: 'FORBIDDEN',
+  [GovernanceErrorCode.AddressRefused]: 'FORBIDDEN',
 };
 
-// Governance errors as GraphQL errors with a code the console can act on. Anything else passes
-// through untouched to the GraphQL driver.
+// The GraphQL error of a governance error: a code the console acts on, the reason, and the field
+// at fault.
+export function governanceGraphQLError(error: GovernanceError): GraphQLError {
+  return new GraphQLError(error.message, {
+    extensions: {
+      code: GRAPHQL_CODE[error.code],
+      reason: error.code,
+      ...(error.field ? { field: error.field } : {}),
+    },
+  });
+}
+
+// Governance errors as GraphQL errors. Anything else passes through untouched to the GraphQL
+// driver.
 @Catch(GovernanceError)
 export class GovernanceErrorFilter implements GqlExceptionFilter {
-  catch(exception: GovernanceError, _host: ArgumentsHost): never {
-    throw new GraphQLError(exception.message, {
-      extensions: {
-        code: GRAPHQL_CODE[exception.code],
-        reason: exception.code,
-        ...(exception.field ? { field: exception.field } : {}),
-      },
-    });
+  catch(error: GovernanceError, _host: ArgumentsHost): never {
+    throw governanceGraphQLError(error);
   }
 }

@@ -1,4 +1,4 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { GraphQLISODateTime } from '@nestjs/graphql';
 
 export enum PolicyDecisionValue {
@@ -259,30 +259,6 @@ export class CeilingEntryInput {
   scope!: CeilingScopeValue;
   @Field(() => [OperatingSystemValue], { defaultValue: [] }) os!: OperatingSystemValue[];
   @Field({ defaultValue: '' }) description!: string;
-}
-
-// ---- spend limits --------------------------------------------------------------------------
-
-@ObjectType({ description: 'A spend limit definition (enforced by the spend module).' })
-export class SpendLimit {
-  @Field(() => ID) id!: string;
-  @Field(() => GovernanceSubjectValue) subjectType!: GovernanceSubjectValue;
-  @Field(() => ID) subjectId!: string;
-  @Field({ description: 'Exact decimal USD.' }) amountUsd!: string;
-  @Field(() => SpendPeriodValue, { description: "In the organization's time zone." })
-  period!: SpendPeriodValue;
-  @Field(() => SpendEnforcementValue) enforcement!: SpendEnforcementValue;
-  @Field(() => [Int], { description: 'Percentages of the amount.' }) alertThresholds!: number[];
-}
-
-@InputType()
-export class SpendLimitInput {
-  @Field(() => GovernanceSubjectValue) subjectType!: GovernanceSubjectValue;
-  @Field(() => ID) subjectId!: string;
-  @Field() amountUsd!: string;
-  @Field(() => SpendPeriodValue) period!: SpendPeriodValue;
-  @Field(() => SpendEnforcementValue) enforcement!: SpendEnforcementValue;
-  @Field(() => [Int], { defaultValue: [] }) alertThresholds!: number[];
 }
 
 // ---- explain and simulate ------------------------------------------------------------------

@@ -2,26 +2,45 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { DirectoryModule } from '../directory/directory.module';
-import { OrganizationsModule } from '../organizations/organizations.module';
+import { PropagationModule } from '../propagation/propagation.module';
 import { ConnectorsResolver } from './connectors.resolver';
 import { ConnectorsService } from './connectors.service';
 import { ExplainResolver } from './explain.resolver';
+import { FoldersResolver } from './folders.resolver';
+import { FoldersService } from './folders.service';
 import { GovernanceRepository } from './governance.repository';
-import { GovernanceResolver } from './governance.resolver';
-import { GovernanceService } from './governance.service';
+import { GovernanceSettingsResolver } from './governance-settings.resolver';
+import { GovernanceSettingsService } from './governance-settings.service';
+import { GovernanceWrites } from './governance-writes';
+import { PolicyChanges } from './policy-changes';
+import { PolicyCompiler } from './policy-compiler.service';
+import { RolesResolver } from './roles.resolver';
+import { RolesService } from './roles.service';
+import { SimulationService } from './simulation.service';
 
-// Roles, bindings, connectors, folder rules, approval settings and spend limit definitions, and
-// the compilation of a user's effective policy (GovernanceService.compileForUser) for bundles.
+// What users may do: roles and bindings (RolesService), connectors (ConnectorsService), folders
+// and network (FoldersService), approval and endpoint spend settings (GovernanceSettingsService),
+// and a user's effective policy compiled from them (PolicyCompiler, for bundles and explain;
+// SimulationService for "what if"). Spend limits are the spend module's; their writes reach
+// endpoints through PolicyChanges, as governance's do.
 @Module({
-  imports: [AuditModule, AuthModule, DirectoryModule, OrganizationsModule],
+  imports: [AuditModule, AuthModule, DirectoryModule, PropagationModule],
   providers: [
     GovernanceRepository,
-    GovernanceService,
+    PolicyChanges,
+    GovernanceWrites,
+    RolesService,
     ConnectorsService,
-    GovernanceResolver,
+    FoldersService,
+    GovernanceSettingsService,
+    PolicyCompiler,
+    SimulationService,
+    RolesResolver,
     ConnectorsResolver,
+    FoldersResolver,
+    GovernanceSettingsResolver,
     ExplainResolver,
   ],
-  exports: [GovernanceService],
+  exports: [PolicyCompiler, GovernanceSettingsService, PolicyChanges],
 })
 export class GovernanceModule {}

@@ -2,13 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Prisma } from '../../generated/prisma/client';
 import type { ScopedPrisma } from '../../platform/database/org-scope';
 import { PrismaService } from '../../platform/database/prisma.service';
-import type {
-  CatalogueTool,
-  ConnectorWrite,
-  RoleWrite,
-  SpendLimitWrite,
-  Subject,
-} from './governance.types';
+import type { CatalogueTool, ConnectorWrite, RoleWrite, Subject } from './governance.types';
 
 // The organization-scoped client inside a transaction.
 export type GovernanceTx = Omit<
@@ -30,7 +24,8 @@ export const CONNECTOR_INCLUDE = {
 
 export type ConnectorRecord = Prisma.ConnectorGetPayload<{ include: typeof CONNECTOR_INCLUDE }>;
 
-// Only database access; the rules live in GovernanceService and ConnectorsService.
+// Only database access; the rules live in the governance services (RolesService, ConnectorsService,
+// FoldersService, GovernanceSettingsService) and the compiler reads through it too.
 @Injectable()
 export class GovernanceRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -242,6 +237,19 @@ export class GovernanceRepository {
     });
   }
 
+  // The newest write time among the organization's governance rows (deletions leave none).
+  async lastWriteAt(organizationId: string): Promise<Date | null> {
+    const [row] = await this.prisma.$queryRaw<{ at: Date | null }[]>`
+      SELECT GREATEST(
+        (SELECT max("updatedAt") FROM "GovernanceRole" WHERE "organizationId" = ${organizationId}::uuid),
+        (SELECT max("createdAt") FROM "RoleBinding" WHERE "organizationId" = ${organizationId}::uuid),
+        (SELECT max("updatedAt") FROM "Connector" WHERE "organizationId" = ${organizationId}::uuid),
+        (SELECT max("updatedAt") FROM "GovernanceSettings" WHERE "organizationId" = ${organizationId}::uuid),
+        (SELECT max("createdAt") FROM "FolderCeilingEntry" WHERE "organizationId" = ${organizationId}::uuid)
+      ) AS at`;
+    return row?.at ?? null;
+  }
+
   settings(organizationId: string, tx?: GovernanceTx) {
     return (tx ?? this.db(organizationId)).governanceSettings.findFirst({});
   }
@@ -281,26 +289,22 @@ export class GovernanceRepository {
     return (await tx.folderCeilingEntry.deleteMany({ where: { id } })).count;
   }
 
-  listSpendLimits(organizationId: string, where: Prisma.SpendLimitWhereInput = {}) {
-    return this.db(organizationId).spendLimit.findMany({
-      where,
-      orderBy: [{ subjectType: 'asc' }, { createdAt: 'asc' }],
+  // A role binding names its subject (a user or a group) by type and id, which no foreign key can
+  // express: a subject's bindings go in the transaction that deletes it (DirectoryService's
+  // deletion hook).
+  async deleteRoleBindingsOf(
+    tx: GovernanceTx,
+    subjectType: 'user' | 'group',
+    subjectId: string,
+  ): Promise<{ id: string; roleId: string }[]> {
+    const bindings = await tx.roleBinding.findMany({
+      where: { subjectType, subjectId },
+      select: { id: true, roleId: true },
+      orderBy: { id: 'asc' },
     });
-  }
-
-  findSpendLimit(organizationId: string, id: string, tx?: GovernanceTx) {
-    return (tx ?? this.db(organizationId)).spendLimit.findFirst({ where: { id } });
-  }
-
-  createSpendLimit(tx: GovernanceTx, organizationId: string, limit: SpendLimitWrite) {
-    return tx.spendLimit.create({ data: { organizationId, ...limit } });
-  }
-
-  updateSpendLimit(tx: GovernanceTx, id: string, limit: SpendLimitWrite) {
-    return tx.spendLimit.update({ where: { id }, data: limit });
-  }
-
-  async deleteSpendLimit(tx: GovernanceTx, id: string): Promise<void> {
-    await tx.spendLimit.deleteMany({ where: { id } });
+    if (bindings.length) {
+      await tx.roleBinding.deleteMany({ where: { id: { in: bindings.map((b) => b.id) } } });
+    }
+    return bindings;
   }
 }

@@ -1,4 +1,5 @@
 import type { Decision, FolderAccess, OperatingSystem, ToolKind } from '@steward/policy';
+import type { AdminPrincipal } from '../auth/admin-principal';
 
 // Published on the event bus after every committed governance change, naming the users whose
 // effective policy may have changed ('all' when the change reaches everyone: connectors, the
@@ -8,20 +9,6 @@ export const GOVERNANCE_CHANGED_CHANNEL = 'governance.changed';
 export interface GovernanceChanged {
   organizationId: string;
   userIds: string[] | 'all';
-}
-
-export type GovernanceErrorCode =
-  'not_found' | 'invalid' | 'conflict' | 'import_failed' | 'disabled' | 'address_refused';
-
-export class GovernanceError extends Error {
-  constructor(
-    readonly code: GovernanceErrorCode,
-    message: string,
-    // The input field at fault, when one is, so a form can show the message next to it.
-    readonly field?: string,
-  ) {
-    super(message);
-  }
 }
 
 // The spend settings as admins see and write them: USD as exact decimal strings.
@@ -36,6 +23,10 @@ export type Subject = 'group' | 'user';
 export interface GovernanceActor {
   type: 'admin' | 'system' | 'operator';
   id?: string;
+}
+
+export function actorOf(admin: AdminPrincipal): GovernanceActor {
+  return { type: 'admin', id: admin.adminId };
 }
 
 export interface ConnectorRuleWrite {
@@ -67,16 +58,6 @@ export interface ConnectorWrite {
   args: string[];
   url: string | null;
   version: string;
-}
-
-export interface SpendLimitWrite {
-  subjectType: Subject;
-  subjectId: string;
-  // Exact decimal USD, e.g. "250.00".
-  amountUsd: string;
-  period: 'day' | 'week' | 'month';
-  enforcement: 'hard' | 'soft';
-  alertThresholds: number[];
 }
 
 // A tool as an MCP server lists it (the parts governance keeps).

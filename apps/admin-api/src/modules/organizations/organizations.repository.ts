@@ -42,6 +42,10 @@ export class OrganizationsRepository {
     }
   }
 
+  rename(id: string, name: string): Promise<Organization> {
+    return this.prisma.organization.update({ where: { id }, data: { name } });
+  }
+
   setBootstrapToken(id: string, tokenHash: string, expiresAt: Date): Promise<Organization> {
     return this.prisma.organization.update({
       where: { id },
@@ -51,5 +55,29 @@ export class OrganizationsRepository {
 
   reopenBootstrap(id: string): Promise<Organization> {
     return this.prisma.organization.update({ where: { id }, data: { bootstrapDisabledAt: null } });
+  }
+
+  // Consumes the bootstrap token: true for exactly one caller, and only while it is valid. One
+  // UPDATE, so two simultaneous clicks can't both sign in.
+  async consumeBootstrapToken(id: string, tokenHash: string, now: Date): Promise<boolean> {
+    const { count } = await this.prisma.organization.updateMany({
+      where: {
+        id,
+        bootstrapTokenHash: tokenHash,
+        bootstrapDisabledAt: null,
+        bootstrapExpiresAt: { gt: now },
+      },
+      data: { bootstrapTokenHash: null, bootstrapExpiresAt: null },
+    });
+    return count === 1;
+  }
+
+  // Closes the first-run path for good; true when this call is the one that closed it.
+  async closeBootstrap(id: string, at: Date, tx?: Prisma.TransactionClient): Promise<boolean> {
+    const { count } = await (tx ?? this.prisma).organization.updateMany({
+      where: { id, bootstrapDisabledAt: null },
+      data: { bootstrapDisabledAt: at, bootstrapTokenHash: null, bootstrapExpiresAt: null },
+    });
+    return count === 1;
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Organization } from '../../generated/prisma/client';
+import { Organization, Prisma } from '../../generated/prisma/client';
 import { CONFIG } from '../../config/config';
 import type { Config } from '../../config/config';
 import { AuditService, ActorType } from '../audit/audit.service';
@@ -19,6 +19,18 @@ export class OrganizationError extends Error {
   }
 }
 
+function validName(name: string): string {
+  const trimmed = name.trim();
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+  if (!trimmed || trimmed.length > 200 || /[\u0000-\u001f]/.test(trimmed)) {
+    throw new OrganizationError(
+      'invalid_name',
+      'an organization name is 1 to 200 characters, without control characters',
+    );
+  }
+  return trimmed;
+}
+
 @Injectable()
 export class OrganizationsService {
   constructor(
@@ -26,6 +38,17 @@ export class OrganizationsService {
     private readonly audit: AuditService,
     @Inject(CONFIG) private readonly config: Config,
   ) {}
+
+  // True for exactly one caller, and only while the token is valid.
+  consumeBootstrapToken(id: string, tokenHash: string, now: Date): Promise<boolean> {
+    return this.organizations.consumeBootstrapToken(id, tokenHash, now);
+  }
+
+  // The first successful SAML sign-in closes the first-run path for good (in the caller's
+  // transaction); true when this call is the one that closed it.
+  closeBootstrap(id: string, at: Date, tx?: Prisma.TransactionClient): Promise<boolean> {
+    return this.organizations.closeBootstrap(id, at, tx);
+  }
 
   list(): Promise<Organization[]> {
     return this.organizations.list();
@@ -48,10 +71,7 @@ export class OrganizationsService {
   }
 
   async create(name: string, actor: { type: ActorType; id?: string }): Promise<Organization> {
-    const trimmed = name.trim();
-    if (!trimmed || trimmed.length > 200) {
-      throw new OrganizationError('invalid_name', 'an organization name is 1 to 200 characters');
-    }
+    const trimmed = validName(name);
     const base = slugify(trimmed);
     for (;;) {
       const taken = new Set(await this.organizations.slugsLike(base));
@@ -69,6 +89,26 @@ export class OrganizationsService {
       });
       return organization;
     }
+  }
+
+  // The name people see; the slug (in sign-in and SCIM URLs) stays, so nothing configured breaks.
+  async rename(
+    id: string,
+    name: string,
+    actor: { type: ActorType; id?: string },
+  ): Promise<Organization> {
+    const trimmed = validName(name);
+    const before = await this.get(id);
+    const renamed = await this.organizations.rename(id, trimmed);
+    await this.audit.record(id, {
+      actorType: actor.type,
+      actorId: actor.id,
+      action: 'organization.renamed',
+      resourceType: 'organization',
+      resourceId: id,
+      data: { before: { name: before.name }, after: { name: renamed.name } },
+    });
+    return renamed;
   }
 
   // On an empty database: the first organization, so `npm start` is usable at once.

@@ -1,7 +1,7 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { CredentialsService } from '../credentials/credentials.service';
-import { ScimError } from './scim.errors';
+import { ScimError, ScimErrorCode } from './scim.errors';
 import type { ScimCaller } from './scim.service';
 
 type ScimRequest = FastifyRequest & { scimCaller?: ScimCaller };
@@ -16,7 +16,8 @@ export class ScimAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<ScimRequest>();
     const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
     const credential = match ? await this.credentials.authenticate(match[1], 'scim') : null;
-    if (!credential) throw new ScimError(401, 'a valid SCIM bearer token is required');
+    if (!credential)
+      throw new ScimError(ScimErrorCode.Unauthorized, 'a valid SCIM bearer token is required');
     request.scimCaller = { organizationId: credential.organizationId, credentialId: credential.id };
     return true;
   }
@@ -25,7 +26,8 @@ export class ScimAuthGuard implements CanActivate {
 export const Caller = createParamDecorator(
   (_data: unknown, context: ExecutionContext): ScimCaller => {
     const caller = context.switchToHttp().getRequest<ScimRequest>().scimCaller;
-    if (!caller) throw new ScimError(401, 'a valid SCIM bearer token is required');
+    if (!caller)
+      throw new ScimError(ScimErrorCode.Unauthorized, 'a valid SCIM bearer token is required');
     return caller;
   },
 );

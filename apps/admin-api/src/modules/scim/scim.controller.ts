@@ -6,23 +6,23 @@ import {
   Get,
   Headers,
   HttpCode,
-  Inject,
   Param,
   Patch,
   Post,
   Put,
   Query,
+  Req,
   Res,
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Caller, ScimAuthGuard } from './scim-auth.guard';
 import { SCIM_CONTENT_TYPE, ScimExceptionFilter } from './scim-exception.filter';
 import { resourceTypes, schemas, serviceProviderConfig } from './scim.discovery';
 import { parseIfMatch, parseListQuery, parsePatch, parseProjection, parseSearch } from './scim.dto';
 import type { ListRequest } from './scim.dto';
-import { ScimError } from './scim.errors';
+import { ScimError, ScimErrorCode } from './scim.errors';
 import { ScimService } from './scim.service';
 import type { ListResponse, ScimCaller, Versioned } from './scim.service';
 import type { PatchOperation } from './scim.patch';
@@ -73,123 +73,123 @@ interface ScimResourceOperations {
   remove(caller: ScimCaller, id: string, ifVersion?: number): Promise<void>;
 }
 
-// /Users and /Groups speak the same protocol (RFC 7644 section 3): one controller class per
-// resource type, made from this one definition.
-function ScimResourceController(
-  path: 'Users' | 'Groups',
-  operationsOf: (service: ScimService) => ScimResourceOperations,
-) {
-  @Controller(`scim/v2/${path}`)
-  @UseGuards(ScimAuthGuard)
-  @UseFilters(ScimExceptionFilter)
-  class ResourceController {
-    readonly operations: ScimResourceOperations;
+// /Users and /Groups speak the same protocol (RFC 7644 section 3): the routes are defined once here
+// and each resource type's controller names its path and its operations.
+abstract class ScimResourceController {
+  protected abstract readonly operations: ScimResourceOperations;
 
-    constructor(@Inject(ScimService) scimService: ScimService) {
-      this.operations = operationsOf(scimService);
-    }
-
-    @Get()
-    async list(
-      @Caller() caller: ScimCaller,
-      @Query() query: Query,
-      @Res({ passthrough: true }) reply: FastifyReply,
-    ) {
-      return scim(reply, await this.operations.list(caller, parseListQuery(query)));
-    }
-
-    @Post('.search')
-    @HttpCode(200)
-    async search(
-      @Caller() caller: ScimCaller,
-      @Body() body: unknown,
-      @Res({ passthrough: true }) reply: FastifyReply,
-    ) {
-      return scim(reply, await this.operations.list(caller, parseSearch(body)));
-    }
-
-    @Get(':id')
-    async get(
-      @Caller() caller: ScimCaller,
-      @Param('id') id: string,
-      @Query() query: Query,
-      @Headers('if-none-match') ifNoneMatch: string | undefined,
-      @Res({ passthrough: true }) reply: FastifyReply,
-    ) {
-      return read(
-        reply,
-        await this.operations.get(caller, id, parseProjection(query)),
-        ifNoneMatch,
-      );
-    }
-
-    @Post()
-    async create(
-      @Caller() caller: ScimCaller,
-      @Body() body: unknown,
-      @Res({ passthrough: true }) reply: FastifyReply,
-    ) {
-      return resource(reply, await this.operations.create(caller, body), 201);
-    }
-
-    @Put(':id')
-    async replace(
-      @Caller() caller: ScimCaller,
-      @Param('id') id: string,
-      @Body() body: unknown,
-      @Headers('if-match') ifMatch: string | undefined,
-      @Res({ passthrough: true }) reply: FastifyReply,
-    ) {
-      return resource(
-        reply,
-        await this.operations.replace(caller, id, body, parseIfMatch(ifMatch)),
-      );
-    }
-
-    @Patch(':id')
-    async patch(
-      @Caller() caller: ScimCaller,
-      @Param('id') id: string,
-      @Body() body: unknown,
-      @Headers('if-match') ifMatch: string | undefined,
-      @Res({ passthrough: true }) reply: FastifyReply,
-    ) {
-      return resource(
-        reply,
-        await this.operations.patch(caller, id, parsePatch(body), parseIfMatch(ifMatch)),
-      );
-    }
-
-    @Delete(':id')
-    @HttpCode(204)
-    async remove(
-      @Caller() caller: ScimCaller,
-      @Param('id') id: string,
-      @Headers('if-match') ifMatch: string | undefined,
-    ): Promise<void> {
-      await this.operations.remove(caller, id, parseIfMatch(ifMatch));
-    }
+  @Get()
+  async list(
+    @Caller() caller: ScimCaller,
+    @Query() query: Query,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return scim(reply, await this.operations.list(caller, parseListQuery(query)));
   }
-  return ResourceController;
+
+  @Post('.search')
+  @HttpCode(200)
+  async search(
+    @Caller() caller: ScimCaller,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return scim(reply, await this.operations.list(caller, parseSearch(body)));
+  }
+
+  @Get(':id')
+  async get(
+    @Caller() caller: ScimCaller,
+    @Param('id') id: string,
+    @Query() query: Query,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return read(reply, await this.operations.get(caller, id, parseProjection(query)), ifNoneMatch);
+  }
+
+  @Post()
+  async create(
+    @Caller() caller: ScimCaller,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return resource(reply, await this.operations.create(caller, body), 201);
+  }
+
+  @Put(':id')
+  async replace(
+    @Caller() caller: ScimCaller,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return resource(reply, await this.operations.replace(caller, id, body, parseIfMatch(ifMatch)));
+  }
+
+  @Patch(':id')
+  async patch(
+    @Caller() caller: ScimCaller,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return resource(
+      reply,
+      await this.operations.patch(caller, id, parsePatch(body), parseIfMatch(ifMatch)),
+    );
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(
+    @Caller() caller: ScimCaller,
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+  ): Promise<void> {
+    await this.operations.remove(caller, id, parseIfMatch(ifMatch));
+  }
 }
 
-export class ScimUsersController extends ScimResourceController('Users', (service) => ({
-  list: (caller, request) => service.listUsers(caller, request),
-  get: (caller, id, projection) => service.getUser(caller, id, projection),
-  create: (caller, body) => service.createUser(caller, body),
-  replace: (caller, id, body, ifVersion) => service.replaceUser(caller, id, body, ifVersion),
-  patch: (caller, id, patch, ifVersion) => service.patchUser(caller, id, patch, ifVersion),
-  remove: (caller, id, ifVersion) => service.deleteUser(caller, id, ifVersion),
-})) {}
+@Controller('scim/v2/Users')
+@UseGuards(ScimAuthGuard)
+@UseFilters(ScimExceptionFilter)
+export class ScimUsersController extends ScimResourceController {
+  protected readonly operations: ScimResourceOperations;
 
-export class ScimGroupsController extends ScimResourceController('Groups', (service) => ({
-  list: (caller, request) => service.listGroups(caller, request),
-  get: (caller, id, projection) => service.getGroup(caller, id, projection),
-  create: (caller, body) => service.createGroup(caller, body),
-  replace: (caller, id, body, ifVersion) => service.replaceGroup(caller, id, body, ifVersion),
-  patch: (caller, id, patch, ifVersion) => service.patchGroup(caller, id, patch, ifVersion),
-  remove: (caller, id, ifVersion) => service.deleteGroup(caller, id, ifVersion),
-})) {}
+  constructor(service: ScimService) {
+    super();
+    this.operations = {
+      list: (caller, request) => service.listUsers(caller, request),
+      get: (caller, id, projection) => service.getUser(caller, id, projection),
+      create: (caller, body) => service.createUser(caller, body),
+      replace: (caller, id, body, ifVersion) => service.replaceUser(caller, id, body, ifVersion),
+      patch: (caller, id, patch, ifVersion) => service.patchUser(caller, id, patch, ifVersion),
+      remove: (caller, id, ifVersion) => service.deleteUser(caller, id, ifVersion),
+    };
+  }
+}
+
+@Controller('scim/v2/Groups')
+@UseGuards(ScimAuthGuard)
+@UseFilters(ScimExceptionFilter)
+export class ScimGroupsController extends ScimResourceController {
+  protected readonly operations: ScimResourceOperations;
+
+  constructor(service: ScimService) {
+    super();
+    this.operations = {
+      list: (caller, request) => service.listGroups(caller, request),
+      get: (caller, id, projection) => service.getGroup(caller, id, projection),
+      create: (caller, body) => service.createGroup(caller, body),
+      replace: (caller, id, body, ifVersion) => service.replaceGroup(caller, id, body, ifVersion),
+      patch: (caller, id, patch, ifVersion) => service.patchGroup(caller, id, patch, ifVersion),
+      remove: (caller, id, ifVersion) => service.deleteGroup(caller, id, ifVersion),
+    };
+  }
+}
 
 // Discovery needs a token too: it tells a caller nothing it could use without one, and IdPs send
 // theirs anyway.
@@ -213,7 +213,7 @@ export class ScimDiscoveryController {
   @Get('ResourceTypes/:id')
   resourceType(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const type = resourceTypes(this.scimService.baseUrl).find((candidate) => candidate.id === id);
-    if (!type) throw new ScimError(404, `no resource type ${id}`);
+    if (!type) throw new ScimError(ScimErrorCode.NotFound, `no resource type ${id}`);
     return scim(reply, type);
   }
 
@@ -227,18 +227,61 @@ export class ScimDiscoveryController {
     const schema = schemas(this.scimService.baseUrl).find(
       (candidate) => candidate.id.toLowerCase() === id.toLowerCase(),
     );
-    if (!schema) throw new ScimError(404, `no schema ${id}`);
+    if (!schema) throw new ScimError(ScimErrorCode.NotFound, `no schema ${id}`);
     return scim(reply, schema);
+  }
+
+  // A query of every resource type from the server root (RFC 7644 section 3.4.2.1).
+  @Get()
+  async searchAllByQuery(
+    @Caller() caller: ScimCaller,
+    @Query() query: Query,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return scim(reply, await this.scimService.searchAll(caller, parseListQuery(query)));
+  }
+
+  @Post('.search')
+  @HttpCode(200)
+  async searchAll(
+    @Caller() caller: ScimCaller,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return scim(reply, await this.scimService.searchAll(caller, parseSearch(body)));
   }
 }
 
-// Any other path under /scim/v2 is a SCIM 404, not the API's problem+json.
+// The endpoints under /scim/v2 and the methods each answers (by first matching pattern).
+const ENDPOINTS: [RegExp, string[]][] = [
+  [/^\/?$/, ['GET', 'HEAD']],
+  [/^\/\.search$/, ['POST']],
+  [/^\/(Users|Groups)$/i, ['GET', 'HEAD', 'POST']],
+  [/^\/(Users|Groups)\/\.search$/i, ['POST']],
+  [/^\/(Users|Groups)\/[^/]+$/i, ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE']],
+  [/^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?$/i, ['GET', 'HEAD']],
+];
+// Any other request under /scim/v2 is a SCIM error, not the API's problem+json: 405 (with Allow)
+// for a method an endpoint does not answer, else 404 (also /Bulk and /Me, which this service does
+// not offer; ServiceProviderConfig says bulk is unsupported).
 @Controller('scim/v2')
 @UseFilters(ScimExceptionFilter)
 export class ScimFallbackController {
   @All('*')
-  notFound(): never {
-    throw new ScimError(404, 'no such SCIM endpoint');
+  unmatched(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): never {
+    const path = request.url.replace(/^\/scim\/v2/, '').split('?')[0];
+    const allowed = ENDPOINTS.find(([pattern]) => pattern.test(path))?.[1];
+    // An allowed method reaches this only on a path no route matched (a trailing slash).
+    if (!allowed || allowed.includes(request.method))
+      throw new ScimError(ScimErrorCode.NotFound, 'no such SCIM endpoint');
+    void reply.header('allow', allowed.join(', '));
+    throw new ScimError(
+      ScimErrorCode.MethodNotAllowed,
+      `${request.method} is not supported here; use ${allowed.join(', ')}`,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ScimError } from './scim.errors';
+import { ScimError, ScimErrorCode } from './scim.errors';
 import type { PatchOperation } from './scim.patch';
 import type { Projection } from './scim.resource';
 
@@ -42,8 +42,8 @@ export interface ListRequest extends Projection {
 
 function invalidSyntax(error: z.ZodError): ScimError {
   const issue = error.issues[0];
-  return ScimError.badRequest(
-    'invalidSyntax',
+  return new ScimError(
+    ScimErrorCode.InvalidSyntax,
     `${issue.path.join('.') || 'body'}: ${issue.message}`,
   );
 }
@@ -52,7 +52,10 @@ export function parsePatch(body: unknown): PatchOperation[] {
   const parsed = patchRequest.safeParse(body);
   if (!parsed.success) throw invalidSyntax(parsed.error);
   if (parsed.data.Operations.length > MAX_PATCH_OPERATIONS) {
-    throw new ScimError(400, `a PATCH has at most ${MAX_PATCH_OPERATIONS} operations`, 'tooMany');
+    throw new ScimError(
+      ScimErrorCode.TooMany,
+      `a PATCH has at most ${MAX_PATCH_OPERATIONS} operations`,
+    );
   }
   return parsed.data.Operations;
 }
@@ -77,7 +80,7 @@ function page(startIndex: number | undefined, count: number | undefined) {
 function integer(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^-?\d{1,9}$/.test(value)) {
-    throw ScimError.badRequest('invalidValue', `${name} must be an integer`);
+    throw new ScimError(ScimErrorCode.InvalidValue, `${name} must be an integer`);
   }
   return Number(value);
 }
@@ -85,7 +88,7 @@ function integer(name: string, value: unknown): number | undefined {
 function optionalString(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string')
-    throw ScimError.badRequest('invalidValue', `${name} is given once`);
+    throw new ScimError(ScimErrorCode.InvalidValue, `${name} is given once`);
   return value;
 }
 

@@ -1,39 +1,57 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { AuthModule } from '../auth/auth.module';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { DirectoryModule } from '../directory/directory.module';
 import { ScimAuthGuard } from './scim-auth.guard';
-import { SCIM_CONTENT_TYPE } from './scim-exception.filter';
-import { scimErrorBody } from './scim.errors';
+import { renderFrameworkErrors } from '../../platform/http/http-app';
+import { SCIM_CONTENT_TYPE, sendScimError } from './scim-exception.filter';
+import { scimErrorForStatus } from './scim.errors';
 import {
   ScimDiscoveryController,
   ScimFallbackController,
   ScimGroupsController,
   ScimUsersController,
 } from './scim.controller';
+import { ScimRefusalsRepository } from './scim-refusals.repository';
+import { ScimRefusals } from './scim-refusals.service';
+import { ScimSettingsResolver } from './scim-settings.resolver';
 import { ScimService } from './scim.service';
 
 const SCIM_PREFIX = /^\/scim\/v2(\/|\?|$)/;
 
 @Module({
-  imports: [DirectoryModule, CredentialsModule],
+  imports: [AuthModule, DirectoryModule, CredentialsModule],
   controllers: [
     ScimUsersController,
     ScimGroupsController,
     ScimDiscoveryController,
     ScimFallbackController,
   ],
-  providers: [ScimService, ScimAuthGuard],
+  providers: [
+    ScimService,
+    ScimAuthGuard,
+    ScimSettingsResolver,
+    ScimRefusals,
+    ScimRefusalsRepository,
+  ],
 })
 export class ScimModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  // Errors raised before a SCIM route runs (malformed JSON, an unsupported content type, a body over
-  // the limit) reach the API-wide problem+json filter; under /scim/v2 they are re-sent as SCIM errors.
+  // Errors raised before a SCIM route runs (malformed JSON or URL, an unsupported content type, a
+  // body over the limit) reach the API-wide problem+json answer; under /scim/v2 they are re-sent as
+  // SCIM errors.
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
+    renderFrameworkErrors(fastify, (error, request, reply) => {
+      if (!SCIM_PREFIX.test(request.url)) return false;
+      const status = error.statusCode ?? 400;
+      sendScimError(reply, status, scimErrorForStatus(status, error.message));
+      return true;
+    });
     fastify.addHook('onSend', async (request, reply, payload) => {
       if (reply.statusCode < 400 || !SCIM_PREFIX.test(request.url)) return payload;
       if (String(reply.getHeader('content-type') ?? '').startsWith('application/scim+json'))
@@ -44,9 +62,8 @@ export class ScimModule implements OnModuleInit {
       } catch {
         // Not JSON: keep the generic detail.
       }
-      const scimType = reply.statusCode === 400 ? 'invalidSyntax' : undefined;
       void reply.type(SCIM_CONTENT_TYPE);
-      return JSON.stringify(scimErrorBody(reply.statusCode, detail, scimType));
+      return JSON.stringify(scimErrorForStatus(reply.statusCode, detail));
     });
   }
 }

@@ -1,8 +1,13 @@
-import { parse } from 'scim2-parse-filter';
 import type { Compare, Filter } from 'scim2-parse-filter';
-import { ScimError } from './scim.errors';
-import { MAX_FILTER_LENGTH } from './scim.filter';
-import { isPlainObject, normalizeResource } from './scim.resource';
+import { ScimError, ScimErrorCode } from './scim.errors';
+import { MAX_FILTER_LENGTH, parseScimFilter } from './scim.filter';
+import {
+  carriesNoData,
+  isPlainObject,
+  isUnstored,
+  normalizeResource,
+  unknownAttribute,
+} from './scim.resource';
 import type { ScimObject } from './scim.resource';
 import {
   extensionOf,
@@ -28,9 +33,16 @@ interface Target {
   filter?: Filter;
 }
 
-const invalidPath = (message: string) => ScimError.badRequest('invalidPath', message);
+const invalidPath = (message: string) => new ScimError(ScimErrorCode.InvalidPath, message);
+const failure = (code: ScimErrorCode, message: string) => new ScimError(code, message);
 
-function parseTarget(schema: ResourceSchema, path: string): Target {
+// A PATCH path (RFC 7644 section 3.5.2). `unknown` says what an attribute the schema lacks is: a
+// path fault, or (for a key of a path-less value) the body fault.
+function parseTarget(
+  schema: ResourceSchema,
+  path: string,
+  unknown: (message: string) => unknown = invalidPath,
+): Target {
   if (path.length > MAX_FILTER_LENGTH) throw invalidPath('the path is too long');
   const open = path.indexOf('[');
   try {
@@ -43,7 +55,7 @@ function parseTarget(schema: ResourceSchema, path: string): Target {
     if (!attribute.multiValued || sub) throw invalidPath(`${attribute.name} is not multi-valued`);
     let filter: Filter;
     try {
-      filter = parse(path.slice(open + 1, close));
+      filter = parseScimFilter(path.slice(open + 1, close));
     } catch (error) {
       throw invalidPath(`invalid value filter in ${path}: ${(error as Error).message}`);
     }
@@ -54,7 +66,7 @@ function parseTarget(schema: ResourceSchema, path: string): Target {
       sub: rest ? resolveSubAttribute(attribute, rest.slice(1)) : undefined,
     };
   } catch (error) {
-    if (error instanceof UnknownAttributeError) throw invalidPath(error.message);
+    if (error instanceof UnknownAttributeError) throw unknown(error.message);
     throw error;
   }
 }
@@ -129,7 +141,11 @@ function equalities(node: Filter): ScimObject | undefined {
   return parts.every(Boolean) ? Object.assign({}, ...parts) : undefined;
 }
 
-const valueKey = (item: unknown) => (isPlainObject(item) ? String(item.value) : undefined);
+// Values are matched case-insensitively: member ids are UUIDs, emails are caseExact false.
+const valueKey = (item: unknown) =>
+  isPlainObject(item) && item.value !== undefined && item.value !== null
+    ? String(item.value).toLowerCase()
+    : undefined;
 
 // Setting a value's `primary` to true clears it on the others (RFC 7644 section 3.5.2).
 function keepOnePrimary(items: unknown[], chosen: Set<unknown>): void {
@@ -144,101 +160,135 @@ function asValues(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
+// One operation where it lands: the object holding the attribute (the resource or its extension),
+// the attribute (and sub-attribute), and the value; a null value removes as `remove` does.
+interface Change {
+  container: ScimObject;
+  attribute: AttributeDef;
+  sub?: AttributeDef;
+  op: Op;
+  value: unknown;
+  removing: boolean;
+}
+
 function applyOne(resource: ScimObject, op: Op, target: Target, value: unknown, id: string): void {
   const { extension, attribute, sub, filter } = target;
   if (attribute.mutability === 'readOnly' || sub?.mutability === 'readOnly') {
     // Okta repeats the id in replace values; an unchanged read-only value is harmless.
     if (attribute.name === 'id' && value === id) return;
-    throw ScimError.badRequest(
-      'mutability',
+    throw failure(
+      ScimErrorCode.Mutability,
       `${attribute.name}${sub ? `.${sub.name}` : ''} is read-only`,
     );
   }
   if (op !== 'remove' && value === undefined) {
-    throw ScimError.badRequest('invalidSyntax', `${op} needs a value`);
+    throw failure(ScimErrorCode.InvalidSyntax, `${op} needs a value`);
   }
   const container = extension ? ((resource[extension] ??= {}) as ScimObject) : resource;
+  const change = {
+    container,
+    attribute,
+    sub,
+    op,
+    value,
+    removing: op === 'remove' || value === null,
+  };
+  if (filter) changeMatchingValues(change, filter);
+  else if (attribute.multiValued) changeAllValues(change);
+  else changeSingleValue(change);
+}
+
+// `emails[type eq "work"]`: the values of a multi-valued attribute that the filter matches.
+function changeMatchingValues(change: Change, filter: Filter): void {
+  const { container, sub, value } = change;
+  const name = change.attribute.name;
+  const items = Array.isArray(container[name]) ? (container[name] as unknown[]) : [];
+  const matched = items.filter((item) => matches(item, filter));
+  if (change.removing) {
+    if (sub) for (const item of matched) delete (item as ScimObject)[sub.name];
+    else container[name] = items.filter((item) => !matched.includes(item));
+    return;
+  }
+  if (!sub && !isPlainObject(value))
+    throw failure(ScimErrorCode.InvalidValue, `${name} values are objects`);
+  const patch = sub ? { [sub.name]: value } : (value as ScimObject);
+  if (!matched.length) {
+    // Entra adds `emails[type eq "work"].value` to users that have no work email yet.
+    const seed = equalities(filter);
+    if (!seed) throw failure(ScimErrorCode.NoTarget, `no ${name} value matches the filter`);
+    const created = { ...seed, ...patch };
+    container[name] = [...items, created];
+    keepOnePrimary(container[name] as unknown[], new Set([created]));
+    return;
+  }
+  for (const item of matched) Object.assign(item as ScimObject, patch);
+  keepOnePrimary(items, new Set(matched));
+}
+
+// A multi-valued attribute as a whole (or one sub-attribute of each of its values).
+function changeAllValues(change: Change): void {
+  const { container, sub, value, removing } = change;
+  const name = change.attribute.name;
+  const items = Array.isArray(container[name]) ? (container[name] as unknown[]) : [];
+  if (sub) {
+    for (const item of items) {
+      if (!isPlainObject(item)) continue;
+      if (removing) delete item[sub.name];
+      else item[sub.name] = value;
+    }
+    return;
+  }
+  if (removing) {
+    // Entra removes members with `path: "members"` and the values to remove.
+    if (value === undefined || value === null) delete container[name];
+    else {
+      const gone = new Set(asValues(value).map(valueKey));
+      container[name] = items.filter((item) => !gone.has(valueKey(item)));
+    }
+    return;
+  }
+  const incoming = asValues(value);
+  if (change.op === 'replace') {
+    container[name] = incoming;
+    return;
+  }
+  const seen = new Set(items.map(valueKey));
+  const added = incoming.filter((item) => {
+    const key = valueKey(item);
+    if (key !== undefined && seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  container[name] = [...items, ...added];
+  keepOnePrimary(container[name] as unknown[], new Set(added));
+}
+
+// A single-valued attribute, simple or complex (or one sub-attribute of a complex one).
+function changeSingleValue(change: Change): void {
+  const { container, attribute, sub, value } = change;
   const name = attribute.name;
-  const removing = op === 'remove' || value === null;
-
-  if (filter) {
-    const items = Array.isArray(container[name]) ? (container[name] as unknown[]) : [];
-    const matched = items.filter((item) => matches(item, filter));
-    if (removing) {
-      if (sub) for (const item of matched) delete (item as ScimObject)[sub.name];
-      else container[name] = items.filter((item) => !matched.includes(item));
-      return;
-    }
-    if (!sub && !isPlainObject(value))
-      throw ScimError.badRequest('invalidValue', `${name} values are objects`);
-    const patch = sub ? { [sub.name]: value } : (value as ScimObject);
-    if (!matched.length) {
-      // Entra adds `emails[type eq "work"].value` to users that have no work email yet.
-      const seed = equalities(filter);
-      if (!seed) throw ScimError.badRequest('noTarget', `no ${name} value matches the filter`);
-      const created = { ...seed, ...patch };
-      container[name] = [...items, created];
-      keepOnePrimary(container[name] as unknown[], new Set([created]));
-      return;
-    }
-    for (const item of matched) Object.assign(item as ScimObject, patch);
-    keepOnePrimary(items, new Set(matched));
-    return;
-  }
-
-  if (attribute.multiValued) {
-    const items = Array.isArray(container[name]) ? (container[name] as unknown[]) : [];
-    if (sub) {
-      for (const item of items) {
-        if (!isPlainObject(item)) continue;
-        if (removing) delete item[sub.name];
-        else item[sub.name] = value;
-      }
-      return;
-    }
-    if (removing) {
-      // Entra removes members with `path: "members"` and the values to remove.
-      if (value === undefined || value === null) delete container[name];
-      else {
-        const gone = new Set(asValues(value).map(valueKey));
-        container[name] = items.filter((item) => !gone.has(valueKey(item)));
-      }
-      return;
-    }
-    const incoming = asValues(value);
-    if (op === 'replace') {
-      container[name] = incoming;
-      return;
-    }
-    const seen = new Set(items.map(valueKey));
-    const added = incoming.filter((item) => {
-      const key = valueKey(item);
-      if (key !== undefined && seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-    container[name] = [...items, ...added];
-    keepOnePrimary(container[name] as unknown[], new Set(added));
-    return;
-  }
-
   if (sub) {
     const parent = isPlainObject(container[name]) ? (container[name] as ScimObject) : {};
-    if (removing) delete parent[sub.name];
+    if (change.removing) delete parent[sub.name];
     else parent[sub.name] = value;
     container[name] = parent;
     return;
   }
-  if (removing) {
+  if (change.removing) {
     delete container[name];
     return;
   }
   if (attribute.type === 'complex') {
-    // Entra sends the manager as a bare id.
+    // Entra sends the manager as a bare id, or as an array of one {value, $ref}.
+    const single = singleValue(name, value);
+    if (single === null) {
+      delete container[name];
+      return;
+    }
     const object =
-      typeof value === 'string' && attribute.subAttributes?.some((s) => s.name === 'value')
-        ? { value }
-        : value;
+      typeof single === 'string' && attribute.subAttributes?.some((s) => s.name === 'value')
+        ? { value: single }
+        : single;
     container[name] =
       isPlainObject(object) && isPlainObject(container[name])
         ? { ...(container[name] as ScimObject), ...object }
@@ -248,37 +298,63 @@ function applyOne(resource: ScimObject, op: Op, target: Target, value: unknown, 
   container[name] = value;
 }
 
+// A single-valued attribute given as an array: one value is that value, none is no value.
+function singleValue(name: string, value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  if (value.length > 1)
+    throw failure(ScimErrorCode.InvalidValue, `${name} is single-valued: one value at most`);
+  return value.length ? value[0] : null;
+}
+
 function normalizeOp(raw: string): Op {
   // Entra capitalises operation names ("Replace", "Add", "Remove").
   const op = raw.toLowerCase();
   if (op !== 'add' && op !== 'remove' && op !== 'replace') {
-    throw ScimError.badRequest('invalidSyntax', `unknown operation ${raw}`);
+    throw failure(ScimErrorCode.InvalidSyntax, `unknown operation ${raw}`);
   }
   return op;
 }
 
-// Applies a PatchOp's operations in order to a copy of the resource and validates the result as a
-// whole, so a PATCH is atomic: it either yields a valid resource or throws and changes nothing.
+// The attribute a path starts with: `roles[primary eq "True"].value` → roles.
+const headOf = (path: string) => path.split(/[[.]/, 1)[0];
+
+// One step of a prepared PATCH: an operation on one target, or dropping a whole extension.
+export type PatchStep =
+  { op: Op; target: Target; value: unknown } | { op: 'remove'; extension: string };
+
+// A PatchOp's operations resolved against the schema before any resource is read: a bad operation,
+// path or attribute fails here, without a database round trip or a lock.
+export function preparePatch(schema: ResourceSchema, operations: PatchOperation[]): PatchStep[] {
+  const steps: PatchStep[] = [];
+  for (const operation of operations) {
+    const op = normalizeOp(operation.op);
+    const { path, value } = operation;
+    if (path === undefined) {
+      if (op === 'remove') throw failure(ScimErrorCode.NoTarget, 'remove needs a path');
+      steps.push(...objectSteps(schema, op, value));
+    } else if (isUnstored(schema, headOf(path))) {
+      continue;
+    } else if (extensionOf(schema, path)?.length === path.length) {
+      steps.push(...objectSteps(schema, op, { [extensionOf(schema, path)!]: value ?? null }));
+    } else {
+      steps.push({ op, target: parseTarget(schema, path), value });
+    }
+  }
+  return steps;
+}
+
+// Applies prepared steps in order to a copy of the resource and validates the result as a whole,
+// so a PATCH is atomic: it either yields a valid resource or throws and changes nothing.
 export function applyPatch(
   schema: ResourceSchema,
   current: ScimObject,
-  operations: PatchOperation[],
+  steps: PatchStep[],
   id: string,
 ): ScimObject {
   const resource = structuredClone(current);
-  for (const operation of operations) {
-    const op = normalizeOp(operation.op);
-    if (operation.path !== undefined) {
-      const extension = extensionOf(schema, operation.path);
-      if (extension && operation.path.length === extension.length) {
-        applyObject(schema, resource, op, { [extension]: operation.value }, id);
-      } else {
-        applyOne(resource, op, parseTarget(schema, operation.path), operation.value, id);
-      }
-      continue;
-    }
-    if (op === 'remove') throw ScimError.badRequest('noTarget', 'remove needs a path');
-    applyObject(schema, resource, op, operation.value, id);
+  for (const step of steps) {
+    if ('extension' in step) delete resource[step.extension];
+    else applyOne(resource, step.op, step.target, step.value, id);
   }
   for (const extension of schema.extensions) {
     if (
@@ -291,32 +367,44 @@ export function applyPatch(
   return normalizeResource(schema, resource);
 }
 
+const UNKNOWN = Symbol('unknown attribute');
+
+// A key of a path-less value names an attribute as a request body does: one the schema lacks is
+// the body fault POST and PUT report (or nothing, when its value carries no data).
+function bodyTarget(schema: ResourceSchema, key: string, value: unknown): Target | undefined {
+  try {
+    return parseTarget(schema, key, () => UNKNOWN);
+  } catch (error) {
+    if (error !== UNKNOWN) throw error;
+    if (carriesNoData(value)) return undefined;
+    throw unknownAttribute(key);
+  }
+}
+
 // A path-less add/replace (Okta's `{"op":"replace","value":{"active":false}}`): each key is a path,
-// including Entra's dotted and URN-qualified keys.
-function applyObject(
-  schema: ResourceSchema,
-  resource: ScimObject,
-  op: Op,
-  value: unknown,
-  id: string,
-): void {
+// including Entra's dotted and URN-qualified keys. An extension set to null (or removed) goes.
+function objectSteps(schema: ResourceSchema, op: Op, value: unknown): PatchStep[] {
   if (!isPlainObject(value))
-    throw ScimError.badRequest('invalidValue', `${op} without a path needs an object value`);
+    throw failure(ScimErrorCode.InvalidValue, `${op} without a path needs an object value`);
+  const steps: PatchStep[] = [];
   for (const [key, item] of Object.entries(value)) {
-    if (key.toLowerCase() === 'schemas') continue;
+    if (key.toLowerCase() === 'schemas' || isUnstored(schema, key)) continue;
     const extension = extensionOf(schema, key);
     if (extension && key.length === extension.length) {
       if (item === null) {
-        if (op === 'replace') delete resource[extension];
+        if (op !== 'add') steps.push({ op: 'remove', extension });
         continue;
       }
       if (!isPlainObject(item))
-        throw ScimError.badRequest('invalidValue', `${extension} must be an object`);
+        throw failure(ScimErrorCode.InvalidValue, `${extension} must be an object`);
       for (const [subKey, subValue] of Object.entries(item)) {
-        applyOne(resource, op, parseTarget(schema, `${extension}:${subKey}`), subValue, id);
+        const target = bodyTarget(schema, `${extension}:${subKey}`, subValue);
+        if (target) steps.push({ op, target, value: subValue });
       }
       continue;
     }
-    applyOne(resource, op, parseTarget(schema, key), item, id);
+    const target = bodyTarget(schema, key, item);
+    if (target) steps.push({ op, target, value: item });
   }
+  return steps;
 }

@@ -1,3 +1,4 @@
+import { isStorableText } from '../directory/directory.types';
 import type {
   ContactWrite,
   DirectoryGroupRecord,
@@ -5,7 +6,7 @@ import type {
   GroupWrite,
   UserWrite,
 } from '../directory/directory.types';
-import { ScimError } from './scim.errors';
+import { ScimError, ScimErrorCode } from './scim.errors';
 import {
   COMMON_ATTRIBUTES,
   ENTERPRISE_SCHEMA,
@@ -13,6 +14,7 @@ import {
   findAttribute,
   resolvePath,
   UnknownAttributeError,
+  UNSTORED_USER_ATTRIBUTES,
 } from './scim.schemas';
 import type { AttributeDef, ResourceSchema } from './scim.schemas';
 
@@ -30,7 +32,36 @@ export function isPlainObject(value: unknown): value is ScimObject {
 }
 
 function invalidValue(path: string, expected: string): ScimError {
-  return ScimError.badRequest('invalidValue', `${path} must be ${expected}`);
+  return new ScimError(ScimErrorCode.InvalidValue, `${path} must be ${expected}`);
+}
+
+// An attribute a request body names that the schema does not define, whether in a POST or PUT
+// body or a path-less PATCH value: one fault, one answer.
+export function unknownAttribute(name: string): ScimError {
+  return new ScimError(ScimErrorCode.InvalidSyntax, `unknown attribute ${name}`);
+}
+
+// null, an empty array or an object of such: the value of an unassigned attribute (RFC 7643
+// section 2.5). Such a value carries no data, so an attribute the schema lacks may have it.
+// Deeper than any SCIM value nests, a value counts as data.
+export function carriesNoData(value: unknown, depth = 0): boolean {
+  if (value === null || value === undefined) return true;
+  if (depth > 4) return false;
+  const children = Array.isArray(value)
+    ? value
+    : isPlainObject(value)
+      ? Object.values(value)
+      : null;
+  return children !== null && children.every((child) => carriesNoData(child, depth + 1));
+}
+
+// RFC 7643 attributes the directory does not keep: accepted, and ignored.
+export function isUnstored(schema: ResourceSchema, name: string): boolean {
+  const lower = name.toLowerCase();
+  return (
+    schema.kind === 'User' &&
+    UNSTORED_USER_ATTRIBUTES.some((attribute) => attribute.toLowerCase() === lower)
+  );
 }
 
 function normalizeScalar(def: AttributeDef, value: unknown, path: string): unknown {
@@ -42,7 +73,8 @@ function normalizeScalar(def: AttributeDef, value: unknown, path: string): unkno
     throw invalidValue(path, 'a boolean');
   }
   if (typeof value !== 'string') throw invalidValue(path, 'a string');
-  if (value.includes('\u0000')) throw invalidValue(path, 'free of NUL characters');
+  if (!isStorableText(value))
+    throw invalidValue(path, 'free of NUL characters and unpaired UTF-16 surrogates');
   if (def.maxLength !== undefined && value.length > def.maxLength) {
     throw invalidValue(path, `at most ${def.maxLength} characters`);
   }
@@ -54,7 +86,10 @@ function normalizeComplex(def: AttributeDef, value: unknown, path: string): Scim
   const out: ScimObject = {};
   for (const [key, subValue] of Object.entries(value)) {
     const sub = findAttribute(def.subAttributes ?? [], key);
-    if (!sub) throw ScimError.badRequest('invalidSyntax', `unknown attribute ${path}.${key}`);
+    if (!sub) {
+      if (carriesNoData(subValue)) continue;
+      throw unknownAttribute(`${path}.${key}`);
+    }
     if (sub.mutability === 'readOnly' || subValue === null || subValue === undefined) continue;
     out[sub.name] = normalizeScalar(sub, subValue, `${path}.${sub.name}`);
   }
@@ -70,7 +105,7 @@ function normalizeValue(def: AttributeDef, value: unknown, path: string): unknow
   if (!Array.isArray(value)) throw invalidValue(path, 'an array');
   const limit = def.name === 'members' ? MAX_MEMBERS_PER_REQUEST : MAX_CONTACT_VALUES;
   if (value.length > limit)
-    throw new ScimError(400, `${path} has more than ${limit} values`, 'tooMany');
+    throw new ScimError(ScimErrorCode.TooMany, `${path} has more than ${limit} values`);
   const items = value.map((item) => normalizeComplex(def, item, path));
   const valueDef = findAttribute(def.subAttributes ?? [], 'value');
   if (
@@ -94,7 +129,10 @@ function normalizeAttributes(
 ): void {
   for (const [key, value] of Object.entries(body)) {
     const def = findAttribute(defs, key);
-    if (!def) throw ScimError.badRequest('invalidSyntax', `unknown attribute ${prefix}${key}`);
+    if (!def) {
+      if (carriesNoData(value)) continue;
+      throw unknownAttribute(`${prefix}${key}`);
+    }
     // Read-only attributes in a request are ignored (RFC 7643 section 2.2); a password is accepted
     // and discarded.
     if (def.mutability === 'readOnly' || def.mutability === 'writeOnly') continue;
@@ -106,25 +144,21 @@ function normalizeAttributes(
 }
 
 // Validates a request body (POST, PUT, or a PATCH result) against the schema: canonical names,
-// types, lengths; unknown attributes and schemas are refused, read-only ones ignored.
+// types, lengths. Read-only attributes are ignored, as are attributes the schema lacks and schema
+// URNs it does not know when they carry no data (Entra lists extension schemas it sends nothing
+// for); an unknown attribute with a value is refused.
 export function normalizeResource(schema: ResourceSchema, body: unknown): ScimObject {
   if (!isPlainObject(body))
-    throw ScimError.badRequest('invalidSyntax', 'the body must be a JSON object');
+    throw new ScimError(ScimErrorCode.InvalidSyntax, 'the body must be a JSON object');
   const out: ScimObject = {};
   const core: ScimObject = {};
   for (const [key, value] of Object.entries(body)) {
     if (key.toLowerCase() === 'schemas') {
-      const known = [schema.core, ...schema.extensions.map((extension) => extension.urn)].map(
-        (urn) => urn.toLowerCase(),
-      );
-      if (
-        !Array.isArray(value) ||
-        value.some((urn) => typeof urn !== 'string' || !known.includes(urn.toLowerCase()))
-      ) {
-        throw ScimError.badRequest('invalidSyntax', `schemas must list only ${known.join(', ')}`);
-      }
+      if (!Array.isArray(value) || value.some((urn) => typeof urn !== 'string'))
+        throw new ScimError(ScimErrorCode.InvalidSyntax, 'schemas must be an array of URIs');
       continue;
     }
+    if (isUnstored(schema, key)) continue;
     const extension = extensionOf(schema, key);
     if (extension) {
       if (value === null) continue;
@@ -159,14 +193,19 @@ function contacts(value: unknown): ContactWrite[] {
   }));
 }
 
-export function userWrite(resource: ScimObject): UserWrite {
+// `active` left out is unassigned (null), which grants nothing; a PUT passes the stored value as
+// `activeWhenAbsent`, so replacing a profile never changes whether the person has access.
+export function userWrite(
+  resource: ScimObject,
+  activeWhenAbsent: boolean | null = null,
+): UserWrite {
   const name = (resource.name as ScimObject | undefined) ?? {};
   const enterprise = (resource[ENTERPRISE_SCHEMA] as ScimObject | undefined) ?? {};
   const manager = (enterprise.manager as ScimObject | undefined) ?? {};
   return {
     userName: resource.userName as string,
     externalId: str(resource.externalId),
-    active: resource.active !== false,
+    active: typeof resource.active === 'boolean' ? resource.active : activeWhenAbsent,
     displayName: str(resource.displayName),
     nickName: str(resource.nickName),
     profileUrl: str(resource.profileUrl),
@@ -188,7 +227,8 @@ export function userWrite(resource: ScimObject): UserWrite {
     division: str(enterprise.division),
     department: str(enterprise.department),
     managerValue: str(manager.value),
-    managerDisplay: null,
+    managerRef: str(manager.$ref),
+    managerDisplay: str(manager.displayName),
     emails: contacts(resource.emails),
     phoneNumbers: contacts(resource.phoneNumbers),
   };
@@ -228,7 +268,11 @@ export function userAttributes(user: DirectoryUserRecord): ScimObject {
     organization: user.enterpriseOrg,
     division: user.division,
     department: user.department,
-    manager: compact({ value: user.managerValue, displayName: user.managerDisplay }),
+    manager: compact({
+      value: user.managerValue,
+      $ref: user.managerRef,
+      displayName: user.managerDisplay,
+    }),
   });
   return compact({
     externalId: user.externalId,
@@ -321,28 +365,37 @@ export interface Projection {
   excludedAttributes?: string[];
 }
 
+// The attribute paths of `attributes=` / `excludedAttributes=`. One the schema lacks is refused, or
+// skipped in a search across resource types (another type may define it).
+function resolveAll(schema: ResourceSchema, paths: string[], lenient: boolean) {
+  return paths.flatMap((path) => {
+    try {
+      return [resolvePath(schema, path)];
+    } catch (error) {
+      if (!(error instanceof UnknownAttributeError)) throw error;
+      if (lenient) return [];
+      throw new ScimError(ScimErrorCode.InvalidValue, error.message);
+    }
+  });
+}
+
 // attributes / excludedAttributes (RFC 7644 section 3.4.2.5): response shaping after the query.
 // `schemas` and `id` are always returned.
 export function project(
   schema: ResourceSchema,
   resource: ScimObject,
   projection: Projection,
+  lenient = false,
 ): ScimObject {
-  const resolve = (path: string) => {
-    try {
-      return resolvePath(schema, path);
-    } catch (error) {
-      if (error instanceof UnknownAttributeError)
-        throw ScimError.badRequest('invalidValue', error.message);
-      throw error;
-    }
-  };
   const container = (extension: string | undefined, from: ScimObject) =>
     extension ? (from[extension] as ScimObject | undefined) : from;
   if (projection.attributes?.length) {
     const out: ScimObject = { schemas: resource.schemas, id: resource.id };
-    for (const path of projection.attributes) {
-      const { extension, attribute, sub } = resolve(path);
+    for (const { extension, attribute, sub } of resolveAll(
+      schema,
+      projection.attributes,
+      lenient,
+    )) {
       const source = container(extension, resource);
       if (!source || source[attribute.name] === undefined) continue;
       const target = extension ? ((out[extension] ??= {}) as ScimObject) : out;
@@ -367,8 +420,11 @@ export function project(
   }
   if (projection.excludedAttributes?.length) {
     const out: ScimObject = structuredClone(resource);
-    for (const path of projection.excludedAttributes) {
-      const { extension, attribute, sub } = resolve(path);
+    for (const { extension, attribute, sub } of resolveAll(
+      schema,
+      projection.excludedAttributes,
+      lenient,
+    )) {
       if (attribute.returned === 'always') continue;
       const target = container(extension, out);
       if (!target) continue;

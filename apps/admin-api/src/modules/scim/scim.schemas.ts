@@ -156,10 +156,12 @@ export const ENTERPRISE_ATTRIBUTES: AttributeDef[] = [
   attr('organization', 'The organization.'),
   attr('division', 'The division.'),
   attr('department', 'The department.'),
+  // Stored as the IdP sends it, displayName included (RFC 7643 makes it read-only, computed by
+  // the server; Okta and Entra manage it themselves).
   complex('manager', "The user's manager.", [
     attr('value', 'The id of the manager.', { maxLength: INDEXED_MAX }),
     attr('$ref', 'The manager URI.', { type: 'reference', referenceTypes: ['User'] }),
-    attr('displayName', 'The manager display name.', { mutability: 'readOnly' }),
+    attr('displayName', 'The manager display name.'),
   ]),
 ];
 
@@ -218,6 +220,16 @@ export const COMMON_ATTRIBUTES: AttributeDef[] = [
   ),
 ];
 
+// RFC 7643 User attributes the directory does not keep (Entra sends `"roles": []` on every create):
+// accepted and ignored in request bodies and PATCH operations, and not advertised in /Schemas.
+export const UNSTORED_USER_ATTRIBUTES = [
+  'roles',
+  'entitlements',
+  'ims',
+  'photos',
+  'x509Certificates',
+];
+
 export type ResourceKind = 'User' | 'Group';
 
 export interface ResourceSchema {
@@ -271,13 +283,37 @@ export function extensionOf(schema: ResourceSchema, urn: string): string | undef
     ?.urn;
 }
 
+// An attribute by name: core and common attributes first, then (for names without a URN, as Entra
+// sends `manager`) the extensions'.
+function findNamed(
+  schema: ResourceSchema,
+  name: string,
+): { extension?: string; attribute: AttributeDef } | undefined {
+  const core = findDef([...COMMON_ATTRIBUTES, ...schema.attributes], name);
+  if (core) return { attribute: core };
+  for (const extension of schema.extensions) {
+    const attribute = findDef(extension.attributes, name);
+    if (attribute) return { extension: extension.urn, attribute };
+  }
+  return undefined;
+}
+
 export function resolvePath(schema: ResourceSchema, path: string): ResolvedPath {
-  const { extension, rest } = splitUrn(schema, path);
-  const [name, subName, ...more] = rest.split('.');
-  const defs = extension
-    ? schema.extensions.find((candidate) => candidate.urn === extension)!.attributes
-    : [...COMMON_ATTRIBUTES, ...schema.attributes];
-  const attribute = name ? findDef(defs, name) : undefined;
+  const split = splitUrn(schema, path);
+  const [name, subName, ...more] = split.rest.split('.');
+  const found = !name
+    ? undefined
+    : split.extension
+      ? {
+          extension: split.extension,
+          attribute: findDef(
+            schema.extensions.find((candidate) => candidate.urn === split.extension)!.attributes,
+            name,
+          ),
+        }
+      : findNamed(schema, name);
+  const attribute = found?.attribute;
+  const extension = found?.extension;
   if (!attribute || more.length) throw new UnknownAttributeError(`unknown attribute ${path}`);
   if (subName === undefined) return { extension, attribute };
   const sub = attribute.subAttributes ? findDef(attribute.subAttributes, subName) : undefined;

@@ -2,12 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '../../config/config';
 import type { Config } from '../../config/config';
 import { DirectoryService } from '../directory/directory.service';
-import { DirectoryError } from '../directory/directory.types';
-import type { DirectoryActor } from '../directory/directory.types';
+import type { DirectoryActor, DirectoryFilter } from '../directory/directory.types';
 import type { ListRequest } from './scim.dto';
-import { fromDirectoryError, ScimError } from './scim.errors';
-import { groupFilter, userFilter } from './scim.filter';
-import { applyPatch } from './scim.patch';
+import { ScimError, ScimErrorCode } from './scim.errors';
+import { scimFilter, scimFilterAcross } from './scim.filter';
+import { applyPatch, preparePatch } from './scim.patch';
 import type { PatchOperation } from './scim.patch';
 import {
   groupAttributes,
@@ -44,8 +43,8 @@ export interface ListResponse {
 const USER = RESOURCE_SCHEMAS.User;
 const GROUP = RESOURCE_SCHEMAS.Group;
 
-// SCIM over the directory: request bodies become directory writes, records become SCIM resources,
-// and directory errors become SCIM errors.
+// SCIM over the directory: request bodies become directory writes and records SCIM resources.
+// Directory errors reach the client through toScimError (scim.errors.ts).
 @Injectable()
 export class ScimService {
   constructor(
@@ -57,10 +56,25 @@ export class ScimService {
     return `${this.config.PUBLIC_URL.replace(/\/$/, '')}/scim/v2`;
   }
 
+  // Every write ends within the deadline (rolled back past it): an IdP never waits longer.
+  private write(ifVersion?: number) {
+    return { ifVersion, deadlineMs: this.config.SCIM_WRITE_DEADLINE_SECONDS * 1000 };
+  }
+
   async listUsers(caller: ScimCaller, request: ListRequest): Promise<ListResponse> {
-    const where = request.filter ? userFilter(request.filter) : {};
+    const filter = request.filter === undefined ? undefined : scimFilter(USER, request.filter);
+    const page = await this.usersPage(caller, filter, request);
+    return this.listResponse(page.total, request, page.resources);
+  }
+
+  private async usersPage(
+    caller: ScimCaller,
+    filter: DirectoryFilter | undefined,
+    request: ListRequest,
+    lenient = false,
+  ) {
     const page = await this.directory.listUsers(caller.organizationId, {
-      where,
+      filter,
       skip: request.startIndex - 1,
       take: request.count,
     });
@@ -69,14 +83,14 @@ export class ScimService {
       page.items.map((user) => user.id),
     );
     const resources = page.items.map((user) =>
-      project(USER, userResource(user, groups.get(user.id) ?? [], this.baseUrl), request),
+      project(USER, userResource(user, groups.get(user.id) ?? [], this.baseUrl), request, lenient),
     );
-    return this.listResponse(page.total, request, resources);
+    return { total: page.total, resources };
   }
 
   async getUser(caller: ScimCaller, id: string, projection: Projection): Promise<Versioned> {
     const user = await this.directory.findUser(caller.organizationId, id);
-    if (!user) throw new ScimError(404, `no user ${id}`);
+    if (!user) throw new ScimError(ScimErrorCode.NotFound, `no user ${id}`);
     return this.versioned(await this.userResource(caller, user), (full) =>
       project(USER, full, projection),
     );
@@ -84,9 +98,7 @@ export class ScimService {
 
   async createUser(caller: ScimCaller, body: unknown): Promise<Versioned> {
     const write = userWrite(normalizeResource(USER, body));
-    const user = await this.guard(() =>
-      this.directory.createUser(caller.organizationId, write, actorOf(caller)),
-    );
+    const user = await this.directory.createUser(caller.organizationId, write, actorOf(caller));
     return this.versioned(userResource(user, [], this.baseUrl));
   }
 
@@ -96,11 +108,14 @@ export class ScimService {
     body: unknown,
     ifVersion?: number,
   ): Promise<Versioned> {
-    const write = userWrite(normalizeResource(USER, body));
-    const user = await this.guard(() =>
-      this.directory.updateUser(caller.organizationId, id, () => write, actorOf(caller), {
-        ifVersion,
-      }),
+    const resource = normalizeResource(USER, body);
+    // A PUT that leaves `active` out keeps it: IdPs replace profiles without the lifecycle flag.
+    const user = await this.directory.updateUser(
+      caller.organizationId,
+      id,
+      (current) => userWrite(resource, current.active),
+      actorOf(caller),
+      this.write(ifVersion),
     );
     return this.versioned(await this.userResource(caller, user));
   }
@@ -111,42 +126,75 @@ export class ScimService {
     operations: PatchOperation[],
     ifVersion?: number,
   ): Promise<Versioned> {
-    const user = await this.guard(() =>
-      this.directory.updateUser(
-        caller.organizationId,
-        id,
-        (current) => userWrite(applyPatch(USER, userAttributes(current), operations, id)),
-        actorOf(caller),
-        { ifVersion },
-      ),
+    const steps = preparePatch(USER, operations);
+    // A removed or nulled `active` is unassigned (null) and grants nothing.
+    const user = await this.directory.updateUser(
+      caller.organizationId,
+      id,
+      (current) => userWrite(applyPatch(USER, userAttributes(current), steps, id)),
+      actorOf(caller),
+      this.write(ifVersion),
     );
     return this.versioned(await this.userResource(caller, user));
   }
 
   async deleteUser(caller: ScimCaller, id: string, ifVersion?: number): Promise<void> {
-    await this.guard(() =>
-      this.directory.deleteUser(caller.organizationId, id, actorOf(caller), { ifVersion }),
+    await this.directory.deleteUser(
+      caller.organizationId,
+      id,
+      actorOf(caller),
+      this.write(ifVersion),
     );
   }
 
   async listGroups(caller: ScimCaller, request: ListRequest): Promise<ListResponse> {
+    const filter = request.filter === undefined ? undefined : scimFilter(GROUP, request.filter);
+    const page = await this.groupsPage(caller, filter, request);
+    return this.listResponse(page.total, request, page.resources);
+  }
+
+  private async groupsPage(
+    caller: ScimCaller,
+    filter: DirectoryFilter | undefined,
+    request: ListRequest,
+    lenient = false,
+  ) {
     const page = await this.directory.listGroups(caller.organizationId, {
-      where: request.filter ? groupFilter(request.filter) : {},
+      filter,
       skip: request.startIndex - 1,
       take: request.count,
       members: wantsMembers(GROUP, request),
     });
     const resources = page.items.map((group) =>
-      project(GROUP, groupResource(group, this.baseUrl), request),
+      project(GROUP, groupResource(group, this.baseUrl), request, lenient),
     );
-    return this.listResponse(page.total, request, resources);
+    return { total: page.total, resources };
+  }
+
+  // A query of the server root (RFC 7644 section 3.4.2.1, `GET /` and `POST /.search`): users, then
+  // groups, paged as one list.
+  async searchAll(caller: ScimCaller, request: ListRequest): Promise<ListResponse> {
+    const [userFilter, groupFilter] =
+      request.filter === undefined ? [] : scimFilterAcross([USER, GROUP], request.filter);
+    const users = await this.usersPage(caller, userFilter, request, true);
+    const skipped = Math.max(0, request.startIndex - 1 - users.total);
+    const groups = await this.groupsPage(
+      caller,
+      groupFilter,
+      { ...request, startIndex: skipped + 1, count: request.count - users.resources.length },
+      true,
+    );
+    return this.listResponse(users.total + groups.total, request, [
+      ...users.resources,
+      ...groups.resources,
+    ]);
   }
 
   async getGroup(caller: ScimCaller, id: string, projection: Projection): Promise<Versioned> {
     const group = await this.directory.findGroup(caller.organizationId, id, {
       members: wantsMembers(GROUP, projection),
     });
-    if (!group) throw new ScimError(404, `no group ${id}`);
+    if (!group) throw new ScimError(ScimErrorCode.NotFound, `no group ${id}`);
     return this.versioned(groupResource(group, this.baseUrl), (full) =>
       project(GROUP, full, projection),
     );
@@ -154,9 +202,7 @@ export class ScimService {
 
   async createGroup(caller: ScimCaller, body: unknown): Promise<Versioned> {
     const write = groupWrite(normalizeResource(GROUP, body));
-    const group = await this.guard(() =>
-      this.directory.createGroup(caller.organizationId, write, actorOf(caller)),
-    );
+    const group = await this.directory.createGroup(caller.organizationId, write, actorOf(caller));
     return this.versioned(groupResource(group, this.baseUrl));
   }
 
@@ -167,10 +213,12 @@ export class ScimService {
     ifVersion?: number,
   ): Promise<Versioned> {
     const write = groupWrite(normalizeResource(GROUP, body));
-    const group = await this.guard(() =>
-      this.directory.updateGroup(caller.organizationId, id, () => write, actorOf(caller), {
-        ifVersion,
-      }),
+    const group = await this.directory.updateGroup(
+      caller.organizationId,
+      id,
+      () => write,
+      actorOf(caller),
+      this.write(ifVersion),
     );
     return this.versioned(groupResource(group, this.baseUrl));
   }
@@ -183,22 +231,23 @@ export class ScimService {
     operations: PatchOperation[],
     ifVersion?: number,
   ): Promise<Versioned> {
-    const group = await this.guard(() =>
-      this.directory.updateGroup(
-        caller.organizationId,
-        id,
-        (current) =>
-          groupWrite(applyPatch(GROUP, groupAttributes(current, this.baseUrl), operations, id)),
-        actorOf(caller),
-        { ifVersion },
-      ),
+    const steps = preparePatch(GROUP, operations);
+    const group = await this.directory.updateGroup(
+      caller.organizationId,
+      id,
+      (current) => groupWrite(applyPatch(GROUP, groupAttributes(current, this.baseUrl), steps, id)),
+      actorOf(caller),
+      this.write(ifVersion),
     );
     return this.versioned(groupResource(group, this.baseUrl));
   }
 
   async deleteGroup(caller: ScimCaller, id: string, ifVersion?: number): Promise<void> {
-    await this.guard(() =>
-      this.directory.deleteGroup(caller.organizationId, id, actorOf(caller), { ifVersion }),
+    await this.directory.deleteGroup(
+      caller.organizationId,
+      id,
+      actorOf(caller),
+      this.write(ifVersion),
     );
   }
 
@@ -219,15 +268,6 @@ export class ScimService {
       itemsPerPage: resources.length,
       Resources: resources,
     };
-  }
-
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof DirectoryError) throw fromDirectoryError(error);
-      throw error;
-    }
   }
 }
 

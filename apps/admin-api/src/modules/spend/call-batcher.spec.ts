@@ -2,7 +2,10 @@ import { CallBatcher } from './call-batcher';
 
 // A call that answers each input with its double a moment later (as a database would) and records
 // the batches it was given.
-function doubling(fail: (inputs: number[]) => Error | null = () => null) {
+function doubling(
+  fail: (inputs: number[]) => Error | null = () => null,
+  exclusiveKeys = (input: number) => (input >= 100 ? ['exclusive'] : []),
+) {
   const batches: number[][] = [];
   const batcher = new CallBatcher<number, number>(
     (inputs) => {
@@ -15,7 +18,7 @@ function doubling(fail: (inputs: number[]) => Error | null = () => null) {
     {
       maxBatch: 3,
       gatherMs: 20,
-      exclusiveKey: (input) => (input >= 100 ? 'exclusive' : null),
+      exclusiveKeys,
       retryable: (error) => error instanceof Error && error.message === 'deadlock detected',
       maxAttempts: 3,
     },
@@ -81,6 +84,13 @@ describe('CallBatcher', () => {
     const answers = await Promise.all([1, 100, 101, 2].map((n) => batcher.submit(n)));
     expect(answers).toEqual([2, 200, 202, 4]);
     expect(batches).toEqual([[1, 100, 2], [101]]);
+  });
+
+  it('keeps a request out of a call that holds any one of its exclusive keys', async () => {
+    // Each input's keys are its digits (as a lease request's settled lease and idempotency key).
+    const { batcher, batches } = doubling(undefined, (input) => [...String(input)]);
+    await Promise.all([12, 34, 25, 6].map((n) => batcher.submit(n)));
+    expect(batches).toEqual([[12, 34, 6], [25]]);
   });
 
   it('runs a call again on a retryable error', async () => {

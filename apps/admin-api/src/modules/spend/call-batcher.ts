@@ -12,9 +12,9 @@
 export interface CallBatcherOptions<Input> {
   maxBatch: number;
   gatherMs: number;
-  // Two requests this returns the same key for never share a call (the second waits for the next
-  // one), e.g. two leases with one idempotency key.
-  exclusiveKey?: (input: Input) => string | null;
+  // Two requests this returns a common key for never share a call (the second waits for the next
+  // one), e.g. two leases with one idempotency key, or two settles of one lease.
+  exclusiveKeys?: (input: Input) => string[];
   // Whether a failed call is worth running again as it was (deadlock, serialization failure).
   retryable: (error: unknown) => boolean;
   maxAttempts: number;
@@ -93,17 +93,17 @@ export class CallBatcher<Input, Output> {
   }
 
   private take(): Pending<Input, Output>[] {
-    const { exclusiveKey, maxBatch } = this.options;
+    const { exclusiveKeys, maxBatch } = this.options;
     const batch: Pending<Input, Output>[] = [];
-    const keys = new Set<string>();
+    const taken = new Set<string>();
     let i = 0;
     while (i < this.queue.length && batch.length < maxBatch) {
-      const key = exclusiveKey?.(this.queue[i]!.input) ?? null;
-      if (key !== null && keys.has(key)) {
+      const keys = exclusiveKeys?.(this.queue[i]!.input) ?? [];
+      if (keys.some((key) => taken.has(key))) {
         i++;
         continue;
       }
-      if (key !== null) keys.add(key);
+      for (const key of keys) taken.add(key);
       batch.push(...this.queue.splice(i, 1));
     }
     return batch;

@@ -1,16 +1,15 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CONFIG } from '../../config/config';
-import { Prisma } from '../../generated/prisma/client';
 import type { Config } from '../../config/config';
 import { resolveSecretKey, SecretBox } from '../../platform/crypto/secret-key';
-import { PrismaService } from '../../platform/database/prisma.service';
 import { JobName } from '../../platform/jobs/job-names';
 import { JobsService } from '../../platform/jobs/jobs.service';
 import { AuditService } from '../audit/audit.service';
 import { SpendClock } from './spend-clock';
-import { SpendError } from './spend.errors';
-import { SpendRepository } from './spend.repository';
+import { SpendError, SpendErrorCode } from './spend.errors';
+import { SpendAlertsRepository } from './spend-alerts.repository';
+import { SpendLimitsService } from './spend-limits.service';
 
 const SEND_TIMEOUT_MS = 10_000;
 // The sweep re-sends alerts of the last day whose job was lost; older ones are left alone.
@@ -49,8 +48,8 @@ export class SpendAlertsService {
 
   constructor(
     @Inject(CONFIG) config: Config,
-    private readonly prisma: PrismaService,
-    private readonly repository: SpendRepository,
+    private readonly repository: SpendAlertsRepository,
+    private readonly limits: SpendLimitsService,
     private readonly audit: AuditService,
     private readonly jobs: JobsService,
     private readonly clock: SpendClock,
@@ -61,10 +60,11 @@ export class SpendAlertsService {
   async handle(alertId: string): Promise<void> {
     // First the audit record (short: the organization's audit chain is locked while it is
     // written), then the delivery, each under the alert row's lock.
-    const payload = await this.prisma.$transaction(async (tx) => {
-      const alert = await this.lockAlert(tx, alertId);
+    const payload = await this.repository.transaction(async (tx) => {
+      const alert = await this.repository.lockAlert(tx, alertId);
       if (!alert) return null;
-      const limit = await tx.spendLimit.findUnique({ where: { id: alert.limitId } });
+      // The limit may have been deleted since: the alert is still sent, without its subject.
+      const limit = await this.limits.find(alert.organizationId, alert.limitId);
       const payload: SpendAlertPayload = {
         id: alert.id,
         type: 'spend.threshold_reached',
@@ -90,58 +90,30 @@ export class SpendAlertsService {
           },
           tx,
         );
-        await tx.spendAlert.update({ where: { id: alert.id }, data: { auditedAt: new Date() } });
+        await this.repository.markAudited(tx, alert.id);
       }
       return alert.deliveredAt ? null : payload;
     });
     if (!payload) return;
 
-    const outcome = await this.prisma.$transaction(
+    const outcome = await this.repository.transaction(
       async (tx) => {
-        const alert = await this.lockAlert(tx, alertId);
+        const alert = await this.repository.lockAlert(tx, alertId);
         if (!alert || alert.deliveredAt) return {};
-        const webhook = await tx.spendWebhook.findUnique({
-          where: { organizationId: alert.organizationId },
-        });
+        const webhook = await this.repository.webhook(alert.organizationId, tx);
         if (!webhook?.enabled) return {};
         try {
           await this.send(webhook, payload);
-          await tx.spendAlert.update({
-            where: { id: alert.id },
-            data: { deliveredAt: new Date(), attempts: { increment: 1 }, lastError: null },
-          });
+          await this.repository.markDelivered(tx, alert.id);
           return {};
         } catch (error) {
-          await tx.spendAlert.update({
-            where: { id: alert.id },
-            data: { attempts: { increment: 1 }, lastError: String(error).slice(0, 500) },
-          });
+          await this.repository.recordDeliveryFailure(tx, alert.id, String(error).slice(0, 500));
           return { error };
         }
       },
       { timeout: SEND_TIMEOUT_MS * 2 },
     );
     if (outcome.error) throw outcome.error;
-  }
-
-  private async lockAlert(tx: Prisma.TransactionClient, alertId: string) {
-    const [alert] = await tx.$queryRaw<
-      {
-        id: string;
-        organizationId: string;
-        limitId: string;
-        periodKey: string;
-        threshold: number;
-        spentUsd: string;
-        limitUsd: string;
-        createdAt: Date;
-        auditedAt: Date | null;
-        deliveredAt: Date | null;
-      }[]
-    >`SELECT id, "organizationId", "limitId", "periodKey", threshold, "spentUsd"::text AS "spentUsd",
-        "limitUsd"::text AS "limitUsd", "createdAt", "auditedAt", "deliveredAt"
-      FROM "SpendAlert" WHERE id = ${alertId}::uuid FOR UPDATE SKIP LOCKED`;
-    return alert ?? null;
   }
 
   private async send(
@@ -202,17 +174,17 @@ export class SpendAlertsService {
     try {
       url = new URL(input.url);
     } catch {
-      throw new SpendError('invalid', `not a URL: ${input.url}`);
+      throw new SpendError(SpendErrorCode.Invalid, `not a URL: ${input.url}`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new SpendError('invalid', 'the webhook URL must be http(s)');
+      throw new SpendError(SpendErrorCode.Invalid, 'the webhook URL must be http(s)');
     }
     const existing = await this.repository.webhook(organizationId);
     const secret =
       !existing || input.rotateSecret
         ? `${WEBHOOK_SECRET_PREFIX}${randomBytes(32).toString('base64url')}`
         : null;
-    const row = await this.prisma.$transaction(async (tx) => {
+    const row = await this.repository.transaction(async (tx) => {
       const saved = await this.repository.upsertWebhook(tx, organizationId, {
         url: url.toString(),
         enabled: input.enabled,
@@ -238,7 +210,7 @@ export class SpendAlertsService {
   }
 
   async deleteWebhook(organizationId: string, actor: { id: string }): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
+    return this.repository.transaction(async (tx) => {
       const deleted = await this.repository.deleteWebhook(tx, organizationId);
       if (deleted) {
         await this.audit.record(

@@ -7,11 +7,11 @@ import { serveEndpoint } from '../endpoints/endpoint-route';
 import { EndpointSessions } from '../endpoints/endpoint-sessions';
 import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
 import { leaseSchema, settleSchema } from './spend.dto';
-import { SpendError } from './spend.errors';
-import type { SpendErrorCode } from './spend.errors';
+import { sendSpendProblem, SpendError } from './spend.errors';
 import { SpendService } from './spend.service';
 
 export const LEASES_PATH = '/api/v1/endpoints/spend/leases';
+export const BUDGETS_PATH = '/api/v1/endpoints/spend/budgets';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Spend leases of the endpoint protocol (docs/endpoint-protocol.md, "Spend leases"): every model
@@ -36,6 +36,13 @@ export class SpendRoutes implements OnModuleInit {
         return reply.status(existing ? 200 : 201).send(lease);
       }),
     );
+    // The person's budgets in their current periods: what a governed agent's prompt hook checks
+    // before a new prompt (docs/governed-agents.md).
+    fastify.get(BUDGETS_PATH, (request, reply) =>
+      this.handle(request, reply, async (endpoint) =>
+        reply.status(200).send({ budgets: await this.spend.budgetsFor(endpoint) }),
+      ),
+    );
     fastify.post(`${LEASES_PATH}/:id/settle`, (request, reply) =>
       this.handle(request, reply, async (endpoint) => {
         const { id } = request.params as { id: string };
@@ -55,7 +62,7 @@ export class SpendRoutes implements OnModuleInit {
     serve: (endpoint: AuthenticatedEndpoint) => Promise<FastifyReply>,
   ): Promise<FastifyReply> {
     return serveEndpoint(this.sessions, request, reply, serve, (error, answer) =>
-      error instanceof SpendError ? spendProblem(answer, error) : null,
+      error instanceof SpendError ? sendSpendProblem(answer, error) : null,
     );
   }
 }
@@ -65,25 +72,4 @@ function invalid(reply: FastifyReply, error: ZodError): FastifyReply {
     .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
     .join('; ');
   return sendProblem(reply, 400, { detail, code: 'invalid_request' });
-}
-
-// The endpoint protocol's status and code for each spend error.
-const SPEND_PROBLEMS: Record<SpendErrorCode, { status: number; code: string }> = {
-  limit_exhausted: { status: 402, code: 'spend_limit_exhausted' },
-  lease_above_maximum: { status: 422, code: 'lease_above_maximum' },
-  lease_not_found: { status: 404, code: 'lease_not_found' },
-  not_found: { status: 404, code: 'lease_not_found' },
-  model_price_unknown: { status: 422, code: 'model_price_unknown' },
-  invalid: { status: 400, code: 'invalid_request' },
-};
-
-function spendProblem(reply: FastifyReply, error: SpendError): FastifyReply {
-  const { status, code } = SPEND_PROBLEMS[error.code];
-  return sendProblem(reply, status, {
-    detail: error.message,
-    code,
-    ...(error.details
-      ? { [error.code === 'limit_exhausted' ? 'limit' : 'settings']: error.details }
-      : {}),
-  });
 }

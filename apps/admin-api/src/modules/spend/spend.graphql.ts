@@ -69,3 +69,27 @@ export class SpendWebhookInput {
   @Field({ defaultValue: true }) enabled!: boolean;
   @Field({ defaultValue: false }) rotateSecret!: boolean;
 }
+
+// ---- spend limits --------------------------------------------------------------------------
+
+@ObjectType({ description: 'A spend limit definition (enforced by the spend module).' })
+export class SpendLimit {
+  @Field(() => ID) id!: string;
+  @Field(() => GovernanceSubjectValue) subjectType!: GovernanceSubjectValue;
+  @Field(() => ID) subjectId!: string;
+  @Field({ description: 'Exact decimal USD.' }) amountUsd!: string;
+  @Field(() => SpendPeriodValue, { description: "In the organization's time zone." })
+  period!: SpendPeriodValue;
+  @Field(() => SpendEnforcementValue) enforcement!: SpendEnforcementValue;
+  @Field(() => [Int], { description: 'Percentages of the amount.' }) alertThresholds!: number[];
+}
+
+@InputType()
+export class SpendLimitInput {
+  @Field(() => GovernanceSubjectValue) subjectType!: GovernanceSubjectValue;
+  @Field(() => ID) subjectId!: string;
+  @Field() amountUsd!: string;
+  @Field(() => SpendPeriodValue) period!: SpendPeriodValue;
+  @Field(() => SpendEnforcementValue) enforcement!: SpendEnforcementValue;
+  @Field(() => [Int], { defaultValue: [] }) alertThresholds!: number[];
+}

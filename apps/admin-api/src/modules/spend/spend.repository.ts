@@ -1,8 +1,9 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import pg from 'pg';
+import type pg from 'pg';
 import { Prisma } from '../../generated/prisma/client';
 import { DATABASE } from '../../platform/database/database';
 import type { DatabaseHandle } from '../../platform/database/database';
+import { createPgPool, statementName } from '../../platform/database/pg-pool';
 import { PrismaService } from '../../platform/database/prisma.service';
 import { CallBatcher } from './call-batcher';
 
@@ -24,7 +25,25 @@ export type ReserveOutcome =
       budgets: CounterSnapshot[];
     }
   | { status: 'existing'; leaseId: string; amountUsd: string; expiresAt: string }
-  | { status: 'refused'; budgets: [CounterSnapshot] };
+  | { status: 'refused'; budgets: [CounterSnapshot] }
+  // The request carried a settle that named no lease of its endpoint: nothing was reserved.
+  | { status: 'skipped' };
+
+export interface RecordCostsInput {
+  organizationId: string;
+  userId: string;
+  endpointId: string;
+  // Each budget's limit and its amount now (a new period's counter starts from it).
+  budgets: { limitId: string; periodKey: string; limitUsd: string }[];
+  now: Date;
+  costs: {
+    key: string;
+    model: string;
+    costUsd: string;
+    inputTokens: number;
+    outputTokens: number;
+  }[];
+}
 
 export type SettleOutcome =
   | { status: 'not_found' }
@@ -91,7 +110,29 @@ export function isRetryable(error: unknown): boolean {
   return /deadlock detected|could not serialize|duplicate key/.test(text);
 }
 
-type SpendCall = { kind: 'reserve'; input: ReserveInput } | { kind: 'settle'; input: SettleInput };
+type SpendCall =
+  | { kind: 'reserve'; input: ReserveInput }
+  | { kind: 'settle'; input: SettleInput }
+  // A lease request carrying the settlement of the endpoint's previous lease.
+  | { kind: 'settle+reserve'; settle: SettleInput; reserve: ReserveInput };
+
+export interface CarriedOutcome {
+  settle: SettleOutcome;
+  reserve: ReserveOutcome;
+}
+
+type SpendCallOutcome = ReserveOutcome | SettleOutcome | CarriedOutcome;
+
+// Requests that must not share a call: two settles of one lease, two leases of one endpoint with
+// one idempotency key.
+function exclusiveKeys(call: SpendCall): string[] {
+  const settleKey = (input: SettleInput) => `settle:${input.leaseId}`;
+  const reserveKey = (input: ReserveInput) =>
+    input.idempotencyKey === null ? [] : [`reserve:${input.endpointId}:${input.idempotencyKey}`];
+  if (call.kind === 'settle') return [settleKey(call.input)];
+  if (call.kind === 'reserve') return reserveKey(call.input);
+  return [settleKey(call.settle), ...reserveKey(call.reserve)];
+}
 
 // The argument types of steward_spend_settle_batch and steward_spend_reserve_batch, in order.
 const SETTLE_TYPES = ['uuid', 'uuid', 'uuid', 'numeric', 'int', 'int', 'timestamp'];
@@ -144,11 +185,16 @@ function reserveArguments(inputs: ReserveInput[]): unknown[] {
   ];
 }
 
+// The one statement of a call: settle arguments, reserve arguments, then each lease's settle.
+const SPEND_BATCH = `SELECT steward_spend_batch(${[...SETTLE_TYPES, ...RESERVE_TYPES, 'int']
+  .map((type, i) => `$${i + 1}::${type}[]`)
+  .join(', ')}) AS result`;
+
 // What steward_spend_reserve_batch and steward_spend_settle_batch answer: parallel arrays (see
 // the migration 20261124110000_spend_leaner_functions), turned back into one outcome per request
 // here.
 interface ReserveAnswer {
-  status: ('granted' | 'existing' | 'refused')[];
+  status: ('granted' | 'existing' | 'refused' | 'skipped')[];
   counters: {
     ids: string[];
     keys: string[];
@@ -188,6 +234,7 @@ function reserveOutcomes(inputs: ReserveInput[], answer: ReserveAnswer): Reserve
   return inputs.map((input, i) => {
     const entries = input.budgets.map(() => next++);
     const status = answer.status[i];
+    if (status === 'skipped') return { status };
     if (status === 'existing') {
       const [leaseId, amountUsd, expiresAt] = answer.existing[i]!;
       return { status, leaseId, amountUsd, expiresAt };
@@ -234,17 +281,12 @@ function settleOutcomes(inputs: SettleInput[], answer: SettleAnswer): SettleOutc
 export class SpendRepository implements OnModuleDestroy {
   private readonly pool: pg.Pool;
   // Reserves and settles share calls: one round trip and one commit for both kinds.
-  private readonly calls = new CallBatcher<SpendCall, ReserveOutcome | SettleOutcome>(
+  private readonly calls = new CallBatcher<SpendCall, SpendCallOutcome>(
     (batch) => this.callBatch(batch),
     {
       maxBatch: MAX_BATCH,
       gatherMs: GATHER_MS,
-      exclusiveKey: (call) =>
-        call.kind === 'settle'
-          ? `settle:${call.input.leaseId}`
-          : call.input.idempotencyKey === null
-            ? null
-            : `reserve:${call.input.endpointId}:${call.input.idempotencyKey}`,
+      exclusiveKeys,
       retryable: isRetryable,
       maxAttempts: MAX_ATTEMPTS,
     },
@@ -252,18 +294,23 @@ export class SpendRepository implements OnModuleDestroy {
 
   constructor(
     private readonly prisma: PrismaService,
-    @Inject(DATABASE) database: DatabaseHandle,
+    @Inject(DATABASE) private readonly database: DatabaseHandle,
   ) {
-    this.pool = new pg.Pool({ connectionString: database.url, max: database.embedded ? 2 : 10 });
+    this.pool = createPgPool(database, { label: 'spend', max: database.embedded ? 2 : 10 });
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.pool.end();
   }
 
-  // Named: each connection parses and plans the statement once, then only binds and executes it.
+  // Named on Postgres: each connection parses and plans the statement once, then only binds and
+  // executes it.
   private async call<T>(name: string, text: string, values: unknown[]): Promise<T> {
-    const { rows } = await this.pool.query<{ result: T }>({ name, text, values });
+    const { rows } = await this.pool.query<{ result: T }>({
+      name: statementName(this.database, name),
+      text,
+      values,
+    });
     return rows[0]!.result;
   }
 
@@ -278,47 +325,96 @@ export class SpendRepository implements OnModuleDestroy {
     return this.calls.submit({ kind: 'settle', input }) as Promise<SettleOutcome>;
   }
 
-  // One statement, so one transaction: the settles, then the reserves (each kind's function in
-  // the migration 20261124054500_spend_batched_calls). Only the kinds present are called.
-  private async callBatch(batch: SpendCall[]): Promise<(ReserveOutcome | SettleOutcome)[]> {
-    const settles = batch.flatMap((call) => (call.kind === 'settle' ? [call.input] : []));
-    const reserves = batch.flatMap((call) => (call.kind === 'reserve' ? [call.input] : []));
-    const values: unknown[] = [];
-    // $n::type[] for each argument of a function, numbered after the ones already taken.
-    const parameters = (taken: number, types: string[]) =>
-      types.map((type, i) => `$${taken + i + 1}::${type}[]`).join(', ');
-    const columns: string[] = [];
-    if (settles.length > 0) {
-      columns.push(
-        `steward_spend_settle_batch(${parameters(values.length, SETTLE_TYPES)}) AS settled`,
-      );
-      values.push(...settleArguments(settles));
-    } else {
-      columns.push('NULL::jsonb AS settled');
-    }
-    if (reserves.length > 0) {
-      columns.push(
-        `steward_spend_reserve_batch(${parameters(values.length, RESERVE_TYPES)}) AS reserved`,
-      );
-      values.push(...reserveArguments(reserves));
-    } else {
-      columns.push('NULL::jsonb AS reserved');
+  // Settles the endpoint's lease named by `settle`, then reserves, in one call; the reserve is
+  // skipped when the settle found no such lease, so that request changes nothing.
+  settleAndReserve(settle: SettleInput, reserve: ReserveInput): Promise<CarriedOutcome> {
+    return this.calls.submit({
+      kind: 'settle+reserve',
+      settle,
+      reserve,
+    }) as Promise<CarriedOutcome>;
+  }
+
+  // One statement, so one transaction: steward_spend_batch (migration
+  // 20261206180000_spend_lease_carries_settle) runs the settles, then the reserves.
+  private async callBatch(batch: SpendCall[]): Promise<SpendCallOutcome[]> {
+    const settles: SettleInput[] = [];
+    const reserves: ReserveInput[] = [];
+    // Per reserve, the 1-based position of the settle its request carried, or null.
+    const settleOf: (number | null)[] = [];
+    for (const call of batch) {
+      if (call.kind === 'settle') settles.push(call.input);
+      if (call.kind === 'reserve') {
+        reserves.push(call.input);
+        settleOf.push(null);
+      }
+      if (call.kind === 'settle+reserve') {
+        settles.push(call.settle);
+        reserves.push(call.reserve);
+        settleOf.push(settles.length);
+      }
     }
     const { rows } = await this.pool.query<{
-      settled: SettleAnswer | null;
-      reserved: ReserveAnswer | null;
+      result: { settled: SettleAnswer | null; reserved: ReserveAnswer | null };
     }>({
-      name: `spend_batch_${settles.length > 0 ? 's' : ''}${reserves.length > 0 ? 'r' : ''}`,
-      text: `SELECT ${columns.join(', ')}`,
-      values,
+      name: statementName(this.database, 'spend_batch'),
+      text: SPEND_BATCH,
+      values: [...settleArguments(settles), ...reserveArguments(reserves), settleOf],
     });
-    const settled = rows[0]!.settled ? settleOutcomes(settles, rows[0]!.settled) : [];
-    const reserved = rows[0]!.reserved ? reserveOutcomes(reserves, rows[0]!.reserved) : [];
+    const { settled, reserved } = rows[0]!.result;
+    const settleOutcomesOf = settled ? settleOutcomes(settles, settled) : [];
+    const reserveOutcomesOf = reserved ? reserveOutcomes(reserves, reserved) : [];
     let nextSettle = 0;
     let nextReserve = 0;
-    return batch.map((call) =>
-      call.kind === 'settle' ? settled[nextSettle++]! : reserved[nextReserve++]!,
-    );
+    return batch.map((call): SpendCallOutcome => {
+      if (call.kind === 'settle') return settleOutcomesOf[nextSettle++]!;
+      if (call.kind === 'reserve') return reserveOutcomesOf[nextReserve++]!;
+      return {
+        settle: settleOutcomesOf[nextSettle++]!,
+        reserve: reserveOutcomesOf[nextReserve++]!,
+      };
+    });
+  }
+
+  // Costs an agent reports after the fact (no lease was taken), recorded as leases of 0 USD already
+  // settled, so the next fold counts them like any settlement. Keyed by `key` per endpoint: a
+  // repeated report changes nothing. The budgets' counters are created first when their period has
+  // none yet (the fold only updates existing ones). Returns how many were new.
+  async recordCosts(input: RecordCostsInput): Promise<number> {
+    const { rowCount } = await this.pool.query({
+      text: `WITH counters AS (
+          INSERT INTO "SpendCounter" ("organizationId", "limitId", "periodKey", "limitUsd",
+            "spentUsd", "reservedUsd", "updatedAt")
+          SELECT $1::uuid, b.limit_id, b.period_key, b.limit_usd, 0, 0, $6::timestamp
+          FROM unnest($4::uuid[], $5::text[], $12::numeric[]) AS b(limit_id, period_key, limit_usd)
+          ORDER BY b.limit_id, b.period_key
+          ON CONFLICT ("limitId", "periodKey") DO NOTHING
+        )
+        INSERT INTO "SpendLease" (id, "organizationId", "userId", "endpointId", "idempotencyKey",
+          model, "amountUsd", "limitIds", "periodKeys", "createdAt", "expiresAt", "openUntil",
+          "costUsd", "inputTokens", "outputTokens", "settledAt")
+        SELECT gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, c.key, c.model, 0, $4::uuid[],
+          $5::text[], $6::timestamp, $6::timestamp, '1970-01-01', c.cost, c.input_tokens,
+          c.output_tokens, $6::timestamp
+        FROM unnest($7::text[], $8::text[], $9::numeric[], $10::int[], $11::int[])
+          AS c(key, model, cost, input_tokens, output_tokens)
+        ON CONFLICT ("endpointId", "idempotencyKey") DO NOTHING`,
+      values: [
+        input.organizationId,
+        input.userId,
+        input.endpointId,
+        input.budgets.map((b) => b.limitId),
+        input.budgets.map((b) => b.periodKey),
+        timestamp(input.now),
+        input.costs.map((c) => c.key),
+        input.costs.map((c) => c.model),
+        input.costs.map((c) => c.costUsd),
+        input.costs.map((c) => c.inputTokens),
+        input.costs.map((c) => c.outputTokens),
+        input.budgets.map((b) => b.limitUsd),
+      ],
+    });
+    return rowCount ?? 0;
   }
 
   // Folds settled leases into the counters and releases expired ones (see the migration
@@ -392,48 +488,5 @@ export class SpendRepository implements OnModuleDestroy {
 
   async deletePrice(tx: Prisma.TransactionClient, organizationId: string, model: string) {
     return (await tx.modelPrice.deleteMany({ where: { organizationId, model } })).count > 0;
-  }
-
-  // ---- alerts and webhooks --------------------------------------------------------------------
-
-  findAlert(alertId: string) {
-    return this.prisma.spendAlert.findUnique({ where: { id: alertId } });
-  }
-
-  // Alerts not yet audited or delivered (while a webhook is set), newest day only: the sweep's
-  // catch-up for jobs lost with Redis.
-  async pendingAlertIds(since: Date): Promise<string[]> {
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-      SELECT a.id FROM "SpendAlert" a
-      LEFT JOIN "SpendWebhook" w ON w."organizationId" = a."organizationId" AND w.enabled
-      WHERE a."createdAt" >= ${timestamp(since)}::timestamp
-        AND (a."auditedAt" IS NULL OR (a."deliveredAt" IS NULL AND w."organizationId" IS NOT NULL))
-      ORDER BY a."createdAt" LIMIT 500`;
-    return rows.map((row) => row.id);
-  }
-
-  webhook(organizationId: string) {
-    return this.prisma.spendWebhook.findUnique({ where: { organizationId } });
-  }
-
-  upsertWebhook(
-    tx: Prisma.TransactionClient,
-    organizationId: string,
-    data: { url: string; enabled: boolean; secretSealed?: Uint8Array<ArrayBuffer> },
-  ) {
-    return tx.spendWebhook.upsert({
-      where: { organizationId },
-      create: {
-        organizationId,
-        url: data.url,
-        enabled: data.enabled,
-        secretSealed: data.secretSealed!,
-      },
-      update: data,
-    });
-  }
-
-  async deleteWebhook(tx: Prisma.TransactionClient, organizationId: string) {
-    return (await tx.spendWebhook.deleteMany({ where: { organizationId } })).count > 0;
   }
 }

@@ -7,6 +7,7 @@ import {
   SPEND_READ_ROLES,
   WRITE_ROLES,
 } from '../auth/admin-auth.guard';
+import { ModelPricesService } from './model-prices.service';
 import { SpendAlertsService } from './spend-alerts.service';
 import { SpendClock } from './spend-clock';
 import { SpendErrorFilter } from './spend.errors';
@@ -41,6 +42,7 @@ function priceView(row: {
 export class SpendResolver {
   constructor(
     private readonly spend: SpendService,
+    private readonly prices: ModelPricesService,
     private readonly alerts: SpendAlertsService,
     private readonly clock: SpendClock,
   ) {}
@@ -83,7 +85,7 @@ export class SpendResolver {
   @Query(() => [ModelPriceView])
   @RequireAdmin(...SPEND_READ_ROLES)
   async modelPrices(@CurrentAdmin() admin: AdminPrincipal): Promise<ModelPriceView[]> {
-    return (await this.spend.prices(admin.organizationId)).map(priceView);
+    return (await this.prices.prices(admin.organizationId)).map(priceView);
   }
 
   @Mutation(() => ModelPriceView)
@@ -92,7 +94,9 @@ export class SpendResolver {
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('input') input: ModelPriceInput,
   ): Promise<ModelPriceView> {
-    return priceView(await this.spend.setPrice(admin.organizationId, input, { id: admin.adminId }));
+    return priceView(
+      await this.prices.setPrice(admin.organizationId, input, { id: admin.adminId }),
+    );
   }
 
   @Mutation(() => Boolean)
@@ -101,7 +105,7 @@ export class SpendResolver {
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('model') model: string,
   ): Promise<boolean> {
-    return this.spend.deletePrice(admin.organizationId, model, { id: admin.adminId });
+    return this.prices.deletePrice(admin.organizationId, model, { id: admin.adminId });
   }
 
   @Query(() => SpendWebhookView, { nullable: true })

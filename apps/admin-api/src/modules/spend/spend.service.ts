@@ -1,27 +1,36 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Decimal from 'decimal.js';
-import { PrismaService } from '../../platform/database/prisma.service';
 import { EVENT_BUS } from '../../platform/redis/event-bus';
 import type { EventBus } from '../../platform/redis/event-bus';
-import { AuditService } from '../audit/audit.service';
 import { DIRECTORY_CHANGED_CHANNEL } from '../directory/directory.types';
-import { GovernanceService } from '../governance/governance.service';
-import type { SpendLimitForUser } from '../governance/governance.service';
+import { GovernanceSettingsService } from '../governance/governance-settings.service';
 import { GOVERNANCE_CHANGED_CHANNEL } from '../governance/governance.types';
 import { OrganizationsService } from '../organizations/organizations.service';
+import { ModelPricesService } from './model-prices.service';
 import { currentPeriodWindow } from './periods';
 import { SpendAlertsService } from './spend-alerts.service';
 import { SpendClock } from './spend-clock';
-import { SpendError } from './spend.errors';
+import { budgetStatus, parseUsd, usd } from './spend-amounts';
+import { SpendError, SpendErrorCode } from './spend.errors';
+import { SpendLimitsService } from './spend-limits.service';
+import type { SpendLimitForUser } from './spend-limits.types';
 import { fromTimestamp, isRetryable, SpendRepository } from './spend.repository';
-import type { CounterSnapshot, ReserveInput, ReserveOutcome } from './spend.repository';
+import type {
+  CounterSnapshot,
+  ReserveInput,
+  ReserveOutcome,
+  SettleInput,
+  SettleOutcome,
+} from './spend.repository';
 
 export const LEASE_TTL_MS = 15 * 60_000;
 // Which limits apply to a user, and the organization's lease per model call, are cached this long
 // per replica (and dropped at once on a governance or directory change); the limits' amounts and
 // enforcement are read live by every reserve.
 const GOVERNANCE_CACHE_MS = 5_000;
+const GOVERNANCE_CACHE_ENTRIES = 100_000;
 // A fold that meets a deadlock or serialization failure runs again (see isRetryable).
 const MAX_FOLD_ATTEMPTS = 4;
 // Settlements are folded into the counters in batches, at most this long after a settle on this
@@ -50,6 +59,8 @@ export interface LeaseGrant {
   budgets: BudgetStatus[];
   // True when the idempotency key named an existing lease.
   existing: boolean;
+  // The settlement the request carried (of the endpoint's previous lease).
+  settle?: Settlement;
 }
 
 export interface Settlement {
@@ -62,31 +73,35 @@ export interface Settlement {
   replayed: boolean;
 }
 
+export type SettleRequest =
+  { costUsd: string } | { inputTokens: number; outputTokens: number; model?: string };
+
 export interface LeaseRequest {
   amountUsd: string;
   model?: string;
   idempotencyKey?: string;
+  // The settlement of the endpoint's previous lease, made first, in the same call as the reserve.
+  settle?: SettleRequest & { leaseId: string };
 }
 
-export type SettleRequest =
-  { costUsd: string } | { inputTokens: number; outputTokens: number; model?: string };
+type BudgetLimit = Pick<
+  SpendLimitForUser,
+  'id' | 'subjectType' | 'subjectId' | 'period' | 'enforcement' | 'amountUsd'
+>;
+
+// A model request's cost as an agent reported it: `key` names the report (its event id).
+export interface AgentCost {
+  key: string;
+  model: string;
+  costUsd: string;
+  inputTokens: number;
+  outputTokens: number;
+}
 
 interface EndpointSubject {
   organizationId: string;
   userId: string;
   endpointId: string;
-}
-
-// A non-negative USD amount with at most 6 decimals, as a string (never a float).
-export function parseUsd(value: string, name: string): string {
-  if (!/^\d{1,12}(\.\d{1,6})?$/.test(value)) {
-    throw new SpendError('invalid', `${name}: a USD amount like "0.25" (at most 6 decimals)`);
-  }
-  return new Decimal(value).toFixed();
-}
-
-function usd(value: Decimal.Value): string {
-  return new Decimal(value).toDecimalPlaces(6).toFixed();
 }
 
 // Leases and settlement against every spend limit of a user (theirs and their groups'), in the
@@ -96,7 +111,10 @@ function usd(value: Decimal.Value): string {
 @Injectable()
 export class SpendService implements OnModuleInit, OnModuleDestroy {
   // Keyed `${organizationId}:…`, so an organization's change drops all of its entries.
-  private readonly governanceCache = new Map<string, { at: number; value: Promise<unknown> }>();
+  private readonly governanceCache = new LRUCache<string, Promise<unknown>>({
+    max: GOVERNANCE_CACHE_ENTRIES,
+    ttl: GOVERNANCE_CACHE_MS,
+  });
   private readonly unsubscribe: (() => void)[] = [];
   private readonly foldTimers = new Map<string, NodeJS.Timeout>();
   private readonly reconciling = new Map<string, Promise<unknown>>();
@@ -104,11 +122,11 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly repository: SpendRepository,
-    private readonly governance: GovernanceService,
+    private readonly governanceSettings: GovernanceSettingsService,
+    private readonly limits: SpendLimitsService,
     private readonly organizations: OrganizationsService,
     private readonly alerts: SpendAlertsService,
-    private readonly audit: AuditService,
-    private readonly prisma: PrismaService,
+    private readonly prices: ModelPricesService,
     private readonly clock: SpendClock,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
   ) {}
@@ -135,23 +153,23 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
 
   private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     const hit = this.governanceCache.get(key);
-    if (hit && Date.now() - hit.at < GOVERNANCE_CACHE_MS) return hit.value as Promise<T>;
+    if (hit) return hit as Promise<T>;
     const value = load();
-    this.governanceCache.set(key, { at: Date.now(), value });
+    this.governanceCache.set(key, value);
     value.catch(() => this.governanceCache.delete(key));
     return value;
   }
 
   private limitsFor(organizationId: string, userId: string): Promise<SpendLimitForUser[]> {
     return this.cached(`${organizationId}:limits:${userId}`, () =>
-      this.governance.spendLimitsForUser(organizationId, userId),
+      this.limits.forUser(organizationId, userId),
     );
   }
 
   // The most one lease may hold: the organization's endpoint spend settings.
   private leaseCeiling(organizationId: string): Promise<Decimal> {
     return this.cached(`${organizationId}:ceiling`, async () => {
-      const settings = await this.governance.endpointSpend(organizationId);
+      const settings = await this.governanceSettings.endpointSpend(organizationId);
       return new Decimal(settings.maxLeaseUsd);
     });
   }
@@ -166,7 +184,7 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     // its bundle); a larger lease is not one it would ask for.
     if (amount.gt(ceiling)) {
       throw new SpendError(
-        'lease_above_maximum',
+        SpendErrorCode.LeaseAboveMaximum,
         `this organization leases at most ${ceiling.toFixed()} USD per model request ` +
           `(its endpoint spend settings), not ${usd(amount)} USD`,
         { maxLeaseUsd: ceiling.toFixed() },
@@ -191,7 +209,20 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
       idempotencyKey: request.idempotencyKey ?? null,
     };
 
-    let outcome = await this.reserve(input);
+    let settlement: Settlement | undefined;
+    let outcome: ReserveOutcome;
+    if (request.settle) {
+      const { leaseId, ...settle } = request.settle;
+      const carried = await this.repository.settleAndReserve(
+        await this.settleInput(subject, leaseId, settle),
+        { ...input, leaseId: randomUUID() },
+      );
+      // A settle that names no lease of this endpoint refuses the request, which changed nothing.
+      settlement = await this.settled(subject, leaseId, carried.settle);
+      outcome = carried.reserve;
+    } else {
+      outcome = await this.reserve(input);
+    }
     if (outcome.status === 'refused') {
       // Settled leases are folded and expired ones released here, when they would make a
       // difference: no job has to have run for a refusal to be right. The reserve is tried again
@@ -199,37 +230,42 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
       await this.reconcile(subject.organizationId);
       outcome = await this.reserve(input);
     }
+    return this.granted(outcome, limits, windows, amount, settlement);
+  }
+
+  // The answer to a lease request, or its refusal (which carries the settlement the request made).
+  private granted(
+    outcome: ReserveOutcome,
+    limits: SpendLimitForUser[],
+    windows: Map<string, { resetsAt: Date }>,
+    amount: Decimal,
+    settlement: Settlement | undefined,
+  ): LeaseGrant {
     const byId = new Map(limits.map((limit) => [limit.id, limit]));
     const status = (snapshot: CounterSnapshot): BudgetStatus => {
       const limit = byId.get(snapshot.limitId)!;
       return budgetStatus(limit, snapshot, windows.get(limit.id)!.resetsAt);
     };
+    if (outcome.status === 'skipped') throw new Error('a reserve was skipped after its settle');
     if (outcome.status === 'refused') {
       const [snapshot] = outcome.budgets;
       const budget = status(snapshot);
       throw new SpendError(
-        'limit_exhausted',
+        SpendErrorCode.LimitExhausted,
         `the ${PERIOD_ADJECTIVE[budget.period]} hard spend limit of the ${budget.subjectType} ` +
           `(${budget.limitUsd} USD, ${budget.periodKey}) has ${budget.remainingUsd} USD left, ` +
           `less than the ${usd(amount)} USD asked; it resets at ${budget.resetsAt}`,
         { ...budget },
+        settlement,
       );
-    }
-    if (outcome.status === 'existing') {
-      return {
-        id: outcome.leaseId,
-        amountUsd: usd(outcome.amountUsd),
-        expiresAt: fromTimestamp(outcome.expiresAt).toISOString(),
-        budgets: [],
-        existing: true,
-      };
     }
     return {
       id: outcome.leaseId,
       amountUsd: usd(outcome.amountUsd),
       expiresAt: fromTimestamp(outcome.expiresAt).toISOString(),
-      budgets: outcome.budgets.map(status),
-      existing: false,
+      budgets: outcome.status === 'existing' ? [] : outcome.budgets.map(status),
+      existing: outcome.status === 'existing',
+      ...(settlement ? { settle: settlement } : {}),
     };
   }
 
@@ -281,12 +317,21 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     leaseId: string,
     request: SettleRequest,
   ): Promise<Settlement> {
+    const input = await this.settleInput(subject, leaseId, request);
+    return this.settled(subject, leaseId, await this.repository.settle(input));
+  }
+
+  private async settleInput(
+    subject: EndpointSubject,
+    leaseId: string,
+    request: SettleRequest,
+  ): Promise<SettleInput> {
     const cost =
       'costUsd' in request
         ? new Decimal(request.costUsd)
-        : await this.priceTokens(subject, leaseId, request);
+        : await this.prices.cost(subject, leaseId, request);
     const tokens = 'costUsd' in request ? null : request;
-    const outcome = await this.repository.settle({
+    return {
       organizationId: subject.organizationId,
       endpointId: subject.endpointId,
       leaseId,
@@ -294,9 +339,17 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
       inputTokens: tokens?.inputTokens ?? null,
       outputTokens: tokens?.outputTokens ?? null,
       now: this.clock.now(),
-    });
+    };
+  }
+
+  // The answer to a settle (on its own or carried by a lease request); schedules its fold.
+  private async settled(
+    subject: EndpointSubject,
+    leaseId: string,
+    outcome: SettleOutcome,
+  ): Promise<Settlement> {
     if (outcome.status === 'not_found') {
-      throw new SpendError('lease_not_found', `no lease ${leaseId} of this endpoint`);
+      throw new SpendError(SpendErrorCode.LeaseNotFound, `no lease ${leaseId} of this endpoint`);
     }
     if (outcome.status === 'settled') {
       if (outcome.foldNow) await this.reconcile(subject.organizationId);
@@ -314,46 +367,56 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  // tokens × the organization's price per million tokens of the model, exactly.
-  private async priceTokens(
-    subject: EndpointSubject,
-    leaseId: string,
-    request: { inputTokens: number; outputTokens: number; model?: string },
-  ): Promise<Decimal> {
-    let model = request.model;
-    if (!model) {
-      const lease = await this.repository.findLease(
-        subject.organizationId,
-        subject.endpointId,
-        leaseId,
-      );
-      if (!lease) throw new SpendError('lease_not_found', `no lease ${leaseId} of this endpoint`);
-      model = lease.model ?? undefined;
-    }
-    const price = model ? await this.repository.price(subject.organizationId, model) : null;
-    if (!price) {
-      throw new SpendError(
-        'model_price_unknown',
-        model
-          ? `the price table has no model ${model}`
-          : 'the lease names no model: send costUsd or model',
-      );
-    }
-    return modelCost(price, request.inputTokens, request.outputTokens);
+  // Model cost an agent spent without a lease (Claude Code reports each request's cost after it
+  // was made): charged to every budget of the person in the current period, once per `key`, and
+  // folded soon like any settlement. A hard limit cannot refuse what was already spent; the agent's
+  // next prompt is refused instead (UserPromptSubmit, docs/governed-agents.md).
+  async recordCosts(subject: EndpointSubject, costs: AgentCost[]): Promise<number> {
+    if (costs.length === 0) return 0;
+    const limits = await this.limitsFor(subject.organizationId, subject.userId);
+    const now = this.clock.now();
+    const recorded = await this.repository.recordCosts({
+      ...subject,
+      budgets: limits.map((limit) => ({
+        limitId: limit.id,
+        periodKey: currentPeriodWindow(limit.period, limit.timeZone, now).key,
+        limitUsd: limit.amountUsd.toFixed(),
+      })),
+      now,
+      costs: costs.map((cost) => ({ ...cost, costUsd: parseUsd(cost.costUsd, 'costUsd') })),
+    });
+    if (recorded > 0) this.foldSoon(subject.organizationId);
+    return recorded;
+  }
+
+  // The person's budgets now, as a lease refusal names them: what the agent's prompt hook checks
+  // before a new prompt.
+  async budgetsFor(subject: EndpointSubject): Promise<BudgetStatus[]> {
+    await this.reconcile(subject.organizationId);
+    const limits = await this.limitsFor(subject.organizationId, subject.userId);
+    return this.budgetsNow(subject.organizationId, limits, (limit) => limit.timeZone);
   }
 
   // The console's view: every limit of the organization in its current period.
   async overview(organizationId: string): Promise<BudgetStatus[]> {
     const organization = await this.organizations.findById(organizationId);
-    if (!organization) throw new SpendError('not_found', `no organization ${organizationId}`);
+    if (!organization) {
+      throw new SpendError(SpendErrorCode.NotFound, `no organization ${organizationId}`);
+    }
     await this.reconcile(organizationId);
+    const limits = await this.limits.list(organizationId);
+    return this.budgetsNow(organizationId, limits, () => organization.timeZone);
+  }
+
+  // Each limit in its current period, from its counter (none yet: nothing spent).
+  private async budgetsNow<Limit extends BudgetLimit>(
+    organizationId: string,
+    limits: Limit[],
+    timeZoneOf: (limit: Limit) => string,
+  ): Promise<BudgetStatus[]> {
     const now = this.clock.now();
-    const limits = await this.governance.listSpendLimits(organizationId);
     const windows = new Map(
-      limits.map((limit) => [
-        limit.id,
-        currentPeriodWindow(limit.period, organization.timeZone, now),
-      ]),
+      limits.map((limit) => [limit.id, currentPeriodWindow(limit.period, timeZoneOf(limit), now)]),
     );
     const counters = await this.repository.counters(
       organizationId,
@@ -386,63 +449,7 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  // ---- price table and ledger (console) --------------------------------------------------------
-
-  prices(organizationId: string) {
-    return this.repository.prices(organizationId);
-  }
-
-  async setPrice(
-    organizationId: string,
-    price: { model: string; inputUsdPerMillion: string; outputUsdPerMillion: string },
-    actor: { id: string },
-  ) {
-    const model = price.model.trim();
-    if (!model || model.length > 200) throw new SpendError('invalid', 'model: 1..200 characters');
-    const input = parseUsd(price.inputUsdPerMillion, 'inputUsdPerMillion');
-    const output = parseUsd(price.outputUsdPerMillion, 'outputUsdPerMillion');
-    return this.prisma.$transaction(async (tx) => {
-      const row = await this.repository.upsertPrice(tx, organizationId, {
-        model,
-        inputUsdPerMillion: input,
-        outputUsdPerMillion: output,
-      });
-      await this.audit.record(
-        organizationId,
-        {
-          actorType: 'admin',
-          actorId: actor.id,
-          action: 'spend.price.set',
-          resourceType: 'model_price',
-          resourceId: row.id,
-          data: { model, inputUsdPerMillion: input, outputUsdPerMillion: output },
-        },
-        tx,
-      );
-      return row;
-    });
-  }
-
-  async deletePrice(organizationId: string, model: string, actor: { id: string }) {
-    return this.prisma.$transaction(async (tx) => {
-      const deleted = await this.repository.deletePrice(tx, organizationId, model);
-      if (deleted) {
-        await this.audit.record(
-          organizationId,
-          {
-            actorType: 'admin',
-            actorId: actor.id,
-            action: 'spend.price.deleted',
-            resourceType: 'model_price',
-            data: { model },
-          },
-          tx,
-        );
-      }
-      return deleted;
-    });
-  }
-
+  // The usage ledger (console).
   ledger(organizationId: string, filter: { userId?: string }, first: number) {
     return this.repository.ledger(
       organizationId,
@@ -450,39 +457,4 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
       Math.min(Math.max(first, 1), 500),
     );
   }
-}
-
-export function modelCost(
-  price: { inputUsdPerMillion: Decimal.Value; outputUsdPerMillion: Decimal.Value },
-  inputTokens: number,
-  outputTokens: number,
-): Decimal {
-  return new Decimal(inputTokens)
-    .times(price.inputUsdPerMillion.toString())
-    .plus(new Decimal(outputTokens).times(price.outputUsdPerMillion.toString()))
-    .dividedBy(1_000_000)
-    .toDecimalPlaces(6, Decimal.ROUND_HALF_UP);
-}
-
-function budgetStatus(
-  limit: Pick<SpendLimitForUser, 'id' | 'subjectType' | 'subjectId' | 'period' | 'enforcement'>,
-  snapshot: CounterSnapshot,
-  resetsAt: Date,
-): BudgetStatus {
-  const remaining = new Decimal(snapshot.limitUsd)
-    .minus(snapshot.spentUsd)
-    .minus(snapshot.reservedUsd);
-  return {
-    limitId: limit.id,
-    subjectType: limit.subjectType,
-    subjectId: limit.subjectId,
-    period: limit.period,
-    periodKey: snapshot.periodKey,
-    enforcement: limit.enforcement,
-    limitUsd: usd(snapshot.limitUsd),
-    spentUsd: usd(snapshot.spentUsd),
-    reservedUsd: usd(snapshot.reservedUsd),
-    remainingUsd: usd(Decimal.max(0, remaining)),
-    resetsAt: resetsAt.toISOString(),
-  };
 }

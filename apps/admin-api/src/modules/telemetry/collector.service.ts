@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { RedactionMode } from '@steward/telemetry';
 import { randomBytes } from 'node:crypto';
 import { TelemetryCollector } from '../../generated/prisma/client';
-import { PrismaService } from '../../platform/database/prisma.service';
 import { ActorType, AuditService } from '../audit/audit.service';
+import { CollectorRepository } from './collector.repository';
 
 export const REDACTION_MODES: readonly RedactionMode[] = ['keep', 'hash', 'drop'];
 
@@ -24,12 +24,12 @@ const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'tra
 @Injectable()
 export class CollectorService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly collectors: CollectorRepository,
     private readonly audit: AuditService,
   ) {}
 
   get(organizationId: string): Promise<TelemetryCollector | null> {
-    return this.prisma.forOrganization(organizationId).telemetryCollector.findFirst({});
+    return this.collectors.find(organizationId);
   }
 
   async set(
@@ -67,12 +67,13 @@ export class CollectorService {
       redactPaths: settings.redactPaths,
       updatedAt: new Date(),
     };
-    return this.prisma.$transaction(async (tx) => {
-      const saved = await tx.telemetryCollector.upsert({
-        where: { organizationId },
-        create: { organizationId, ...values, hashKey: randomBytes(32).toString('base64url') },
-        update: values,
-      });
+    return this.collectors.transaction(async (tx) => {
+      const saved = await this.collectors.upsert(
+        tx,
+        organizationId,
+        values,
+        randomBytes(32).toString('base64url'),
+      );
       await this.audit.record(
         organizationId,
         {
@@ -91,9 +92,8 @@ export class CollectorService {
   }
 
   async remove(organizationId: string, actor: { type: ActorType; id: string }): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.telemetryCollector.deleteMany({ where: { organizationId } });
-      if (!count) return false;
+    return this.collectors.transaction(async (tx) => {
+      if (!(await this.collectors.remove(tx, organizationId))) return false;
       await this.audit.record(
         organizationId,
         {

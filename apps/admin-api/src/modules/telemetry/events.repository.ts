@@ -2,12 +2,15 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { AgentEvent } from '@steward/telemetry';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { escapeLiteral, Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DATABASE } from '../../platform/database/database';
 import type { DatabaseHandle } from '../../platform/database/database';
+import { createPgPool } from '../../platform/database/pg-pool';
 import { PrismaService } from '../../platform/database/prisma.service';
+import type { Prisma } from '../../generated/prisma/client';
 import type { SqlExecutor } from '../audit/audit.service';
+import type { BatchDigest } from './batch-digest';
 
 // An event of one endpoint's upload, as stored (its organization, user and endpoint are the
 // upload's: see EventSubject).
@@ -84,7 +87,7 @@ export class EventsRepository implements OnModuleDestroy {
     private readonly prisma: PrismaService,
     @Inject(DATABASE) database: DatabaseHandle,
   ) {
-    this.pool = new Pool({ connectionString: database.url, max: database.embedded ? 2 : 10 });
+    this.pool = createPgPool(database, { label: 'event ingest', max: database.embedded ? 2 : 10 });
     this.copySupported = !database.embedded;
   }
 
@@ -185,15 +188,6 @@ export class EventsRepository implements OnModuleDestroy {
     return inserted.map((row) => row.id);
   }
 
-  // The statement that marks days for the rollup job, as literal SQL for a transaction's closing.
-  rollupMarkStatement(organizationId: string, days: string[]): string {
-    // DO UPDATE (not DO NOTHING) takes the row lock: a rollup claiming this day waits until these
-    // events are committed, so it can't compute the day without them and then forget it.
-    return `INSERT INTO "AnalyticsRollupPending" ("organizationId", "day")
-       SELECT ${escapeLiteral(organizationId)}::uuid, d FROM unnest(${escapeLiteral(`{${days.join(',')}}`)}::date[]) AS d
-       ON CONFLICT ("organizationId", "day") DO UPDATE SET "markedAt" = now()`;
-  }
-
   // Asked on a connection of its own, so an upload can ask it while its events are being written.
   async forwardingEnabled(organizationId: string): Promise<boolean> {
     const { rows } = await this.pool.query<{ enabled: boolean }>(
@@ -228,4 +222,104 @@ export class EventsRepository implements OnModuleDestroy {
         AND day = ANY(${days}::date[]) AND id = ANY(${ids}::uuid[])
       ORDER BY "occurredAt", id`;
   }
+
+  // The events stored now under an ingest batch's id, as jsonb gives them back.
+  batchPayloads(
+    sql: SqlExecutor,
+    organizationId: string,
+    days: string[],
+    batchId: string,
+  ): Promise<{ id: string; payload: string }[]> {
+    return sql.query<{ id: string; payload: string }>(
+      `SELECT id::text, payload::text FROM "AgentEvent"
+       WHERE "organizationId" = $1::uuid AND day = ANY($2::date[]) AND "batchId" = $3::uuid`,
+      [organizationId, days, batchId],
+    );
+  }
+
+  // The first digest format: sha256 over each event's Postgres jsonb text and a line break, in id
+  // order.
+  async legacyBatchDigest(
+    sql: SqlExecutor,
+    organizationId: string,
+    days: string[],
+    batchId: string,
+  ): Promise<BatchDigest> {
+    const [row] = await sql.query<BatchDigest>(
+      `SELECT encode(sha256(convert_to(coalesce(
+           string_agg(payload::text || E'\\n', '' ORDER BY id), ''), 'UTF8')), 'hex') AS digest,
+         count(*)::int AS count
+       FROM "AgentEvent"
+       WHERE "organizationId" = $1::uuid AND day = ANY($2::date[]) AND "batchId" = $3::uuid`,
+      [organizationId, days, batchId],
+    );
+    return row!;
+  }
+
+  // One statement per day: each touches a single day partition through its key.
+  async deleteBatches(
+    tx: Prisma.TransactionClient,
+    organizationId: string,
+    batchesByDay: Map<string, string[]>,
+  ): Promise<void> {
+    for (const [day, batchIds] of batchesByDay) {
+      await tx.$executeRaw`
+        DELETE FROM "AgentEvent"
+        WHERE "organizationId" = ${organizationId}::uuid AND day = ${day}::date
+          AND "batchId" = ANY(${batchIds}::uuid[])`;
+    }
+  }
+
+  // Each user's totals of one day, as the JSON text of an array of rows (jsonb keeps numbers and
+  // costs exact; the caller passes the text on to its own SQL without parsing it). Costs are
+  // summed as numeric from the events' decimal strings.
+  async userDayTotals(tx: Prisma.TransactionClient, organizationId: string, day: string) {
+    const [row] = await tx.$queryRawUnsafe<{ totals: string }[]>(
+      USER_DAY_TOTALS,
+      organizationId,
+      day,
+    );
+    return row!.totals;
+  }
 }
+
+const USER_DAY_TOTALS = `
+  WITH ev AS (
+    SELECT e."userId", e.type, e.payload FROM "AgentEvent" e
+    WHERE e."organizationId" = $1::uuid AND e.day = $2::date
+  ),
+  tools AS (
+    SELECT "userId", coalesce(payload->>'connector', 'builtin') AS connector,
+           payload->>'decision' AS decision, count(*) AS n
+    FROM ev WHERE type = 'tool.called' GROUP BY 1, 2, 3
+  ),
+  by_connector AS (
+    SELECT "userId", jsonb_object_agg(connector, decisions) AS j FROM (
+      SELECT "userId", connector, jsonb_object_agg(decision, n) AS decisions FROM tools GROUP BY 1, 2
+    ) c GROUP BY 1
+  ),
+  by_decision AS (
+    SELECT "userId", jsonb_object_agg(decision, n) AS j FROM (
+      SELECT "userId", decision, sum(n) AS n FROM tools GROUP BY 1, 2
+    ) d GROUP BY 1
+  ),
+  base AS (
+    SELECT "userId",
+      count(*) FILTER (WHERE type = 'session.started') AS "sessions",
+      count(*) FILTER (WHERE type = 'tool.called') AS "toolCalls",
+      count(*) FILTER (WHERE type = 'plan.approved' AND payload->>'source' = 'manual') AS "plansApprovedManual",
+      count(*) FILTER (WHERE type = 'plan.approved' AND payload->>'source' = 'auto') AS "plansApprovedAuto",
+      count(*) FILTER (WHERE type = 'file.read') AS "filesRead",
+      count(*) FILTER (WHERE type = 'file.modified') AS "filesModified",
+      count(*) FILTER (WHERE type = 'skill.used') AS "skillsUsed",
+      count(*) FILTER (WHERE type = 'model.requested') AS "modelRequests",
+      coalesce(sum((payload->>'inputTokens')::bigint) FILTER (WHERE type = 'model.requested'), 0) AS "inputTokens",
+      coalesce(sum((payload->>'outputTokens')::bigint) FILTER (WHERE type = 'model.requested'), 0) AS "outputTokens",
+      coalesce(sum((payload->>'costUsd')::numeric) FILTER (WHERE type = 'model.requested'), 0) AS "costUsd",
+      count(*) FILTER (WHERE type = 'policy.violation') AS "policyViolations"
+    FROM ev GROUP BY "userId"
+  )
+  SELECT coalesce(jsonb_agg(to_jsonb(base) || jsonb_build_object(
+           'toolCallsByConnector', coalesce(by_connector.j, '{}'),
+           'toolCallsByDecision', coalesce(by_decision.j, '{}'))), '[]')::text AS totals
+  FROM base LEFT JOIN by_connector USING ("userId") LEFT JOIN by_decision USING ("userId")`;

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { redactEvent, RedactionMode, RedactionRules } from '@steward/telemetry';
 import { TelemetryCollector } from '../../generated/prisma/client';
-import { PrismaService } from '../../platform/database/prisma.service';
+import { CollectorRepository } from './collector.repository';
 import { EventsRepository } from './events.repository';
 import { otlpLogsRequest } from './otlp-logs';
 
@@ -25,36 +25,27 @@ export class ForwardingService {
   private readonly logger = new Logger('TelemetryForward');
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly collectors: CollectorRepository,
     private readonly events: EventsRepository,
   ) {}
 
   // Returns false when the batch was already forwarded (or is being sent by another worker).
   async forwardBatch(batchId: string): Promise<boolean> {
-    const outcome = await this.prisma.$transaction(
+    const outcome = await this.collectors.transaction(
       async (tx) => {
-        const [row] = await tx.$queryRaw<
-          { organizationId: string; eventIds: string[]; days: Date[] }[]
-        >`SELECT "organizationId", "eventIds"::text[] AS "eventIds", days
-          FROM "TelemetryForwardOutbox" WHERE "batchId" = ${batchId}::uuid
-          FOR UPDATE SKIP LOCKED`;
+        const row = await this.collectors.lockOutboxBatch(tx, batchId);
         if (!row) return { forwarded: false };
-        const collector = await tx.telemetryCollector.findUnique({
-          where: { organizationId: row.organizationId },
-        });
+        const collector = await this.collectors.find(row.organizationId, tx);
         if (collector?.enabled) {
           try {
             await this.send(collector, row.eventIds, row.days);
           } catch (error) {
             // Kept (with the reason) for the next attempt; the job fails so it is retried.
-            await tx.telemetryForwardOutbox.update({
-              where: { batchId },
-              data: { attempts: { increment: 1 }, lastError: String(error).slice(0, 500) },
-            });
+            await this.collectors.recordOutboxFailure(tx, batchId, String(error).slice(0, 500));
             return { forwarded: false, error };
           }
         }
-        await tx.telemetryForwardOutbox.delete({ where: { batchId } });
+        await this.collectors.removeFromOutbox(tx, batchId);
         return { forwarded: true };
       },
       { timeout: SEND_TIMEOUT_MS * 2 },
@@ -66,13 +57,8 @@ export class ForwardingService {
   // The periodic catch-up: everything the fast path (a job per batch) missed, e.g. while Redis
   // was down. Failures are logged and left for the next sweep.
   async sweep(): Promise<number> {
-    const pending = await this.prisma.telemetryForwardOutbox.findMany({
-      orderBy: { createdAt: 'asc' },
-      take: SWEEP_LIMIT,
-      select: { batchId: true },
-    });
     let forwarded = 0;
-    for (const { batchId } of pending) {
+    for (const batchId of await this.collectors.oldestInOutbox(SWEEP_LIMIT)) {
       try {
         if (await this.forwardBatch(batchId)) forwarded++;
       } catch (error) {

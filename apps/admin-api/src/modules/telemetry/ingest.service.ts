@@ -2,15 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AgentEvent, MAX_BATCH_EVENTS, newEventId } from '@steward/telemetry';
 import { JobName } from '../../platform/jobs/job-names';
 import { JobsService } from '../../platform/jobs/jobs.service';
+import { RollupsService } from '../analytics/rollups.service';
 import { AuditService } from '../audit/audit.service';
-import {
-  BATCH_DIGEST_FORMAT,
-  canonicalJson,
-  eventsDigest,
-  storedBatchDigest,
-} from '../audit/batch-digest';
 import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
-import { EventPartitions, MAX_EVENT_AGE_DAYS } from './event-partitions';
+import { canonicalJson } from '../../platform/canonical-json';
+import { BATCH_DIGEST_FORMAT, eventsDigest } from './batch-digest';
+import { EventBatchesService } from './event-batches.service';
+import { EventPartitions, MAX_EVENT_AGE_DAYS } from './event-partitions.repository';
 import { EncodedRows, EventRow, EventsRepository } from './events.repository';
 
 export interface RejectedEvent {
@@ -38,11 +36,35 @@ interface PreparedBatch {
   digest: string;
 }
 
+interface Prepared {
+  batchId: string;
+  batch: PreparedBatch | null;
+  accepted: number;
+  rejected: RejectedEvent[];
+}
+
 const DAY_MS = 86_400_000;
 // Endpoint clocks drift; events far in the future are refused.
 const MAX_FUTURE_MS = DAY_MS;
 const ENQUEUE_WAIT_MS = 500;
 const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+// An upload's body: {"events": [...]} with 1 to MAX_BATCH_EVENTS events.
+function parseBatch(body: Buffer): unknown[] {
+  let parsedBody: unknown;
+  try {
+    parsedBody = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new IngestError('the body is not JSON');
+  }
+  const raw = (parsedBody as { events?: unknown } | null)?.events;
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_BATCH_EVENTS) {
+    throw new IngestError(
+      `the body must be {"events": [...]} with 1 to ${MAX_BATCH_EVENTS} events`,
+    );
+  }
+  return raw;
+}
 
 @Injectable()
 export class IngestService {
@@ -53,18 +75,43 @@ export class IngestService {
     private readonly partitions: EventPartitions,
     private readonly audit: AuditService,
     private readonly jobs: JobsService,
+    private readonly batches: EventBatchesService,
+    private readonly rollups: RollupsService,
   ) {}
 
   // `body` is the upload's bytes: everything parsed from it is dropped before the first await
-  // (see ingest-route.ts).
-  async ingest(
+  // (see ingest-route.ts), since only the prepared batch reaches the async part.
+  ingest(caller: AuthenticatedEndpoint, body: Buffer, now = new Date()): Promise<IngestResult> {
+    let prepared: Prepared;
+    try {
+      prepared = this.prepare(caller, parseBatch(body), now);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.commit(caller, prepared);
+  }
+
+  // Events another way in hands over already parsed (the OTLP receiver's translations): the same
+  // checks, storage, audit record and forwarding as an upload.
+  ingestEvents(
     caller: AuthenticatedEndpoint,
-    body: Buffer,
+    events: unknown[],
     now = new Date(),
   ): Promise<IngestResult> {
-    // Time-ordered (UUID v7), so the day's index of batch ids grows at one end, like its events'.
-    const batchId = newEventId();
-    const { batch, accepted, rejected } = this.prepare(caller, batchId, body, now);
+    if (events.length === 0 || events.length > MAX_BATCH_EVENTS) {
+      return Promise.reject(new IngestError(`a batch holds 1 to ${MAX_BATCH_EVENTS} events`));
+    }
+    let prepared: Prepared;
+    try {
+      prepared = this.prepare(caller, events, now);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.commit(caller, prepared);
+  }
+
+  private async commit(caller: AuthenticatedEndpoint, prepared: Prepared): Promise<IngestResult> {
+    const { batchId, batch, accepted, rejected } = prepared;
     if (!batch) return { batchId, accepted, stored: 0, duplicates: 0, rejected };
     await this.partitions.ensure(batch.days);
     const { stored, forward } = await this.store(caller, batchId, batch);
@@ -74,15 +121,13 @@ export class IngestService {
 
   // Parses, validates and encodes the upload in one synchronous step: what is left is the encoded
   // rows and a little metadata per event.
-  private prepare(
-    caller: AuthenticatedEndpoint,
-    batchId: string,
-    body: Buffer,
-    now: Date,
-  ): { batch: PreparedBatch | null; accepted: number; rejected: RejectedEvent[] } {
-    const { rows, accepted, rejected } = this.validate(caller, body, now);
-    if (!rows.length) return { batch: null, accepted, rejected };
+  private prepare(caller: AuthenticatedEndpoint, events: unknown[], now: Date): Prepared {
+    // Time-ordered (UUID v7), so the day's index of batch ids grows at one end, like its events'.
+    const batchId = newEventId();
+    const { rows, accepted, rejected } = this.validate(caller, events, now);
+    if (!rows.length) return { batchId, batch: null, accepted, rejected };
     return {
+      batchId,
       batch: {
         rows: this.events.encode(caller, batchId, rows),
         days: rows.map((row) => row.day),
@@ -99,21 +144,9 @@ export class IngestService {
   // order and can't deadlock), and the invalid ones by index.
   private validate(
     caller: AuthenticatedEndpoint,
-    body: Buffer,
+    raw: unknown[],
     now: Date,
   ): { rows: EventRow[]; accepted: number; rejected: RejectedEvent[] } {
-    let parsedBody: unknown;
-    try {
-      parsedBody = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new IngestError('the body is not JSON');
-    }
-    const raw = (parsedBody as { events?: unknown } | null)?.events;
-    if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_BATCH_EVENTS) {
-      throw new IngestError(
-        `the body must be {"events": [...]} with 1 to ${MAX_BATCH_EVENTS} events`,
-      );
-    }
     const rejected: RejectedEvent[] = [];
     const rows: EventRow[] = [];
     const ids = new Set<string>();
@@ -196,8 +229,15 @@ export class IngestService {
       const digest =
         storedIds.length === batch.rows.ids.length
           ? batch.digest
-          : (await storedBatchDigest(sql, organizationId, days, batchId, BATCH_DIGEST_FORMAT))
-              .digest;
+          : (
+              await this.batches.storedDigest(
+                organizationId,
+                days,
+                batchId,
+                BATCH_DIGEST_FORMAT,
+                sql,
+              )
+            ).digest;
       const audit = this.audit.appendStatement(organizationId, [
         {
           actorType: 'endpoint',
@@ -219,7 +259,7 @@ export class IngestService {
       // last, with the commit (EventsRepository.transaction).
       return {
         result: { stored: storedIds.length, forward },
-        closing: [this.events.rollupMarkStatement(organizationId, days), audit],
+        closing: [this.rollups.markPendingStatement(organizationId, days), audit],
       };
     });
   }

@@ -1,67 +1,44 @@
-import { Logger, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import { JobName } from '../../platform/jobs/job-names';
-import { JobsService } from '../../platform/jobs/jobs.service';
+import { Module } from '@nestjs/common';
+import { AnalyticsModule } from '../analytics/analytics.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { EndpointsModule } from '../endpoints/endpoints.module';
+import { SpendModule } from '../spend/spend.module';
+import { CollectorRepository } from './collector.repository';
 import { CollectorService } from './collector.service';
-import { EventPartitions } from './event-partitions';
-import { EventsRepository } from './events.repository';
+import { EventPartitions } from './event-partitions.repository';
+import { EventStoreModule } from './event-store.module';
 import { ForwardingService } from './forwarding.service';
 import { IngestRoute } from './ingest-route';
 import { IngestService } from './ingest.service';
+import { OtlpReceiverService } from './otlp-receiver.service';
+import { OtlpRoute } from './otlp-route';
+import { TelemetryJobs } from './telemetry.jobs';
 import { TelemetryResolver } from './telemetry.resolver';
 
-const PARTITIONS_EVERY_MS = 6 * 3600_000;
-const FORWARD_SWEEP_EVERY_MS = 15_000;
-
-// Agent events in: ingest from endpoints into the day-partitioned AgentEvent table, and out to the
-// organization's OpenTelemetry collector.
+// Agent events in: ingest from endpoints (Steward's runtime uploads, governed agents' OTLP) into
+// the day-partitioned AgentEvent table, and out to the organization's OpenTelemetry collector.
 @Module({
-  imports: [AuditModule, AuthModule, EndpointsModule],
+  imports: [
+    AnalyticsModule,
+    AuditModule,
+    AuthModule,
+    EndpointsModule,
+    EventStoreModule,
+    SpendModule,
+  ],
   providers: [
     EventPartitions,
-    EventsRepository,
     IngestService,
     IngestRoute,
+    OtlpReceiverService,
+    OtlpRoute,
     ForwardingService,
+    CollectorRepository,
     CollectorService,
     TelemetryResolver,
+    TelemetryJobs,
   ],
-  exports: [IngestService, EventsRepository, EventPartitions, ForwardingService],
+  exports: [IngestService, EventPartitions, ForwardingService],
 })
-export class TelemetryModule implements OnModuleInit, OnApplicationBootstrap {
-  constructor(
-    private readonly jobs: JobsService,
-    private readonly partitions: EventPartitions,
-    private readonly forwarding: ForwardingService,
-  ) {}
-
-  onModuleInit(): void {
-    this.jobs.register(
-      JobName.TelemetryPartitions,
-      async () => ({
-        created: await this.partitions.createAhead(),
-        dropped: await this.partitions.dropEmptyPast(),
-      }),
-      { everyMs: PARTITIONS_EVERY_MS },
-    );
-    this.jobs.register(
-      JobName.TelemetryForward,
-      (data) =>
-        typeof data.batchId === 'string'
-          ? this.forwarding.forwardBatch(data.batchId)
-          : this.forwarding.sweep(),
-      { everyMs: FORWARD_SWEEP_EVERY_MS },
-    );
-  }
-
-  // The schedule's first run is hours away; the coming week's partitions are made at start too.
-  async onApplicationBootstrap(): Promise<void> {
-    await this.partitions
-      .createAhead()
-      .catch((error: unknown) =>
-        new Logger('Telemetry').warn(`event partitions not created ahead: ${String(error)}`),
-      );
-  }
-}
+export class TelemetryModule {}

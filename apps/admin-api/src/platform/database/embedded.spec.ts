@@ -22,8 +22,9 @@ async function sql<T = Record<string, unknown>>(url: string, query: string): Pro
   }
 }
 
-// Creating a PGlite data folder takes a few seconds, so the tests share one, in order.
-jest.setTimeout(60_000);
+// Creating a PGlite data folder takes a few seconds, so the tests share one, in order. Opening and
+// migrating it took over 60 s on a loaded 2-core machine; the tests wait for it, as start does.
+jest.setTimeout(180_000);
 
 describe('embedded database', () => {
   let dataDir: string;

@@ -1,15 +1,8 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  HttpStatus,
-  Logger,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fs from 'node:fs';
 import { repoPath } from '../repo-path';
-import { problemTitle } from './problem';
+import { problemTitle, sendUnexpectedProblem } from './problem';
 
 const CONSOLE_INDEX = repoPath('apps', 'admin-web', 'dist', 'index.html');
 // Paths that belong to the API: a miss there is a 404, never the console's page.
@@ -25,18 +18,20 @@ export interface Problem {
 
 // REST errors as RFC 9457 problem+json. A browser's GET of an unknown console path gets the
 // console (client-side routing); GraphQL errors pass through to the GraphQL driver; modules with a
-// protocol of their own (SCIM) register their own filter on their controllers.
+// protocol of their own (SCIM) register their own filter on their controllers. Errors that are not
+// HttpExceptions were not expected: they are answered by sendUnexpectedProblem.
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HTTP');
-
   catch(exception: unknown, host: ArgumentsHost) {
     if (host.getType<string>() === 'graphql') throw exception;
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const status =
-      exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
+    if (!(exception instanceof HttpException)) {
+      sendUnexpectedProblem(reply, exception, `${request.method} ${request.url.split('?')[0]}`);
+      return;
+    }
+    const status = exception.getStatus();
 
     if (
       status === 404 &&
@@ -50,17 +45,11 @@ export class ProblemFilter implements ExceptionFilter {
         .send(fs.createReadStream(CONSOLE_INDEX));
       return;
     }
-    if (status >= 500)
-      this.logger.error(
-        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
-      );
-
-    const body = exception instanceof HttpException ? exception.getResponse() : undefined;
     const problem: Problem = {
       type: 'about:blank',
       title: problemTitle(status),
       status,
-      ...(status < 500 ? detailOf(body) : { detail: 'internal error' }),
+      ...detailOf(exception.getResponse()),
     };
     void reply.status(status).type('application/problem+json').send(problem);
   }

@@ -3,8 +3,11 @@
 export enum JobName {
   // Does nothing but run: proves a queue end to end (platform tests and traces).
   Ping = 'platform.ping',
-  // Recompiles and re-signs the bundles of the users a governance or directory change affected.
-  BundlesRepublish = 'bundles.republish',
+  // Republishes subjects whose bundle is older than its inputs: the catch-up behind the
+  // propagation outbox (modules/bundles).
+  BundlesSweep = 'bundles.sweep',
+  // Re-signs bundles past half their life or signed by a key that no longer signs (scheduled).
+  BundlesRenew = 'bundles.renew',
   // Daily partitions of AgentEvent, created a week ahead; emptied ones past ingest's age dropped
   // (modules/telemetry).
   TelemetryPartitions = 'telemetry.partitions',

@@ -42,6 +42,7 @@ function traced<T>(name: JobName, job: JobContext, run: () => Promise<T>): Promi
 export class JobsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly handlers = new Map<JobName, JobHandler>();
   private readonly schedules: Schedule[] = [];
+  private readonly otherWork: (() => Promise<void>)[] = [];
 
   constructor(
     @Inject(JOB_BACKEND) private readonly backend: JobBackend,
@@ -63,8 +64,19 @@ export class JobsService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.backend.enqueue(name, data, options);
   }
 
-  drain(): Promise<void> {
-    return this.backend.drain();
+  // Whether this process works on jobs (not the CLI, not an HTTP-only replica).
+  worksHere(): boolean {
+    return this.enabled && this.config.STEWARD_PROCESS_ROLE !== 'api';
+  }
+
+  // Background work that runs beside the queue (the propagation outbox); drain waits for it too.
+  drainAlso(drain: () => Promise<void>): void {
+    this.otherWork.push(drain);
+  }
+
+  async drain(): Promise<void> {
+    for (const drain of this.otherWork) await drain();
+    await this.backend.drain();
   }
 
   async onApplicationBootstrap(): Promise<void> {

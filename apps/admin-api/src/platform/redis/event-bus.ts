@@ -5,12 +5,26 @@ export type Listener = (message: string) => void;
 
 // Fan-out between processes: a change made on one API replica wakes long-polls held by every
 // other. Redis pub/sub in production; an in-memory emitter when Steward runs as one process.
+// Messages are hints, never the only record of anything: while the bus is not live (Redis away,
+// or just back and resubscribing) messages are lost, and listeners poll the database instead.
 export interface EventBus {
+  // Fails at once while the bus is not live.
   publish(channel: string, message: string): Promise<void>;
   // Returns the unsubscribe function.
   subscribe(channel: string, listener: Listener): Promise<() => void>;
+  live(): boolean;
+  // Called whenever live() changes; returns the unsubscribe function.
+  onLiveChange(listener: (live: boolean) => void): () => void;
   close(): Promise<void>;
 }
+
+export class BusUnavailableError extends Error {
+  override readonly name = 'BusUnavailableError';
+}
+
+// After Redis returns, the bus counts as live only once its subscriptions are surely restored, so
+// a message published in between is covered by the pollers' last fast round.
+const RESUME_GRACE_MS = 1000;
 
 export const EVENT_BUS = Symbol('EventBus');
 
@@ -26,6 +40,14 @@ export class InProcessEventBus implements EventBus {
     return () => this.emitter.off(channel, listener);
   }
 
+  live(): boolean {
+    return true;
+  }
+
+  onLiveChange(): () => void {
+    return () => undefined;
+  }
+
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
   }
@@ -34,6 +56,9 @@ export class InProcessEventBus implements EventBus {
 export class RedisEventBus implements EventBus {
   private readonly local = new EventEmitter().setMaxListeners(0);
   private readonly subscriber: Redis;
+  private isLive = false;
+  private grace?: NodeJS.Timeout;
+  private readonly liveListeners = new Set<(live: boolean) => void>();
 
   constructor(
     private readonly publisher: Redis,
@@ -45,9 +70,53 @@ export class RedisEventBus implements EventBus {
     this.subscriber.on('message', (channel: string, message: string) =>
       this.local.emit(channel.slice(this.prefix.length + 1), message),
     );
+    // ioredis reconnects by itself (and resubscribes); the outage is the pollers' to cover.
+    this.subscriber.on('error', () => undefined);
+    for (const connection of [publisher, this.subscriber]) {
+      for (const event of ['ready', 'close', 'reconnecting', 'end']) {
+        connection.on(event, () => this.updateLive());
+      }
+    }
+    this.updateLive();
+  }
+
+  private connected(): boolean {
+    return this.publisher.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  private updateLive(): void {
+    if (!this.connected()) {
+      clearTimeout(this.grace);
+      this.grace = undefined;
+      this.setLive(false);
+    } else if (!this.isLive && !this.grace) {
+      this.grace = setTimeout(() => {
+        this.grace = undefined;
+        this.setLive(this.connected());
+      }, RESUME_GRACE_MS);
+      this.grace.unref();
+    }
+  }
+
+  private setLive(live: boolean): void {
+    if (live === this.isLive) return;
+    this.isLive = live;
+    for (const listener of [...this.liveListeners]) listener(live);
+  }
+
+  live(): boolean {
+    return this.isLive;
+  }
+
+  onLiveChange(listener: (live: boolean) => void): () => void {
+    this.liveListeners.add(listener);
+    return () => this.liveListeners.delete(listener);
   }
 
   async publish(channel: string, message: string): Promise<void> {
+    // Not queued for later: a message delivered after the outage would be stale, and the caller
+    // must not wait out Redis's reconnection attempts.
+    if (this.publisher.status !== 'ready') throw new BusUnavailableError('Redis is unreachable');
     await this.publisher.publish(`${this.prefix}:${channel}`, message);
   }
 
@@ -65,6 +134,8 @@ export class RedisEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.grace);
+    this.liveListeners.clear();
     this.local.removeAllListeners();
     this.subscriber.disconnect();
   }

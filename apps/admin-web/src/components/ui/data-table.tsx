@@ -1,4 +1,4 @@
-import { Stack, TextInput } from '@mantine/core';
+import { Button, Stack, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconSearch } from '@tabler/icons-react';
 import {
@@ -6,7 +6,7 @@ import {
   type DataTableColumn,
   type DataTableSortStatus,
 } from 'mantine-datatable';
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 
 interface DataTableProps<T> {
   label: string;
@@ -95,5 +95,22 @@ export function DataTable<T>({
         onPageChange={setPage}
       />
     </Stack>
+  );
+}
+
+// The name in a list row that opens the row beside the list; pressed while it is open.
+export function RowSelectButton({
+  selected,
+  onSelect,
+  children,
+}: {
+  selected: boolean;
+  onSelect: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Button variant="subtle" size="compact-sm" aria-pressed={selected} onClick={onSelect}>
+      {children}
+    </Button>
   );
 }

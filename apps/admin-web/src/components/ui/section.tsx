@@ -1,5 +1,6 @@
 import { Group, Paper, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
+import { SectionBoundary } from './section-boundary';
 
 interface SectionProps {
   title: string;
@@ -25,7 +26,7 @@ export function Section({ title, description, actions, children }: SectionProps)
           </div>
           {actions}
         </Group>
-        {children}
+        <SectionBoundary title={`${title} could not load`}>{children}</SectionBoundary>
       </Stack>
     </Paper>
   );

@@ -1,71 +1,120 @@
-import { keepPreviousData, queryOptions } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { graphql, type ResultOf } from '../../lib/graphql';
 import { request } from '../../lib/graphql-client';
+import { pagedQueryOptions } from '../../lib/paged-query';
 import { queryKeys } from '../../lib/query-keys';
 
-export const DirectoryUsersQuery = graphql(`
-  query DirectoryUsers($search: String, $offset: Int!, $limit: Int!) {
-    directoryUsers(search: $search, offset: $offset, limit: $limit) {
-      total
-      items {
-        id
-        userName
-        displayName
-        active
-        source
-        emails
-        groups {
-          id
-          displayName
+// A person as every directory screen shows them.
+const DirectoryPersonFields = graphql(`
+  fragment DirectoryPersonFields on DirectoryPerson @_unmask {
+    id
+    userName
+    displayName
+    active
+    source
+    emails
+    groups {
+      id
+      displayName
+    }
+  }
+`);
+
+export const DirectoryUsersQuery = graphql(
+  `
+    query DirectoryUsers($search: String, $offset: Int!, $limit: Int!, $groupId: ID) {
+      directoryUsers(search: $search, offset: $offset, limit: $limit, groupId: $groupId) {
+        total
+        items {
+          ...DirectoryPersonFields
         }
       }
     }
+  `,
+  [DirectoryPersonFields],
+);
+
+// A group as every directory screen shows it.
+const DirectoryTeamFields = graphql(`
+  fragment DirectoryTeamFields on DirectoryTeam @_unmask {
+    id
+    displayName
+    source
+    memberCount
   }
 `);
 
-export const DirectoryGroupsQuery = graphql(`
-  query DirectoryGroups($search: String, $offset: Int!, $limit: Int!) {
-    directoryGroups(search: $search, offset: $offset, limit: $limit) {
-      total
-      items {
-        id
-        displayName
-        source
-        memberCount
+export const DirectoryGroupsQuery = graphql(
+  `
+    query DirectoryGroups($search: String, $offset: Int!, $limit: Int!) {
+      directoryGroups(search: $search, offset: $offset, limit: $limit) {
+        total
+        items {
+          ...DirectoryTeamFields
+        }
       }
+    }
+  `,
+  [DirectoryTeamFields],
+);
+
+export const DirectoryUserQuery = graphql(
+  `
+    query DirectoryUser($id: ID!) {
+      directoryUser(id: $id) {
+        ...DirectoryPersonFields
+      }
+    }
+  `,
+  [DirectoryPersonFields],
+);
+
+export const DirectoryGroupQuery = graphql(
+  `
+    query DirectoryGroup($id: ID!) {
+      directoryGroup(id: $id) {
+        ...DirectoryTeamFields
+      }
+    }
+  `,
+  [DirectoryTeamFields],
+);
+
+// Whether a person may do something and which role (through which group) decides it.
+const ExplanationFields = graphql(`
+  fragment ExplanationFields on PolicyExplanation @_unmask {
+    decision
+    explanation
+    role {
+      name
+    }
+    group {
+      name
     }
   }
 `);
 
-export const ExplainCapabilityQuery = graphql(`
-  query ExplainCapability($userId: ID!, $capability: String!) {
-    explainCapability(userId: $userId, capability: $capability) {
-      decision
-      explanation
-      role {
-        name
-      }
-      group {
-        name
+export const ExplainCapabilityQuery = graphql(
+  `
+    query ExplainCapability($userId: ID!, $capability: String!) {
+      explainCapability(userId: $userId, capability: $capability) {
+        ...ExplanationFields
       }
     }
-  }
-`);
+  `,
+  [ExplanationFields],
+);
 
-export const ExplainToolQuery = graphql(`
-  query ExplainTool($userId: ID!, $connector: String!, $tool: String!) {
-    explainTool(userId: $userId, connector: $connector, tool: $tool) {
-      decision
-      explanation
-      role {
-        name
-      }
-      group {
-        name
+export const ExplainToolQuery = graphql(
+  `
+    query ExplainTool($userId: ID!, $connector: String!, $tool: String!) {
+      explainTool(userId: $userId, connector: $connector, tool: $tool) {
+        ...ExplanationFields
       }
     }
-  }
-`);
+  `,
+  [ExplanationFields],
+);
 
 export type DirectoryPerson = ResultOf<
   typeof DirectoryUsersQuery
@@ -74,35 +123,33 @@ export type DirectoryTeam = ResultOf<
   typeof DirectoryGroupsQuery
 >['directoryGroups']['items'][number];
 
-export const PAGE_SIZE = 20;
-
 // Server-side search and pages: a directory can hold tens of thousands of people.
-export function directoryUsersOptions(search: string, page: number) {
-  return queryOptions({
-    queryKey: queryKeys.directoryUsers(search, page),
-    queryFn: async () =>
-      (
-        await request(DirectoryUsersQuery, {
-          search: search || null,
-          offset: (page - 1) * PAGE_SIZE,
-          limit: PAGE_SIZE,
-        })
-      ).directoryUsers,
-    placeholderData: keepPreviousData,
-  });
+export function directoryUsersOptions(search: string, page: number, groupId: string | null = null) {
+  return pagedQueryOptions(
+    queryKeys.directoryUsers(search, page, groupId),
+    { search, page },
+    async (window) => (await request(DirectoryUsersQuery, { ...window, groupId })).directoryUsers,
+  );
 }
 
 export function directoryGroupsOptions(search: string, page: number) {
+  return pagedQueryOptions(
+    queryKeys.directoryGroups(search, page),
+    { search, page },
+    async (window) => (await request(DirectoryGroupsQuery, window)).directoryGroups,
+  );
+}
+
+export function directoryUserOptions(id: string) {
   return queryOptions({
-    queryKey: queryKeys.directoryGroups(search, page),
-    queryFn: async () =>
-      (
-        await request(DirectoryGroupsQuery, {
-          search: search || null,
-          offset: (page - 1) * PAGE_SIZE,
-          limit: PAGE_SIZE,
-        })
-      ).directoryGroups,
-    placeholderData: keepPreviousData,
+    queryKey: queryKeys.directoryUser(id),
+    queryFn: async () => (await request(DirectoryUserQuery, { id })).directoryUser,
+  });
+}
+
+export function directoryGroupOptions(id: string) {
+  return queryOptions({
+    queryKey: queryKeys.directoryGroup(id),
+    queryFn: async () => (await request(DirectoryGroupQuery, { id })).directoryGroup,
   });
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
-import { AnthropicModel, costOf } from './anthropic-model';
+import { AnthropicModel, DEFAULT_MODEL, costOf } from './anthropic-model';
 
 // The adapter against a local fake of the Messages API (the SDK's baseURL): what it sends, and how
 // replies map to steps, tokens and cost.
@@ -123,9 +123,30 @@ describe('Anthropic Messages adapter', () => {
     });
   });
 
+  it("passes on the SDK's deprecation warning once per session, not once per call", async () => {
+    const warnings: string[] = [];
+    // The SDK lists claude-sonnet-4-5 as deprecated (end of life 2026-11-30) and warns per request.
+    const model = new AnthropicModel(client, 'claude-sonnet-4-5', 4096, (text) =>
+      warnings.push(text),
+    );
+    for (let call = 0; call < 3; call++) {
+      replies.push(message([{ type: 'text', text: 'ok' }], { input_tokens: 1, output_tokens: 1 }));
+      await (call === 0 ? model.plan('task', []) : model.next());
+    }
+    expect(requests).toHaveLength(3);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/claude-sonnet-4-5' is deprecated/);
+
+    const current = new AnthropicModel(client, DEFAULT_MODEL, 4096, (text) => warnings.push(text));
+    replies.push(message([{ type: 'text', text: 'ok' }], { input_tokens: 1, output_tokens: 1 }));
+    await current.plan('task', []);
+    expect(warnings).toHaveLength(1);
+  });
+
   it('prices tokens exactly as decimal strings, unknown models at the highest price', () => {
     expect(costOf('claude-haiku-4-5-20251001', 1_000_000, 1_000_000)).toBe('6');
     expect(costOf('claude-sonnet-4-5', 1, 1)).toBe('0.000018');
+    expect(costOf(DEFAULT_MODEL, 1_000_000, 1_000_000)).toBe('18');
     expect(costOf('some-future-model', 1_000_000, 0)).toBe('15');
   });
 });

@@ -2,11 +2,17 @@ import Anthropic from '@anthropic-ai/sdk';
 import Decimal from 'decimal.js';
 import type { AgentModel, ModelReply, ModelStep, ModelUsage, StepResult, ToolSpec } from '../model';
 
+// Served by the Claude API today (Sonnet 4.5 reached end of life on 2026-11-30); `--model` or
+// STEWARD_MODEL chooses another.
+export const DEFAULT_MODEL = 'claude-sonnet-4-6';
+
 // USD per million tokens (input, output), from Anthropic's published prices. A model missing here
 // is priced as the most expensive listed, so spend is never under-counted.
 const PRICES: Record<string, [number, number]> = {
   'claude-opus-4-1': [15, 75],
   'claude-opus-4-5': [5, 25],
+  'claude-opus-4-6': [5, 25],
+  'claude-sonnet-4-6': [3, 15],
   'claude-sonnet-4-5': [3, 15],
   'claude-sonnet-4': [3, 15],
   'claude-haiku-4-5': [1, 5],
@@ -34,12 +40,34 @@ const SYSTEM =
 export class AnthropicModel implements AgentModel {
   private readonly messages: Anthropic.MessageParam[] = [];
   private tools: Anthropic.Tool[] = [];
+  private readonly warned = new Set<string>();
 
   constructor(
     private readonly client: Anthropic,
     readonly name: string,
     private readonly maxTokens = 4096,
+    private readonly warn: (message: string) => void = warnOnStderr,
   ) {}
+
+  /**
+   * The SDK warns with console.warn, synchronously inside create(), on every request to a model it
+   * knows to be deprecated: the person gets that warning once per session, not once per call.
+   */
+  private create(params: Anthropic.MessageCreateParamsNonStreaming): Promise<Anthropic.Message> {
+    const consoleWarn = console.warn;
+    console.warn = (...args: unknown[]) => {
+      const text = args.map(String).join(' ');
+      if (!this.warned.has(text)) {
+        this.warned.add(text);
+        this.warn(text);
+      }
+    };
+    try {
+      return this.client.messages.create(params);
+    } finally {
+      console.warn = consoleWarn;
+    }
+  }
 
   private usageOf(message: Anthropic.Message): ModelUsage {
     const inputTokens =
@@ -64,7 +92,7 @@ export class AnthropicModel implements AgentModel {
       role: 'user',
       content: `Task: ${task}\n\nFirst reply with a short numbered plan only; do not call tools yet.`,
     });
-    const message = await this.client.messages.create({
+    const message = await this.create({
       model: this.name,
       max_tokens: this.maxTokens,
       system: SYSTEM,
@@ -91,7 +119,7 @@ export class AnthropicModel implements AgentModel {
         ],
       });
     }
-    const message = await this.client.messages.create({
+    const message = await this.create({
       model: this.name,
       max_tokens: this.maxTokens,
       system: SYSTEM,
@@ -122,6 +150,10 @@ export class AnthropicModel implements AgentModel {
       usage,
     };
   }
+}
+
+function warnOnStderr(message: string): void {
+  process.stderr.write(`warning: ${message}\n`);
 }
 
 function textOf(message: Anthropic.Message): string {

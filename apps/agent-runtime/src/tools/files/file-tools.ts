@@ -21,6 +21,9 @@ export type PathDecider = (
   access: FolderAccess,
 ) => { decision: 'allow' | 'deny'; rule: string };
 
+/** A place below `absolute` the rules protect (forbidden or read-only), or null. */
+export type ProtectedWithin = (absolute: string) => { location: string; rule: string } | null;
+
 export interface FileResult {
   path: string;
   bytes: number;
@@ -61,6 +64,7 @@ export class FileTools {
   constructor(
     private readonly folders: GrantedFolders,
     private readonly decidePath: PathDecider,
+    private readonly protectedWithin: ProtectedWithin = () => null,
   ) {}
 
   private locate(input: string, access: FolderAccess): ResolvedPath {
@@ -194,9 +198,21 @@ export class FileTools {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  // Refused when the source or the destination holds a place the rules protect: moving a folder
+  // would carry what is forbidden or read-only in it to a path no rule names, and moving into one
+  // would put the moved content under its rule.
   move(fromInput: string, toInput: string): { from: string; to: string } {
     const from = this.locate(fromInput, 'write');
     const to = this.locate(toInput, 'write');
+    for (const end of [from, to]) {
+      const carried = this.protectedWithin(end.absolute);
+      if (carried) {
+        throw refused(
+          `${end.absolute} holds ${carried.location}, which may not move`,
+          carried.rule,
+        );
+      }
+    }
     const fromName = path.basename(path.normalize(from.relative));
     const toName = path.basename(path.normalize(to.relative));
     for (const name of [fromName, toName]) {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isWithin } from '@steward/policy';
 import { refused } from '../tool-error';
 
 export type FolderAccess = 'read' | 'write';
@@ -34,6 +35,23 @@ export function parseGrant(argument: string, cwd = process.cwd()): FolderGrant {
   return { root, access: readOnly ? 'read' : 'write' };
 }
 
+/** The deepest of `grants` holding the absolute path (whole segments), or null. */
+export function deepestGrant<T extends FolderGrant>(
+  grants: readonly T[],
+  absolute: string,
+): T | null {
+  let best: T | null = null;
+  for (const grant of grants) {
+    if (
+      isWithin(path.resolve(absolute), grant.root) &&
+      (!best || grant.root.length > best.root.length)
+    ) {
+      best = grant;
+    }
+  }
+  return best;
+}
+
 /** The person's granted folders, held open for the session; the first is the working folder. */
 export class GrantedFolders {
   private constructor(readonly grants: OpenGrant[]) {}
@@ -52,22 +70,17 @@ export class GrantedFolders {
   }
 
   /**
-   * Picks the grant a model-supplied path belongs to: absolute paths by lexical prefix, relative
-   * ones against the first folder. This only chooses the root; openat2 then refuses anything that
-   * resolves outside it (`..`, symbolic links, mounts).
+   * Picks the grant a model-supplied path belongs to: the deepest grant holding it (a read-only
+   * grant inside a read-write one wins), relative paths taken from the first folder. This only
+   * chooses the root, lexically; openat2 then refuses anything that resolves outside it (`..`
+   * through links, symbolic links, mounts).
    */
   resolve(input: string): ResolvedPath {
     if (input.includes('\0')) throw refused('path contains a NUL byte', 'path.invalid');
-    if (path.isAbsolute(input)) {
-      for (const grant of this.grants) {
-        const relative = path.relative(grant.root, path.normalize(input));
-        if (!relative.startsWith('..') && !path.isAbsolute(relative)) {
-          return this.resolved(grant, relative === '' ? '.' : relative);
-        }
-      }
-      throw refused(`${input} is outside the granted folders`, 'path.outside-grant');
-    }
-    return this.resolved(this.grants[0]!, input === '' ? '.' : input);
+    const absolute = path.resolve(this.grants[0]!.root, input);
+    const grant = deepestGrant(this.grants, absolute);
+    if (!grant) throw refused(`${input} is outside the granted folders`, 'path.outside-grant');
+    return this.resolved(grant, path.relative(grant.root, absolute) || '.');
   }
 
   private resolved(grant: OpenGrant, relative: string): ResolvedPath {

@@ -43,6 +43,7 @@ describe('shell in the OS sandbox (attack tests)', () => {
       ],
       // As the bundle lists it: only this name, resolved and dialled by the proxy outside.
       ['localhost'],
+      { hidden: [], readOnly: [] },
     );
   });
 

@@ -2,12 +2,57 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SandboxManager, type SandboxRuntimeConfig } from '@anthropic-ai/sandbox-runtime';
+import type { Confinement } from '../../session/session-folders';
 import type { FolderGrant } from '../files/granted-folders';
 
 // System folders a shell command needs to run at all; everything else at the top of the file
 // system is hidden, and the granted folders are bound back in.
 const SYSTEM_DIRS = new Set(['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'etc']);
 const KERNEL_DIRS = new Set(['proc', 'dev', 'sys']);
+// What commands need of /etc, and nothing else (no shadow, gshadow, sudoers, ssh host keys, TLS
+// private keys, also when the runtime runs as root): accounts and groups (no password hashes, those
+// are in shadow), name resolution, the dynamic linker's cache, alternatives, certificates, locale,
+// shells' start-up files. Missing entries are skipped.
+const ETC_VISIBLE = [
+  'passwd',
+  'group',
+  'nsswitch.conf',
+  'hosts',
+  'host.conf',
+  'resolv.conf',
+  'gai.conf',
+  'services',
+  'protocols',
+  'networks',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'alternatives',
+  'ssl/certs',
+  'ssl/openssl.cnf',
+  'ca-certificates',
+  'ca-certificates.conf',
+  'localtime',
+  'timezone',
+  'locale.alias',
+  'default/locale',
+  'os-release',
+  'debian_version',
+  'lsb-release',
+  'shells',
+  'profile',
+  'profile.d',
+  'bash.bashrc',
+  'inputrc',
+  'environment',
+  'mime.types',
+  'magic',
+  'magic.mime',
+  'terminfo',
+  'gitconfig',
+  'ssh/ssh_config',
+  'ssh/ssh_config.d',
+].map((entry) => `/etc/${entry}`);
 const MAX_OUTPUT = 64 * 1024;
 
 export interface ShellResult {
@@ -72,14 +117,20 @@ export function sandboxHealth(): SandboxHealth {
 
 /**
  * Shell commands in an OS sandbox (bubblewrap on Linux, through @anthropic-ai/sandbox-runtime):
- * only the granted folders and system folders are visible, only read-write grants are writable,
- * and network goes through its proxy, which allows only `allowedHosts`. One per process: the
- * library keeps global state.
+ * only the granted folders and system folders are visible, minus what the session's confinement
+ * hides (forbidden places inside grants, the runtime's state) and all of /etc but what commands
+ * need; only read-write grants are writable, minus the confinement's read-only places; network
+ * goes through its proxy, which allows only `allowedHosts`. One per process: the library keeps
+ * global state.
  */
 export class SandboxShell {
   private constructor(private readonly workingDir: string) {}
 
-  static async start(grants: FolderGrant[], allowedHosts: string[]): Promise<SandboxShell> {
+  static async start(
+    grants: FolderGrant[],
+    allowedHosts: string[],
+    confinement: Confinement,
+  ): Promise<SandboxShell> {
     const health = sandboxHealth();
     if (!health.available) {
       throw new Error(`the shell sandbox is unavailable: ${health.problems.join('; ')}`);
@@ -93,10 +144,16 @@ export class SandboxShell {
       // Strict: only the bundle's hosts, never widened by a prompt or a per-command list.
       network: { allowedDomains: allowedHosts, deniedDomains: [], strictAllowlist: true },
       filesystem: {
-        denyRead: [...hidden, ...linked],
-        allowRead: [...grants.map((grant) => grant.root), sandboxPackageDir()],
+        // Forbidden places inside grants and the runtime's state are mounted over (an empty
+        // folder, or an empty file), as is /etc but for what commands need.
+        denyRead: [...hidden, ...linked, ...confinement.hidden, '/etc'],
+        allowRead: [
+          ...grants.map((grant) => grant.root),
+          sandboxPackageDir(),
+          ...ETC_VISIBLE.filter((entry) => fs.existsSync(entry)),
+        ],
         allowWrite: grants.filter((grant) => grant.access === 'write').map((grant) => grant.root),
-        denyWrite: linked,
+        denyWrite: [...linked, ...confinement.readOnly],
       },
     };
     await SandboxManager.initialize(config);

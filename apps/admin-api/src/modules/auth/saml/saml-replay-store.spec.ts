@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { PrismaService } from '../../../platform/database/prisma.service';
-import {
-  PostgresSamlReplayStore,
-  RedisSamlReplayStore,
-  SamlReplayStore,
-} from './saml-replay-store';
+import { RedisSamlReplayStore, SamlReplayStore } from './saml-replay-store';
+import { PostgresSamlReplayStore } from './saml-replay.repository';
 
 // Both stores on the run's real Postgres and Redis (test/support/global-setup).
 describe.each(['Redis', 'Postgres'])('SAML replay store in %s', (kind) => {

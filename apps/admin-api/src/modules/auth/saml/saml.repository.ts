@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Prisma } from '../../../generated/prisma/client';
 import { AdminRole } from '../../../generated/prisma/enums';
 import { PrismaService } from '../../../platform/database/prisma.service';
 
@@ -34,17 +35,12 @@ export class SamlRepository {
     return count > 0;
   }
 
-  // The first successful SAML sign-in also closes the first-run bootstrap path for good; true when
-  // this call is the one that closed it.
-  async recordSuccessfulSignIn(organizationId: string, at: Date): Promise<boolean> {
-    const [, closed] = await this.prisma.$transaction([
-      this.prisma.samlConnection.update({ where: { organizationId }, data: { lastSignInAt: at } }),
-      this.prisma.organization.updateMany({
-        where: { id: organizationId, bootstrapDisabledAt: null },
-        data: { bootstrapDisabledAt: at, bootstrapTokenHash: null, bootstrapExpiresAt: null },
-      }),
-    ]);
-    return closed.count === 1;
+  transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(work);
+  }
+
+  async recordSignIn(tx: Prisma.TransactionClient, organizationId: string, at: Date) {
+    await tx.samlConnection.update({ where: { organizationId }, data: { lastSignInAt: at } });
   }
 
   listRoleMappings(organizationId: string) {

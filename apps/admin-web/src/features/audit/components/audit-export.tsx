@@ -1,4 +1,5 @@
-import { Button, Code, Group, Progress, SegmentedControl, Stack, Text } from '@mantine/core';
+import { Button, Group, Progress, SegmentedControl, Stack, Text } from '@mantine/core';
+import { IconDownload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { ApiError } from '../../../components/ui/api-error';
 import type { AuditFilter } from '../graphql/audit';
@@ -54,10 +55,16 @@ export function AuditExport({ filter }: { filter: AuditFilter }) {
                 : `Exporting… ${status.progress}%`}
           </Text>
           {status.status === 'done' && (
-            <Text size="xs">
-              Download with an API key that has the <Code>export</Code> scope:{' '}
-              <Code>GET {status.downloadPath}</Code>
-            </Text>
+            <Button
+              component="a"
+              href={status.downloadPath}
+              download
+              size="xs"
+              leftSection={<IconDownload size={14} aria-hidden />}
+              w="fit-content"
+            >
+              Download {status.rowCount} records ({status.format === 'csv' ? 'CSV' : 'NDJSON'})
+            </Button>
           )}
         </Stack>
       )}

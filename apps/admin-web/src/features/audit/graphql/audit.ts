@@ -68,3 +68,20 @@ export const AuditExportQuery = graphql(`
 export type AuditRecord = ResultOf<typeof AuditRecordsQuery>['auditRecords']['records'][number];
 export type AuditFilter = NonNullable<VariablesOf<typeof AuditRecordsQuery>['filter']>;
 export type AuditExport = ResultOf<typeof AuditExportQuery>['auditExport'];
+
+export const AdminsQuery = graphql(`
+  query Admins {
+    admins {
+      id
+      email
+      name
+      role
+      source
+      createdAt
+      lastSignInAt
+    }
+  }
+`);
+
+export type AuditRecordRow = ResultOf<typeof AuditRecordsQuery>['auditRecords']['records'][number];
+export type AdminInfo = ResultOf<typeof AdminsQuery>['admins'][number];

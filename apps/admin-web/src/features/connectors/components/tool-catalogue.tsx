@@ -9,6 +9,64 @@ const STATUS_COLORS: Record<string, string> = {
   changed: 'orange',
 };
 
+type ToolKind = 'read' | 'write';
+
+function ToolName({ tool }: { tool: ConnectorTool }) {
+  return (
+    <div>
+      <Text size="sm" fw={500} ff="monospace">
+        {tool.name}
+      </Text>
+      <Text size="xs" c="dimmed" lineClamp={2}>
+        {tool.description}
+      </Text>
+    </div>
+  );
+}
+
+// Read or write as the annotations say, unless an admin overrides it.
+function ToolClassSelect({
+  tool,
+  onChange,
+}: {
+  tool: ConnectorTool;
+  onChange: (kind: ToolKind | null) => void;
+}) {
+  return (
+    <Select
+      aria-label={`${tool.name} class`}
+      size="xs"
+      w={170}
+      allowDeselect={false}
+      value={tool.kindOverride ?? 'auto'}
+      data={[
+        { value: 'auto', label: `From annotations (${tool.kind})` },
+        { value: 'read', label: 'Read' },
+        { value: 'write', label: 'Write' },
+      ]}
+      onChange={(value) => onChange(value === 'auto' ? null : (value as ToolKind))}
+    />
+  );
+}
+
+function ToolAnnotations({ tool }: { tool: ConnectorTool }) {
+  return (
+    <Group gap={4}>
+      {tool.readOnlyHint === true && <Badge variant="outline">readOnly</Badge>}
+      {tool.destructiveHint === true && (
+        <Badge variant="outline" color="red">
+          destructive
+        </Badge>
+      )}
+      {tool.readOnlyHint == null && tool.destructiveHint == null && (
+        <Text size="xs" c="dimmed">
+          none (treated as write)
+        </Text>
+      )}
+    </Group>
+  );
+}
+
 export function ToolCatalogue({
   connector,
   readOnly,
@@ -30,16 +88,7 @@ export function ToolCatalogue({
           accessor: 'name',
           title: 'Tool',
           sortable: true,
-          render: (tool) => (
-            <div>
-              <Text size="sm" fw={500} ff="monospace">
-                {tool.name}
-              </Text>
-              <Text size="xs" c="dimmed" lineClamp={2}>
-                {tool.description}
-              </Text>
-            </div>
-          ),
+          render: (tool) => <ToolName tool={tool} />,
         },
         {
           accessor: 'kind',
@@ -51,45 +100,16 @@ export function ToolCatalogue({
                 {tool.kind}
               </Badge>
             ) : (
-              <Select
-                aria-label={`${tool.name} class`}
-                size="xs"
-                w={170}
-                allowDeselect={false}
-                value={tool.kindOverride ?? 'auto'}
-                data={[
-                  { value: 'auto', label: `From annotations (${tool.kind})` },
-                  { value: 'read', label: 'Read' },
-                  { value: 'write', label: 'Write' },
-                ]}
-                onChange={(value) =>
-                  setKind.mutate({
-                    id: connector.id,
-                    tool: tool.name,
-                    kind: value === 'auto' ? null : (value as 'read' | 'write'),
-                  })
-                }
+              <ToolClassSelect
+                tool={tool}
+                onChange={(kind) => setKind.mutate({ id: connector.id, tool: tool.name, kind })}
               />
             ),
         },
         {
           accessor: 'readOnlyHint',
           title: 'Annotations',
-          render: (tool) => (
-            <Group gap={4}>
-              {tool.readOnlyHint === true && <Badge variant="outline">readOnly</Badge>}
-              {tool.destructiveHint === true && (
-                <Badge variant="outline" color="red">
-                  destructive
-                </Badge>
-              )}
-              {tool.readOnlyHint == null && tool.destructiveHint == null && (
-                <Text size="xs" c="dimmed">
-                  none (treated as write)
-                </Text>
-              )}
-            </Group>
-          ),
+          render: (tool) => <ToolAnnotations tool={tool} />,
         },
         {
           accessor: 'status',

@@ -1,5 +1,6 @@
 import { Alert, Group, Loader, Progress, Stack, Table, Text } from '@mantine/core';
 import { ApiError } from '../../../components/ui/api-error';
+import { HeadedTable } from '../../../components/ui/headed-table';
 import { shortId } from '../../../lib/format';
 import { useBundleRollout } from '../hooks/use-endpoints';
 
@@ -34,26 +35,16 @@ export function RolloutPanel({ publishId }: { publishId: string }) {
       )}
       {data.failed.length > 0 && (
         <Alert color="red" variant="light" title="Endpoints that refused the bundle">
-          <Table aria-label="Failed verifications" verticalSpacing={4}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Device</Table.Th>
-                <Table.Th>User</Table.Th>
-                <Table.Th>Version</Table.Th>
-                <Table.Th>Reason</Table.Th>
+          <HeadedTable label="Failed verifications" head={['Device', 'User', 'Version', 'Reason']}>
+            {data.failed.map((failure) => (
+              <Table.Tr key={failure.endpointId}>
+                <Table.Td>{failure.deviceName}</Table.Td>
+                <Table.Td ff="monospace">{shortId(failure.userId)}</Table.Td>
+                <Table.Td>{failure.version}</Table.Td>
+                <Table.Td>{failure.reportedReason ?? '—'}</Table.Td>
               </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {data.failed.map((failure) => (
-                <Table.Tr key={failure.endpointId}>
-                  <Table.Td>{failure.deviceName}</Table.Td>
-                  <Table.Td ff="monospace">{shortId(failure.userId)}</Table.Td>
-                  <Table.Td>{failure.version}</Table.Td>
-                  <Table.Td>{failure.reportedReason ?? '—'}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+            ))}
+          </HeadedTable>
         </Alert>
       )}
     </Stack>

@@ -20,6 +20,14 @@ export const EndpointsQuery = graphql(`
         message
       }
       revokedAt
+      governedAgents {
+        agent
+        version
+        access
+        bundleVersion
+        reason
+        appliedAt
+      }
     }
   }
 `);

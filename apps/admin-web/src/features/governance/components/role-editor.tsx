@@ -19,6 +19,7 @@ import {
   roleSchema,
   roleToValues,
   useRoleForm,
+  useRoleFormContext,
   valuesToInput,
 } from './role-form';
 import { SimulationPreview } from './simulation-preview';
@@ -30,6 +31,121 @@ interface RoleEditorProps {
   onDeleted: () => void;
 }
 
+// Everything a role grants: name, capabilities, connector rules and folders.
+function RoleFields({ readOnly }: { readOnly: boolean }) {
+  const form = useRoleFormContext();
+  return (
+    <>
+      <Group grow align="flex-start">
+        <TextInput
+          label="Name"
+          required
+          disabled={readOnly}
+          key={form.key('name')}
+          {...form.getInputProps('name')}
+        />
+        <Textarea
+          label="Description"
+          autosize
+          minRows={1}
+          disabled={readOnly}
+          key={form.key('description')}
+          {...form.getInputProps('description')}
+        />
+      </Group>
+      <CapabilityMatrix readOnly={readOnly} />
+      <Divider />
+      <Text fw={500} size="sm">
+        Connectors
+      </Text>
+      <ConnectorRulesEditor readOnly={readOnly} />
+      <Divider />
+      <Text fw={500} size="sm">
+        Folders
+      </Text>
+      <FolderRootsEditor readOnly={readOnly} />
+    </>
+  );
+}
+
+// Preview and save, and for a saved role, delete (after asking).
+function RoleEditorActions({
+  role,
+  saving,
+  deleting,
+  onPreview,
+  onDelete,
+}: {
+  role: Role | null;
+  saving: boolean;
+  deleting: boolean;
+  onPreview: () => void;
+  onDelete: () => void;
+}) {
+  return (
+    <Group justify="space-between">
+      <Group gap="xs">
+        {role && (
+          <Button
+            variant="default"
+            leftSection={<IconEye size={16} aria-hidden />}
+            onClick={onPreview}
+          >
+            Preview affected people
+          </Button>
+        )}
+        <Button type="submit" loading={saving}>
+          {role ? 'Save and publish' : 'Create role'}
+        </Button>
+      </Group>
+      {role && (
+        <Button
+          variant="subtle"
+          color="red"
+          loading={deleting}
+          onClick={() =>
+            confirmDestructive({
+              title: `Delete role ${role.name}?`,
+              message:
+                'Everyone who holds it through a group or directly loses what it grants at their next policy pull.',
+              confirmLabel: 'Delete role',
+              onConfirm: onDelete,
+            })
+          }
+        >
+          Delete role
+        </Button>
+      )}
+    </Group>
+  );
+}
+
+// Creates the role, or saves it (which republishes its holders' bundles).
+function useSaveRole(role: Role | null, onSaved: (roleId: string) => void) {
+  const createRole = useCreateRole();
+  const updateRole = useUpdateRole();
+  const save = (input: RoleInput, whenSaved: () => void) => {
+    if (role) {
+      updateRole.mutate(
+        { id: role.id, input },
+        {
+          onSuccess: () => {
+            whenSaved();
+            onSaved(role.id);
+          },
+        },
+      );
+    } else {
+      createRole.mutate({ input }, { onSuccess: (created) => onSaved(created.createRole.id) });
+    }
+  };
+  return {
+    save,
+    saving: createRole.isPending || updateRole.isPending,
+    error: createRole.error ?? updateRole.error,
+  };
+}
+
 export function RoleEditor({ role, readOnly, onSaved, onDeleted }: RoleEditorProps) {
   const form = useRoleForm({
     initialValues: roleToValues(role),
@@ -38,29 +154,15 @@ export function RoleEditor({ role, readOnly, onSaved, onDeleted }: RoleEditorPro
   });
   // The draft last previewed; editing after a preview hides it until asked again.
   const [previewed, setPreviewed] = useState<RoleInput | null>(null);
-  const createRole = useCreateRole();
-  const updateRole = useUpdateRole();
+  const { save, saving, error } = useSaveRole(role, onSaved);
   const deleteRole = useDeleteRole();
   const simulation = useSimulateRoleChange(role?.id ?? null, previewed, previewed !== null);
-  const saving = createRole.isPending || updateRole.isPending;
-
-  const submit = form.onSubmit((values) => {
-    const input = valuesToInput(values, role);
-    if (role) {
-      updateRole.mutate(
-        { id: role.id, input },
-        {
-          onSuccess: () => {
-            setPreviewed(null);
-            form.resetDirty();
-            onSaved(role.id);
-          },
-        },
-      );
-    } else {
-      createRole.mutate({ input }, { onSuccess: (created) => onSaved(created.createRole.id) });
-    }
-  });
+  const submit = form.onSubmit((values) =>
+    save(valuesToInput(values, role), () => {
+      setPreviewed(null);
+      form.resetDirty();
+    }),
+  );
 
   return (
     <RoleFormProvider form={form}>
@@ -74,35 +176,8 @@ export function RoleEditor({ role, readOnly, onSaved, onDeleted }: RoleEditorPro
           <Title order={2} size="h4">
             {role ? role.name : 'New role'}
           </Title>
-          <Group grow align="flex-start">
-            <TextInput
-              label="Name"
-              required
-              disabled={readOnly}
-              key={form.key('name')}
-              {...form.getInputProps('name')}
-            />
-            <Textarea
-              label="Description"
-              autosize
-              minRows={1}
-              disabled={readOnly}
-              key={form.key('description')}
-              {...form.getInputProps('description')}
-            />
-          </Group>
-          <CapabilityMatrix readOnly={readOnly} />
-          <Divider />
-          <Text fw={500} size="sm">
-            Connectors
-          </Text>
-          <ConnectorRulesEditor readOnly={readOnly} />
-          <Divider />
-          <Text fw={500} size="sm">
-            Folders
-          </Text>
-          <FolderRootsEditor readOnly={readOnly} />
-          <ApiError error={createRole.error ?? updateRole.error ?? deleteRole.error} />
+          <RoleFields readOnly={readOnly} />
+          <ApiError error={error ?? deleteRole.error} />
           {role && previewed && (
             <SimulationPreview
               isLoading={simulation.isLoading}
@@ -111,44 +186,16 @@ export function RoleEditor({ role, readOnly, onSaved, onDeleted }: RoleEditorPro
             />
           )}
           {!readOnly && (
-            <Group justify="space-between">
-              <Group gap="xs">
-                {role && (
-                  <Button
-                    variant="default"
-                    leftSection={<IconEye size={16} aria-hidden />}
-                    onClick={() => {
-                      if (form.validate().hasErrors) return;
-                      setPreviewed(valuesToInput(form.getValues(), role));
-                    }}
-                  >
-                    Preview affected people
-                  </Button>
-                )}
-                <Button type="submit" loading={saving}>
-                  {role ? 'Save and publish' : 'Create role'}
-                </Button>
-              </Group>
-              {role && (
-                <Button
-                  variant="subtle"
-                  color="red"
-                  loading={deleteRole.isPending}
-                  onClick={() =>
-                    confirmDestructive({
-                      title: `Delete role ${role.name}?`,
-                      message:
-                        'Everyone who holds it through a group or directly loses what it grants at their next policy pull.',
-                      confirmLabel: 'Delete role',
-                      onConfirm: () =>
-                        deleteRole.mutate({ id: role.id }, { onSuccess: () => onDeleted() }),
-                    })
-                  }
-                >
-                  Delete role
-                </Button>
-              )}
-            </Group>
+            <RoleEditorActions
+              role={role}
+              saving={saving}
+              deleting={deleteRole.isPending}
+              onPreview={() => {
+                if (form.validate().hasErrors) return;
+                setPreviewed(valuesToInput(form.getValues(), role));
+              }}
+              onDelete={() => role && deleteRole.mutate({ id: role.id }, { onSuccess: onDeleted })}
+            />
           )}
         </Stack>
       </form>

@@ -6,6 +6,83 @@ import { formatDateTime } from '../../../lib/format';
 import type { SigningKey } from '../graphql/settings';
 import { useRevokeSigningKey, useRotateSigningKey, useSigningKeys } from '../hooks/use-settings';
 
+function RevokeKeyButton({ keyId, onRevoke }: { keyId: string; onRevoke: () => void }) {
+  return (
+    <Button
+      size="compact-xs"
+      variant="subtle"
+      color="red"
+      onClick={() =>
+        confirmDestructive({
+          title: `Revoke key ${keyId}?`,
+          message:
+            'For a compromised key: endpoints stop trusting it for good, and bundles are re-signed with the next key.',
+          confirmLabel: 'Revoke key',
+          onConfirm: onRevoke,
+        })
+      }
+    >
+      Revoke
+    </Button>
+  );
+}
+
+function SigningKeysTable({
+  keys,
+  editable,
+  onRevoke,
+}: {
+  keys: readonly SigningKey[];
+  editable: boolean;
+  onRevoke: (keyId: string) => void;
+}) {
+  return (
+    <DataTable<SigningKey>
+      label="signing keys"
+      records={keys}
+      idAccessor="keyId"
+      initialSort={{ columnAccessor: 'createdAt', direction: 'desc' }}
+      emptyText="No signing key yet: one is made at the first publish"
+      pageSize={5}
+      columns={[
+        {
+          accessor: 'keyId',
+          title: 'Key',
+          render: (k) => (
+            <Text size="sm" ff="monospace">
+              {k.keyId}
+            </Text>
+          ),
+        },
+        {
+          accessor: 'status',
+          sortable: true,
+          render: (k) => (
+            <Badge variant="light" color={k.status === 'active' ? 'green' : 'gray'}>
+              {k.status}
+            </Badge>
+          ),
+        },
+        {
+          accessor: 'createdAt',
+          title: 'Created',
+          sortable: true,
+          render: (k) => formatDateTime(k.createdAt),
+        },
+        { accessor: 'notAfter', title: 'Retires', render: (k) => formatDateTime(k.notAfter) },
+        {
+          accessor: 'actions',
+          title: <VisuallyHidden>Actions</VisuallyHidden>,
+          render: (k) =>
+            editable && !k.revokedAt ? (
+              <RevokeKeyButton keyId={k.keyId} onRevoke={() => onRevoke(k.keyId)} />
+            ) : null,
+        },
+      ]}
+    />
+  );
+}
+
 export function SigningKeys({ editable }: { editable: boolean }) {
   const keys = useSigningKeys();
   const rotate = useRotateSigningKey();
@@ -33,63 +110,10 @@ export function SigningKeys({ editable }: { editable: boolean }) {
         </Group>
       )}
       <ApiError error={keys.error ?? rotate.error ?? revoke.error} />
-      <DataTable<SigningKey>
-        label="signing keys"
-        records={keys.data ?? []}
-        idAccessor="keyId"
-        initialSort={{ columnAccessor: 'createdAt', direction: 'desc' }}
-        emptyText="No signing key yet: one is made at the first publish"
-        pageSize={5}
-        columns={[
-          {
-            accessor: 'keyId',
-            title: 'Key',
-            render: (k) => (
-              <Text size="sm" ff="monospace">
-                {k.keyId}
-              </Text>
-            ),
-          },
-          {
-            accessor: 'status',
-            sortable: true,
-            render: (k) => (
-              <Badge variant="light" color={k.status === 'active' ? 'green' : 'gray'}>
-                {k.status}
-              </Badge>
-            ),
-          },
-          {
-            accessor: 'createdAt',
-            title: 'Created',
-            sortable: true,
-            render: (k) => formatDateTime(k.createdAt),
-          },
-          { accessor: 'notAfter', title: 'Retires', render: (k) => formatDateTime(k.notAfter) },
-          {
-            accessor: 'actions',
-            title: <VisuallyHidden>Actions</VisuallyHidden>,
-            render: (k) =>
-              editable && !k.revokedAt ? (
-                <Button
-                  size="compact-xs"
-                  variant="subtle"
-                  color="red"
-                  onClick={() =>
-                    confirmDestructive({
-                      title: `Revoke key ${k.keyId}?`,
-                      message:
-                        'For a compromised key: endpoints stop trusting it for good, and bundles are re-signed with the next key.',
-                      confirmLabel: 'Revoke key',
-                      onConfirm: () => revoke.mutate({ keyId: k.keyId }),
-                    })
-                  }
-                >
-                  Revoke
-                </Button>
-              ) : null,
-          },
-        ]}
+      <SigningKeysTable
+        keys={keys.data ?? []}
+        editable={editable}
+        onRevoke={(keyId) => revoke.mutate({ keyId })}
       />
     </Stack>
   );

@@ -50,10 +50,8 @@ function endpointError(value: string): string | null {
   return 'An absolute http(s) URL, e.g. https://collector.example.com:4318/v1/logs';
 }
 
-function CollectorForm({ collector }: { collector: TelemetryCollector | null }) {
-  const save = useSetTelemetryCollector();
-  const remove = useRemoveTelemetryCollector();
-  const form = useForm({
+function useCollectorForm(collector: TelemetryCollector | null) {
+  return useForm({
     initialValues: {
       endpoint: collector?.endpoint ?? '',
       enabled: collector?.enabled ?? true,
@@ -76,6 +74,118 @@ function CollectorForm({ collector }: { collector: TelemetryCollector | null }) 
     },
     validateInputOnChange: true,
   });
+}
+
+type CollectorFormState = ReturnType<typeof useCollectorForm>;
+
+// Header values are secrets: the API never sends them back, so each save lists them all again.
+function HeaderFields({
+  form,
+  headerNames,
+}: {
+  form: CollectorFormState;
+  headerNames: readonly string[];
+}) {
+  return (
+    <Stack gap={4}>
+      <Text size="sm" fw={500}>
+        Headers
+      </Text>
+      <Text size="xs" c="dimmed">
+        Sent with every export, e.g. an API key. Values are never shown again, so saving sends only
+        the headers listed here
+        {headerNames.length
+          ? `: enter ${headerNames.join(', ')} again to keep ${headerNames.length > 1 ? 'them' : 'it'}.`
+          : '.'}
+      </Text>
+      {form.values.headers.map((_, index) => (
+        <Group key={index} align="flex-start" gap="xs">
+          <TextInput
+            aria-label={`Header ${index + 1} name`}
+            placeholder="Authorization"
+            w={240}
+            {...form.getInputProps(`headers.${index}.name`)}
+          />
+          <PasswordInput
+            aria-label={`Header ${index + 1} value`}
+            placeholder="Bearer …"
+            style={{ flex: 1 }}
+            {...form.getInputProps(`headers.${index}.value`)}
+          />
+          <ActionIcon
+            variant="subtle"
+            color="red"
+            size="lg"
+            aria-label={`Remove header ${index + 1}`}
+            onClick={() => form.removeListItem('headers', index)}
+          >
+            <IconTrash size={16} aria-hidden />
+          </ActionIcon>
+        </Group>
+      ))}
+      <Group>
+        <Button
+          variant="light"
+          size="xs"
+          leftSection={<IconPlus size={14} aria-hidden />}
+          onClick={() => form.insertListItem('headers', { name: '', value: '' })}
+        >
+          Add header
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
+
+function RedactionFields({ form }: { form: CollectorFormState }) {
+  return (
+    <Stack gap={4}>
+      <Text size="sm" fw={500}>
+        Redaction before events leave Steward
+      </Text>
+      {REDACTED_FIELDS.map((field) => (
+        <Group key={field.key} justify="space-between" maw={560}>
+          <Text size="sm" id={`redaction-${field.key}`}>
+            {field.label}
+          </Text>
+          <SegmentedControl
+            aria-labelledby={`redaction-${field.key}`}
+            data={REDACTIONS}
+            {...form.getInputProps(field.key)}
+          />
+        </Group>
+      ))}
+      <Text size="xs" c="dimmed">
+        Hash keeps equal values comparable without revealing them; drop removes the field.
+      </Text>
+    </Stack>
+  );
+}
+
+function StopForwardingButton({ onStop }: { onStop: () => void }) {
+  return (
+    <Button
+      variant="subtle"
+      color="red"
+      onClick={() =>
+        confirmDestructive({
+          title: 'Stop forwarding agent events?',
+          message:
+            'Your collector receives no more events from Steward, and its URL and headers are deleted.',
+          confirmLabel: 'Stop forwarding',
+          onConfirm: onStop,
+        })
+      }
+    >
+      Stop forwarding
+    </Button>
+  );
+}
+
+function CollectorForm({ collector }: { collector: TelemetryCollector | null }) {
+  const save = useSetTelemetryCollector();
+  const remove = useRemoveTelemetryCollector();
+  const form = useCollectorForm(collector);
 
   return (
     <form
@@ -109,95 +219,14 @@ function CollectorForm({ collector }: { collector: TelemetryCollector | null }) 
             {...form.getInputProps('enabled', { type: 'checkbox' })}
           />
         </Group>
-        <Stack gap={4}>
-          <Text size="sm" fw={500}>
-            Headers
-          </Text>
-          <Text size="xs" c="dimmed">
-            Sent with every export, e.g. an API key. Values are never shown again, so saving sends
-            only the headers listed here
-            {collector?.headerNames.length
-              ? `: enter ${collector.headerNames.join(', ')} again to keep ${collector.headerNames.length > 1 ? 'them' : 'it'}.`
-              : '.'}
-          </Text>
-          {form.values.headers.map((_, index) => (
-            <Group key={index} align="flex-start" gap="xs">
-              <TextInput
-                aria-label={`Header ${index + 1} name`}
-                placeholder="Authorization"
-                w={240}
-                {...form.getInputProps(`headers.${index}.name`)}
-              />
-              <PasswordInput
-                aria-label={`Header ${index + 1} value`}
-                placeholder="Bearer …"
-                style={{ flex: 1 }}
-                {...form.getInputProps(`headers.${index}.value`)}
-              />
-              <ActionIcon
-                variant="subtle"
-                color="red"
-                size="lg"
-                aria-label={`Remove header ${index + 1}`}
-                onClick={() => form.removeListItem('headers', index)}
-              >
-                <IconTrash size={16} aria-hidden />
-              </ActionIcon>
-            </Group>
-          ))}
-          <Group>
-            <Button
-              variant="light"
-              size="xs"
-              leftSection={<IconPlus size={14} aria-hidden />}
-              onClick={() => form.insertListItem('headers', { name: '', value: '' })}
-            >
-              Add header
-            </Button>
-          </Group>
-        </Stack>
-        <Stack gap={4}>
-          <Text size="sm" fw={500}>
-            Redaction before events leave Steward
-          </Text>
-          {REDACTED_FIELDS.map((field) => (
-            <Group key={field.key} justify="space-between" maw={560}>
-              <Text size="sm" id={`redaction-${field.key}`}>
-                {field.label}
-              </Text>
-              <SegmentedControl
-                aria-labelledby={`redaction-${field.key}`}
-                data={REDACTIONS}
-                {...form.getInputProps(field.key)}
-              />
-            </Group>
-          ))}
-          <Text size="xs" c="dimmed">
-            Hash keeps equal values comparable without revealing them; drop removes the field.
-          </Text>
-        </Stack>
+        <HeaderFields form={form} headerNames={collector?.headerNames ?? []} />
+        <RedactionFields form={form} />
         <ApiError error={save.error ?? remove.error} />
         <Group>
           <Button type="submit" loading={save.isPending}>
             Save export
           </Button>
-          {collector && (
-            <Button
-              variant="subtle"
-              color="red"
-              onClick={() =>
-                confirmDestructive({
-                  title: 'Stop forwarding agent events?',
-                  message:
-                    'Your collector receives no more events from Steward, and its URL and headers are deleted.',
-                  confirmLabel: 'Stop forwarding',
-                  onConfirm: () => remove.mutate({}),
-                })
-              }
-            >
-              Stop forwarding
-            </Button>
-          )}
+          {collector && <StopForwardingButton onStop={() => remove.mutate({})} />}
         </Group>
       </Stack>
     </form>

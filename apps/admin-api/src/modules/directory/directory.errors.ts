@@ -1,0 +1,28 @@
+import { Catch, ExceptionFilter } from '@nestjs/common';
+import { GraphQLError } from 'graphql';
+import { DirectoryError } from './directory.types';
+import type { DirectoryErrorCode } from './directory.types';
+
+// One row per code: a new code does not compile until the console's transport has it (SCIM renders
+// the same codes its own way, in scim.errors.ts).
+const GRAPHQL_CODE: Record<DirectoryErrorCode, string> = {
+  not_found: 'NOT_FOUND',
+  version_mismatch: 'CONFLICT',
+  user_name_taken: 'CONFLICT',
+  unknown_members: 'BAD_USER_INPUT',
+  invalid_filter: 'BAD_USER_INPUT',
+  invalid_value: 'BAD_USER_INPUT',
+  managed_by_identity_provider: 'FAILED_PRECONDITION',
+  busy: 'SERVICE_UNAVAILABLE',
+};
+
+// Directory errors as GraphQL errors with a code the console acts on and the directory's own code
+// as the reason.
+@Catch(DirectoryError)
+export class DirectoryErrorFilter implements ExceptionFilter {
+  catch(error: DirectoryError): never {
+    throw new GraphQLError(error.message, {
+      extensions: { code: GRAPHQL_CODE[error.code], reason: error.code },
+    });
+  }
+}

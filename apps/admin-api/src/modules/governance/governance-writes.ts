@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../../generated/prisma/client';
+import { AuditService } from '../audit/audit.service';
+import type { AuditEntry, AuditTx } from '../audit/audit.service';
+import { GovernanceError, GovernanceErrorCode } from './governance.errors';
+import { GovernanceRepository } from './governance.repository';
+import type { GovernanceTx } from './governance.repository';
+import type { GovernanceActor, Subject } from './governance.types';
+import { PolicyChanges } from './policy-changes';
+import type { AffectedUsers } from './policy-changes';
+
+// How every governance service writes: in one transaction with its audit record and the
+// propagation record of the users whose effective policy it may alter (PolicyChanges), announced
+// on `governance.changed` after the commit; a duplicate is a conflict.
+@Injectable()
+export class GovernanceWrites {
+  constructor(
+    private readonly repository: GovernanceRepository,
+    private readonly audit: AuditService,
+    private readonly changes: PolicyChanges,
+  ) {}
+
+  async write<T>(
+    organizationId: string,
+    affected: AffectedUsers | null,
+    work: (tx: GovernanceTx) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await this.changes.commit(
+        organizationId,
+        affected,
+        (inTx) => this.repository.transaction(organizationId, inTx),
+        work,
+      );
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        throw new GovernanceError(GovernanceErrorCode.Conflict, 'that already exists');
+      }
+      throw error;
+    }
+  }
+
+  record(
+    tx: GovernanceTx,
+    organizationId: string,
+    actor: GovernanceActor,
+    action: string,
+    resourceType: string,
+    resourceId: string | null,
+    data: AuditEntry['data'],
+  ): Promise<void> {
+    // The scoped transaction client is a Prisma transaction client with the organization filter
+    // on top; the audit chain only writes this organization's rows.
+    return this.audit.record(
+      organizationId,
+      { actorType: actor.type, actorId: actor.id, action, resourceType, resourceId, data },
+      tx as unknown as AuditTx,
+    );
+  }
+
+  // The users a binding on this subject reaches; the subject must exist in the organization unless
+  // the caller is cleaning up after one that may be gone.
+  usersOfSubject(
+    organizationId: string,
+    type: Subject,
+    id: string,
+    options = { mustExist: true },
+  ): Promise<string[]> {
+    return this.changes.reach(
+      organizationId,
+      type,
+      id,
+      options.mustExist
+        ? () => new GovernanceError(GovernanceErrorCode.NotFound, `no ${type} ${id}`)
+        : undefined,
+    );
+  }
+}

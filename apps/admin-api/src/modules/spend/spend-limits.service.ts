@@ -1,0 +1,202 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Prisma } from '../../generated/prisma/client';
+import { AuditService } from '../audit/audit.service';
+import type { AuditEntry, AuditTx } from '../audit/audit.service';
+import { DirectoryService, isDirectoryId } from '../directory/directory.service';
+import type { GovernanceActor, Subject } from '../governance/governance.types';
+import { PolicyChanges } from '../governance/policy-changes';
+import { OrganizationsService } from '../organizations/organizations.service';
+import { SpendError, SpendErrorCode } from './spend.errors';
+import { SpendLimitsRepository } from './spend-limits.repository';
+import type { SpendLimitsTx } from './spend-limits.repository';
+import type { SpendLimitForUser, SpendLimitWrite } from './spend-limits.types';
+
+const DECIMAL_USD = /^\d{1,12}(\.\d{1,6})?$/;
+
+// Spend limit definitions: budgets of groups and people per period, hard or soft, with alert
+// thresholds. A write changes what leases are reserved against, so like a governance change it is
+// audited and recorded for propagation in its own transaction, then announced on
+// `governance.changed` (PolicyChanges), which also drops the spend module's cached limits.
+@Injectable()
+export class SpendLimitsService implements OnModuleInit {
+  constructor(
+    private readonly repository: SpendLimitsRepository,
+    private readonly directory: DirectoryService,
+    private readonly organizations: OrganizationsService,
+    private readonly audit: AuditService,
+    private readonly changes: PolicyChanges,
+  ) {}
+
+  // A deleted user's or group's limits go with it, in the directory's transaction.
+  onModuleInit(): void {
+    this.directory.onSubjectDeleted(async (tx, subject) => ({
+      removedSpendLimits: await this.repository.deleteOf(tx, subject.type, subject.id),
+    }));
+  }
+
+  list(organizationId: string, subject?: { type: Subject; id: string }) {
+    return this.repository.list(
+      organizationId,
+      subject ? { subjectType: subject.type, subjectId: subject.id } : {},
+    );
+  }
+
+  // The limits that apply to a user: their own and those of every group they belong to, each
+  // reserved against by a lease.
+  async forUser(organizationId: string, userId: string): Promise<SpendLimitForUser[]> {
+    const organization = await this.organizations.findById(organizationId);
+    if (!organization) {
+      throw new SpendError(SpendErrorCode.NotFound, `no organization ${organizationId}`);
+    }
+    const groupIds = await this.directory.groupIdsOfUser(organizationId, userId);
+    const limits = await this.repository.reaching(organizationId, userId, groupIds);
+    return limits.map((limit) => ({
+      id: limit.id,
+      subjectType: limit.subjectType,
+      subjectId: limit.subjectId,
+      amountUsd: limit.amountUsd,
+      period: limit.period,
+      enforcement: limit.enforcement,
+      alertThresholds: limit.alertThresholds,
+      timeZone: organization.timeZone,
+    }));
+  }
+
+  // The limit, or null when there is none (or no longer one) of that id.
+  async find(organizationId: string, id: string) {
+    return isDirectoryId(id) ? this.repository.find(organizationId, id) : null;
+  }
+
+  async get(organizationId: string, id: string) {
+    const limit = await this.find(organizationId, id);
+    if (!limit) throw new SpendError(SpendErrorCode.NotFound, `no spend limit ${id}`);
+    return limit;
+  }
+
+  async create(organizationId: string, input: SpendLimitWrite, actor: GovernanceActor) {
+    const limit = validateSpendLimit(input);
+    const affected = await this.usersOfSubject(organizationId, limit.subjectType, limit.subjectId);
+    return this.write(organizationId, affected, async (tx) => {
+      const row = await this.repository.create(tx, organizationId, limit);
+      await this.record(tx, organizationId, actor, 'governance.spend_limit.created', row.id, {
+        ...limit,
+      });
+      return row;
+    });
+  }
+
+  async update(organizationId: string, id: string, input: SpendLimitWrite, actor: GovernanceActor) {
+    const current = await this.get(organizationId, id);
+    const limit = validateSpendLimit(input);
+    const affected = [
+      ...(await this.usersOfSubject(organizationId, current.subjectType, current.subjectId, {
+        mustExist: false,
+      })),
+      ...(await this.usersOfSubject(organizationId, limit.subjectType, limit.subjectId)),
+    ];
+    return this.write(organizationId, affected, async (tx) => {
+      const row = await this.repository.update(tx, id, limit);
+      await this.record(tx, organizationId, actor, 'governance.spend_limit.updated', id, {
+        ...limit,
+      });
+      return row;
+    });
+  }
+
+  async delete(organizationId: string, id: string, actor: GovernanceActor): Promise<void> {
+    const current = await this.get(organizationId, id);
+    const affected = await this.usersOfSubject(
+      organizationId,
+      current.subjectType,
+      current.subjectId,
+      { mustExist: false },
+    );
+    await this.write(organizationId, affected, async (tx) => {
+      await this.repository.delete(tx, id);
+      await this.record(tx, organizationId, actor, 'governance.spend_limit.deleted', id, {});
+    });
+  }
+
+  private async write<T>(
+    organizationId: string,
+    affected: string[],
+    work: (tx: SpendLimitsTx) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await this.changes.commit(
+        organizationId,
+        affected,
+        (inTx) => this.repository.transaction(organizationId, inTx),
+        work,
+      );
+    } catch (error) {
+      // One limit per subject and period.
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        throw new SpendError(SpendErrorCode.Conflict, 'that already exists');
+      }
+      throw error;
+    }
+  }
+
+  private record(
+    tx: SpendLimitsTx,
+    organizationId: string,
+    actor: GovernanceActor,
+    action: string,
+    limitId: string,
+    data: AuditEntry['data'],
+  ): Promise<void> {
+    // The scoped transaction client is a Prisma transaction client with the organization filter
+    // on top; the audit chain only writes this organization's rows.
+    return this.audit.record(
+      organizationId,
+      {
+        actorType: actor.type,
+        actorId: actor.id,
+        action,
+        resourceType: 'spend_limit',
+        resourceId: limitId,
+        data,
+      },
+      tx as unknown as AuditTx,
+    );
+  }
+
+  // The users a limit on this subject reaches; the subject must exist in the organization unless
+  // the limit is being moved or removed from one that may be gone.
+  private usersOfSubject(
+    organizationId: string,
+    type: Subject,
+    id: string,
+    options = { mustExist: true },
+  ): Promise<string[]> {
+    return this.changes.reach(
+      organizationId,
+      type,
+      id,
+      options.mustExist
+        ? () => new SpendError(SpendErrorCode.NotFound, `no ${type} ${id}`)
+        : undefined,
+    );
+  }
+}
+
+function validateSpendLimit(input: SpendLimitWrite): SpendLimitWrite {
+  if (!DECIMAL_USD.test(input.amountUsd) || Number(input.amountUsd) <= 0) {
+    throw new SpendError(
+      SpendErrorCode.Invalid,
+      'amountUsd must be a positive decimal like "250.00" (up to 6 decimals)',
+    );
+  }
+  const thresholds = [...new Set(input.alertThresholds)].sort((a, b) => a - b);
+  if (thresholds.some((value) => !Number.isInteger(value) || value < 1 || value > 100)) {
+    throw new SpendError(
+      SpendErrorCode.Invalid,
+      'alert thresholds are whole percentages from 1 to 100',
+    );
+  }
+  if (!isDirectoryId(input.subjectId)) {
+    throw new SpendError(SpendErrorCode.NotFound, `no ${input.subjectType} ${input.subjectId}`);
+  }
+  return { ...input, alertThresholds: thresholds };
+}

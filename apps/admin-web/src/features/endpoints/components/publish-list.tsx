@@ -1,0 +1,39 @@
+import { DataTable, RowSelectButton } from '../../../components/ui/data-table';
+import { formatDateTime } from '../../../lib/format';
+import type { BundlePublish } from '../graphql/endpoints';
+
+// Policy publishes, newest first; choosing one shows its rollout.
+export function PublishList({
+  publishes,
+  shownId,
+  onShow,
+}: {
+  publishes: readonly BundlePublish[];
+  shownId: string | null;
+  onShow: (publishId: string) => void;
+}) {
+  return (
+    <DataTable<BundlePublish>
+      label="publishes"
+      records={publishes}
+      idAccessor="id"
+      initialSort={{ columnAccessor: 'createdAt', direction: 'desc' }}
+      emptyText="Nothing published yet"
+      pageSize={8}
+      columns={[
+        {
+          accessor: 'createdAt',
+          title: 'When',
+          sortable: true,
+          render: (p) => (
+            <RowSelectButton selected={p.id === shownId} onSelect={() => onShow(p.id)}>
+              {formatDateTime(p.createdAt)}
+            </RowSelectButton>
+          ),
+        },
+        { accessor: 'reason', title: 'Why', sortable: true },
+        { accessor: 'subjectCount', title: 'People', sortable: true },
+      ]}
+    />
+  );
+}

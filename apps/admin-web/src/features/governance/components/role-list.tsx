@@ -1,0 +1,46 @@
+import { Badge, Text } from '@mantine/core';
+import { DataTable, RowSelectButton } from '../../../components/ui/data-table';
+import type { Role } from '../graphql/roles';
+
+// The roles, each with how many capabilities it grants and how many bindings hold it.
+export function RoleList({
+  roles,
+  selectedId,
+  onSelect,
+}: {
+  roles: readonly Role[];
+  selectedId: string | undefined;
+  onSelect: (id: string) => void;
+}) {
+  return (
+    <DataTable<Role>
+      label="roles"
+      records={roles}
+      idAccessor="id"
+      initialSort={{ columnAccessor: 'name', direction: 'asc' }}
+      searchText={(role) => `${role.name} ${role.description}`}
+      emptyText="No roles yet"
+      columns={[
+        {
+          accessor: 'name',
+          sortable: true,
+          render: (role) => (
+            <RowSelectButton selected={selectedId === role.id} onSelect={() => onSelect(role.id)}>
+              {role.name}
+            </RowSelectButton>
+          ),
+        },
+        {
+          accessor: 'capabilities',
+          title: 'Capabilities',
+          render: (role) => <Badge variant="light">{role.capabilities.length}</Badge>,
+        },
+        {
+          accessor: 'bindings',
+          title: 'Bindings',
+          render: (role) => <Text size="sm">{role.bindings.length}</Text>,
+        },
+      ]}
+    />
+  );
+}

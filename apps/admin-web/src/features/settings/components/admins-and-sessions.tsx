@@ -1,0 +1,103 @@
+import { Badge, Table, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { ApiError } from '../../../components/ui/api-error';
+import { RemoveButton } from '../../../components/ui/confirm';
+import { HeadedTable } from '../../../components/ui/headed-table';
+import { graphql } from '../../../lib/graphql';
+import { request } from '../../../lib/graphql-client';
+import { formatDateTime, formatRelative } from '../../../lib/format';
+import { useApiMutation } from '../../../lib/mutation';
+import { queryKeys } from '../../../lib/query-keys';
+import { adminsQueryOptions } from '../../audit/hooks/use-audit-names';
+
+const AdminSessionsQuery = graphql(`
+  query AdminSessions {
+    adminSessions {
+      id
+      adminId
+      createdAt
+      lastSeenAt
+      current
+    }
+  }
+`);
+
+const RevokeAdminSessionMutation = graphql(`
+  mutation RevokeAdminSession($id: ID!) {
+    revokeAdminSession(id: $id)
+  }
+`);
+
+const ROLE_LABELS: Record<string, string> = {
+  owner: 'Owner',
+  admin: 'Admin',
+  auditor: 'Auditor (read-only)',
+  billing: 'Billing',
+};
+
+// Everyone who signs in to this console, their role, and (for owners) their live sessions.
+export function AdminsAndSessions({ owner }: { owner: boolean }) {
+  const admins = useQuery(adminsQueryOptions);
+  const sessions = useQuery({
+    queryKey: queryKeys.adminSessions,
+    queryFn: async () => (await request(AdminSessionsQuery)).adminSessions,
+    enabled: owner,
+  });
+  const revoke = useApiMutation(RevokeAdminSessionMutation, {
+    invalidates: [queryKeys.adminSessions],
+    success: 'Session ended',
+  });
+  return (
+    <>
+      <HeadedTable
+        label="admins"
+        head={['Admin', 'Role', 'Signs in with', 'Last sign-in', owner && 'Live sessions']}
+      >
+        {(admins.data ?? []).map((admin) => {
+          const live = (sessions.data ?? []).filter((s) => s.adminId === admin.id);
+          return (
+            <Table.Tr key={admin.id}>
+              <Table.Td>
+                {admin.name ? `${admin.name} · ` : ''}
+                {admin.email}
+              </Table.Td>
+              <Table.Td>
+                <Badge variant="light">{ROLE_LABELS[admin.role] ?? admin.role}</Badge>
+              </Table.Td>
+              <Table.Td>{admin.source === 'saml' ? 'single sign-on' : 'first-run link'}</Table.Td>
+              <Table.Td>{formatRelative(admin.lastSignInAt)}</Table.Td>
+              {owner && (
+                <Table.Td>
+                  {live.length ? (
+                    live.map((session) => (
+                      <Text key={session.id} size="xs">
+                        since {formatDateTime(session.createdAt)}, seen{' '}
+                        {formatRelative(session.lastSeenAt)}
+                        {session.current ? (
+                          ' (this session)'
+                        ) : (
+                          <RemoveButton
+                            label={`End the session of ${admin.email} since ${formatDateTime(session.createdAt)}`}
+                            title={`Sign ${admin.email} out?`}
+                            message="That browser is signed out at its next request."
+                            confirmLabel="End session"
+                            onConfirm={() => revoke.mutate({ id: session.id })}
+                          />
+                        )}
+                      </Text>
+                    ))
+                  ) : (
+                    <Text size="xs" c="dimmed">
+                      none
+                    </Text>
+                  )}
+                </Table.Td>
+              )}
+            </Table.Tr>
+          );
+        })}
+      </HeadedTable>
+      <ApiError error={admins.error ?? revoke.error ?? sessions.error} />
+    </>
+  );
+}

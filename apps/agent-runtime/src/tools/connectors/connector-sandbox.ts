@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { isWithin } from '@steward/policy';
+import type { SessionFolders } from '../../session/session-folders';
+
+function depth(location: string): number {
+  return location.split(path.sep).length;
+}
+
+// Folders between a read-write grant's root and a protected place in it. Each becomes a mount
+// point of its own (bound onto itself, still writable), so renaming it fails (EBUSY) and cannot
+// carry the protected place to a path no rule names.
+function ancestorsToPin(folders: SessionFolders): string[] {
+  const pinned = new Set<string>();
+  for (const { location } of folders.protectedLocations) {
+    const grant = folders.grantOf(location);
+    if (!grant || grant.access !== 'write') continue;
+    for (let dir = path.dirname(location); dir !== grant.root; dir = path.dirname(dir)) {
+      if (!isWithin(dir, grant.root)) break;
+      pinned.add(dir);
+    }
+  }
+  return [...pinned].filter((dir) => fs.existsSync(dir)).sort((a, b) => depth(a) - depth(b));
+}
+
+function masks(folders: SessionFolders): string[] {
+  const args: string[] = [];
+  const ordered = [...folders.protectedLocations].sort(
+    (a, b) => depth(a.location) - depth(b.location),
+  );
+  for (const { location, readable } of ordered) {
+    // A symbolic link is left alone (bwrap would mount over its target); where it leads is checked
+    // per call, on the resolved path.
+    const stats = fs.lstatSync(location, { throwIfNoEntry: false });
+    if (!stats || stats.isSymbolicLink()) continue;
+    if (readable) args.push('--ro-bind', location, location);
+    else if (stats.isDirectory()) args.push('--tmpfs', location);
+    else args.push('--ro-bind', '/dev/null', location);
+  }
+  return args;
+}
+
+/**
+ * The command line that starts a stdio connector server in its own mount and process namespaces
+ * (bubblewrap): the file system as the person sees it, except that the session's forbidden places
+ * and the runtime's state folder (the endpoint credential) are empty, read-only places are
+ * read-only, their ancestors cannot be renamed, and no other process (the runtime's memory, in
+ * /proc) is visible. Its network is left alone: connectors reach their services.
+ */
+export function sandboxedConnector(
+  command: string,
+  args: readonly string[],
+  folders: SessionFolders,
+): { command: string; args: string[] } {
+  return {
+    command: 'bwrap',
+    args: [
+      '--dev-bind',
+      '/',
+      '/',
+      '--unshare-user',
+      '--unshare-pid',
+      '--proc',
+      '/proc',
+      '--die-with-parent',
+      '--new-session',
+      ...ancestorsToPin(folders).flatMap((dir) => ['--bind', dir, dir]),
+      ...masks(folders),
+      '--',
+      command,
+      ...args,
+    ],
+  };
+}
