@@ -31,6 +31,21 @@ describe('event bus', () => {
       await publisher.publish('bundles', 'v2');
       expect(await second).toBe('v2');
       expect(got).toEqual(['v2']);
+      // The publishing process's own listener has the message when publish resolves, and only
+      // once: its echo from Redis is not delivered again.
+      const own: string[] = [];
+      await publisher.subscribe('bundles', (message) => own.push(message));
+      const echoed = nextMessage(subscriber, 'bundles');
+      await publisher.publish('bundles', 'mine');
+      expect(own).toEqual(['mine']);
+      expect(await echoed).toBe('mine');
+      // Redis delivers in publish order, so once the other process's later message has arrived,
+      // the echo of 'mine' has too.
+      const pong = nextMessage(publisher, 'bundles');
+      await subscriber.publish('bundles', 'pong');
+      expect(await pong).toBe('pong');
+      expect(own).toEqual(['mine', 'pong']);
+      expect(got).toEqual(['v2', 'mine', 'pong']);
       unsubscribe();
       // Another deployment sharing the Redis (another prefix) never sees these messages.
       const otherConnection = a.duplicate();
@@ -40,7 +55,7 @@ describe('event bus', () => {
       const third = nextMessage(subscriber, 'bundles');
       await publisher.publish('bundles', 'v3');
       expect(await third).toBe('v3');
-      expect(got).toEqual(['v2']);
+      expect(got).toEqual(['v2', 'mine', 'pong']);
       expect(otherGot).toEqual([]);
       await other.close();
       otherConnection.disconnect();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 
@@ -8,7 +9,8 @@ export type Listener = (message: string) => void;
 // Messages are hints, never the only record of anything: while the bus is not live (Redis away,
 // or just back and resubscribing) messages are lost, and listeners poll the database instead.
 export interface EventBus {
-  // Fails at once while the bus is not live.
+  // Fails at once while the bus is not live. This process's own listeners have the message when
+  // it resolves (a change is visible at once on the replica that made it); other processes', soon.
   publish(channel: string, message: string): Promise<void>;
   // Returns the unsubscribe function.
   subscribe(channel: string, listener: Listener): Promise<() => void>;
@@ -55,6 +57,9 @@ export class InProcessEventBus implements EventBus {
 
 export class RedisEventBus implements EventBus {
   private readonly local = new EventEmitter().setMaxListeners(0);
+  // Marks this bus's messages on the wire: they are delivered locally when published, so their
+  // echo from Redis is dropped.
+  private readonly origin = randomUUID();
   private readonly subscriber: Redis;
   private isLive = false;
   private grace?: NodeJS.Timeout;
@@ -67,9 +72,11 @@ export class RedisEventBus implements EventBus {
     // A connection in subscriber mode can do nothing else, so it is a separate one; one Redis
     // subscription per channel however many local listeners wait on it.
     this.subscriber = publisher.duplicate();
-    this.subscriber.on('message', (channel: string, message: string) =>
-      this.local.emit(channel.slice(this.prefix.length + 1), message),
-    );
+    this.subscriber.on('message', (channel: string, wire: string) => {
+      const separator = wire.indexOf(' ');
+      if (wire.slice(0, separator) === this.origin) return;
+      this.local.emit(channel.slice(this.prefix.length + 1), wire.slice(separator + 1));
+    });
     // ioredis reconnects by itself (and resubscribes); the outage is the pollers' to cover.
     this.subscriber.on('error', () => undefined);
     for (const connection of [publisher, this.subscriber]) {
@@ -117,7 +124,8 @@ export class RedisEventBus implements EventBus {
     // Not queued for later: a message delivered after the outage would be stale, and the caller
     // must not wait out Redis's reconnection attempts.
     if (this.publisher.status !== 'ready') throw new BusUnavailableError('Redis is unreachable');
-    await this.publisher.publish(`${this.prefix}:${channel}`, message);
+    await this.publisher.publish(`${this.prefix}:${channel}`, `${this.origin} ${message}`);
+    this.local.emit(channel, message);
   }
 
   async subscribe(channel: string, listener: Listener): Promise<() => void> {
