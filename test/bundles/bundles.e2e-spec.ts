@@ -219,6 +219,65 @@ describe('signed bundles: enrol, pull, long-poll, republish, revoke', () => {
     expect(audit.map((e) => e.action).sort()).toEqual(['endpoint.enrolled', 'endpoint.revoked']);
   });
 
+  it('revokes an endpoint all or nothing, and once however many admins click', async () => {
+    const org = await organization();
+    await user(org.id, 'erin@example.com');
+    const endpoint = await enrolled(org.token, 'erin@example.com');
+    const admin = await signInAdmin(a, org.id, 'admin');
+    const revoke = (id: string) =>
+      graphql(a, admin, 'mutation($id: ID!) { revokeEndpoint(id: $id) { revokedAt } }', { id });
+    const state = async (id: string) => {
+      const row = await a.prisma.endpoint.findUniqueOrThrow({ where: { id } });
+      const credential = await a.prisma.credential.findUniqueOrThrow({
+        where: { id: row.credentialId },
+      });
+      const records = await a.prisma.auditEvent.count({
+        where: { organizationId: org.id, action: 'endpoint.revoked', resourceId: id },
+      });
+      return { endpoint: !!row.revokedAt, credential: !!credential.revokedAt, records };
+    };
+
+    // The last write of a revocation (its audit record) fails: nothing of it stays.
+    await a.prisma.$executeRawUnsafe(`
+      CREATE FUNCTION refuse_revocation_record() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'audit store unavailable'; END $$;
+      CREATE TRIGGER refuse_revocation_record BEFORE INSERT ON "AuditEvent" FOR EACH ROW
+        WHEN (NEW.action = 'endpoint.revoked' AND NEW."organizationId" = '${org.id}')
+        EXECUTE FUNCTION refuse_revocation_record();`);
+    try {
+      expect((await revoke(endpoint.endpointId)).errors).toBeDefined();
+    } finally {
+      await a.prisma.$executeRawUnsafe(
+        'DROP TRIGGER refuse_revocation_record ON "AuditEvent"; DROP FUNCTION refuse_revocation_record();',
+      );
+    }
+    expect(await state(endpoint.endpointId)).toEqual({
+      endpoint: false,
+      credential: false,
+      records: 0,
+    });
+    expect((await pull(a, endpoint)).status).toBe(200);
+
+    // Tried again, it is done; three admins at once: one revocation, two conflicts.
+    expect((await revoke(endpoint.endpointId)).errors).toBeUndefined();
+    expect(await state(endpoint.endpointId)).toEqual({
+      endpoint: true,
+      credential: true,
+      records: 1,
+    });
+    const second = await enrolled(org.token, 'erin@example.com');
+    const answers = await Promise.all([1, 2, 3].map(() => revoke(second.endpointId)));
+    expect(answers.filter((answer) => !answer.errors)).toHaveLength(1);
+    expect(
+      answers.flatMap((answer) => answer.errors ?? []).map((error) => error.extensions?.code),
+    ).toEqual(['CONFLICT', 'CONFLICT']);
+    expect(await state(second.endpointId)).toEqual({
+      endpoint: true,
+      credential: true,
+      records: 1,
+    });
+  });
+
   it('rotates the signing key: the update verifies against the held trust set, new bundles use the new key', async () => {
     const org = await organization();
     await user(org.id, 'dan@example.com');

@@ -1,10 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { Credential, CredentialType } from '../../generated/prisma/client';
+import { Credential, CredentialType, Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
+
+export type CredentialsTx = Prisma.TransactionClient;
 
 @Injectable()
 export class CredentialsRepository {
   constructor(private readonly prisma: PrismaService) {}
+
+  transaction<T>(work: (tx: CredentialsTx) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(work);
+  }
 
   create(
     organizationId: string,
@@ -38,10 +44,13 @@ export class CredentialsRepository {
     return this.prisma.credential.findUnique({ where: { id } });
   }
 
-  revoke(organizationId: string, id: string, at: Date): Promise<Credential> {
-    return this.prisma
-      .forOrganization(organizationId)
-      .credential.update({ where: { id }, data: { revokedAt: at } });
+  // Whether this call revoked it: false when it was revoked already (also by a concurrent call).
+  async revoke(tx: CredentialsTx, organizationId: string, id: string, at: Date): Promise<boolean> {
+    const { count } = await tx.credential.updateMany({
+      where: { id, organizationId, revokedAt: null },
+      data: { revokedAt: at },
+    });
+    return count === 1;
   }
 
   async touch(id: string, at: Date): Promise<void> {

@@ -3,6 +3,7 @@ import { Credential, CredentialType } from '../../generated/prisma/client';
 import { AuditService, ActorType } from '../audit/audit.service';
 import { ANALYTICS_SCOPES, CREDENTIAL_PREFIX } from './credential-types';
 import { CredentialsRepository } from './credentials.repository';
+import type { CredentialsTx } from './credentials.repository';
 import { hashSecret, newSecret, secretHint } from './secrets';
 
 export interface IssuedCredential {
@@ -80,23 +81,37 @@ export class CredentialsService {
   }
 
   // organizationId is absent only for operators (the CLI), who may revoke any token by id.
-  async revoke(id: string, actor: Actor, organizationId?: string): Promise<Credential> {
+  // Revoked with its audit record in one transaction: the caller's when it revokes more with it
+  // (an endpoint and its credential), else one of its own.
+  async revoke(
+    id: string,
+    actor: Actor,
+    organizationId?: string,
+    tx?: CredentialsTx,
+  ): Promise<Credential> {
+    if (!tx)
+      return this.credentials.transaction((own) => this.revoke(id, actor, organizationId, own));
     const credential = await this.credentials.findById(id);
     if (!credential || (organizationId && credential.organizationId !== organizationId)) {
       throw new CredentialError('not_found', `no credential ${id}`);
     }
-    if (credential.revokedAt)
+    const revokedAt = new Date();
+    if (!(await this.credentials.revoke(tx, credential.organizationId, id, revokedAt))) {
       throw new CredentialError('already_revoked', `credential ${id} is already revoked`);
-    const revoked = await this.credentials.revoke(credential.organizationId, id, new Date());
-    await this.audit.record(credential.organizationId, {
-      actorType: actor.type,
-      actorId: actor.id,
-      action: 'credential.revoked',
-      resourceType: 'credential',
-      resourceId: id,
-      data: { type: credential.type, name: credential.name },
-    });
-    return revoked;
+    }
+    await this.audit.record(
+      credential.organizationId,
+      {
+        actorType: actor.type,
+        actorId: actor.id,
+        action: 'credential.revoked',
+        resourceType: 'credential',
+        resourceId: id,
+        data: { type: credential.type, name: credential.name },
+      },
+      tx,
+    );
+    return { ...credential, revokedAt };
   }
 
   // The credential a presented secret belongs to, if it is of the expected type and not revoked.

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Endpoint, Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
 
+export type EndpointsTx = Prisma.TransactionClient;
+
 export interface EndpointStatus {
   reportedVersion: number | null;
   reportedVerified: boolean;
@@ -62,10 +64,17 @@ export class EndpointsRepository {
     });
   }
 
-  revoke(organizationId: string, id: string, at: Date): Promise<Endpoint> {
-    return this.prisma
-      .forOrganization(organizationId)
-      .endpoint.update({ where: { id }, data: { revokedAt: at } });
+  transaction<T>(work: (tx: EndpointsTx) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(work);
+  }
+
+  // The endpoint as revoked by this call; null when it was revoked already (also concurrently).
+  async revoke(tx: EndpointsTx, organizationId: string, id: string, at: Date) {
+    const [revoked] = await tx.endpoint.updateManyAndReturn({
+      where: { id, organizationId, revokedAt: null },
+      data: { revokedAt: at },
+    });
+    return revoked ?? null;
   }
 
   async touch(organizationId: string, id: string, at: Date): Promise<void> {

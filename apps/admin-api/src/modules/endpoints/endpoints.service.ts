@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { BundleError } from '../bundles/bundle.errors';
 import { BundlesService } from '../bundles/bundles.service';
 import { SigningKeysService } from '../bundles/signing-keys.service';
-import { CredentialsService } from '../credentials/credentials.service';
+import { CredentialError, CredentialsService } from '../credentials/credentials.service';
 import { DirectoryService, isDirectoryId } from '../directory/directory.service';
 import { ENDPOINT_REVOKED_CHANNEL } from './endpoint-events';
 import { EndpointsRepository } from './endpoints.repository';
@@ -109,15 +109,33 @@ export class EndpointsService {
     if (endpoint.revokedAt) {
       throw new BundleError('endpoint_already_revoked', `endpoint ${id} is already revoked`);
     }
-    await this.credentials.revoke(endpoint.credentialId, actor, organizationId);
-    const revoked = await this.endpoints.revoke(organizationId, id, new Date());
-    await this.audit.record(organizationId, {
-      actorType: actor.type,
-      actorId: actor.id,
-      action: 'endpoint.revoked',
-      resourceType: 'endpoint',
-      resourceId: id,
-      data: { deviceName: endpoint.deviceName, userId: endpoint.userId },
+    // The credential, the endpoint and the record in one transaction: a failure between them would
+    // leave a dead credential on an endpoint shown as live, which no second try could revoke.
+    // A concurrent revocation waits on the endpoint's row and then finds it revoked.
+    const revoked = await this.endpoints.transaction(async (tx) => {
+      const row = await this.endpoints.revoke(tx, organizationId, id, new Date());
+      if (!row) {
+        throw new BundleError('endpoint_already_revoked', `endpoint ${id} is already revoked`);
+      }
+      await this.credentials
+        .revoke(endpoint.credentialId, actor, organizationId, tx)
+        .catch((error: unknown) => {
+          // Revoked on its own before (as a machine credential): the endpoint still is to be.
+          if (!(error instanceof CredentialError && error.code === 'already_revoked')) throw error;
+        });
+      await this.audit.record(
+        organizationId,
+        {
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'endpoint.revoked',
+          resourceType: 'endpoint',
+          resourceId: id,
+          data: { deviceName: endpoint.deviceName, userId: endpoint.userId },
+        },
+        tx,
+      );
+      return row;
     });
     // Committed: a bus that is down does not turn it into an error. Replicas then stop trusting
     // the credential when their cache of it expires (CREDENTIAL_CACHE_MS).
