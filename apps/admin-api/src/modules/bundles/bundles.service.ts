@@ -251,10 +251,10 @@ export class BundlesService {
     );
   }
 
-  // Wakes the long-polls of these subjects on every replica. Best effort: while Redis is away the
-  // replicas learn of new versions from their database poll (endpoints/bundle-feed.ts).
+  // Wakes the long-polls of these subjects on this replica at once and on every other one through
+  // Redis. Best effort: while Redis is away the others learn of new versions from their database
+  // poll (endpoints/bundle-feed.ts).
   private async announce(organizationId: string, signed: NewBundle[]): Promise<void> {
-    if (!this.bus.live()) return;
     try {
       const trustSetVersion = await this.keys.latestTrustSetVersion(organizationId);
       for (let start = 0; start < signed.length; start += SUBJECTS_PER_MESSAGE) {

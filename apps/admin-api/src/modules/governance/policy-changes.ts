@@ -72,7 +72,6 @@ export class PolicyChanges {
   private async announce(organizationId: string, userIds: AffectedUsers): Promise<void> {
     if (Array.isArray(userIds) && !userIds.length) return;
     this.propagation.announce(organizationId);
-    if (!this.bus.live()) return;
     const message: GovernanceChanged = { organizationId, userIds: normalised(userIds) };
     try {
       await this.bus.publish(GOVERNANCE_CHANGED_CHANNEL, JSON.stringify(message));

@@ -27,7 +27,6 @@ export class PropagationService {
   // After the commit: never waits on Redis, never fails the caller's answer.
   announce(organizationId: string): void {
     const message: PropagationPending = { organizationId };
-    if (!this.bus.live()) return;
     this.bus
       .publish(PROPAGATION_PENDING_CHANNEL, JSON.stringify(message))
       .catch((error: unknown) =>

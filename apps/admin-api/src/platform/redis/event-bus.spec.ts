@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { EventBus, InProcessEventBus, RedisEventBus } from './event-bus';
+import { BusUnavailableError, EventBus, InProcessEventBus, RedisEventBus } from './event-bus';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -64,6 +64,26 @@ describe('event bus', () => {
       await subscriber.close();
       a.disconnect();
       b.disconnect();
+    }
+  });
+
+  it('delivers to its own process while Redis is unreachable, and says the others were not told', async () => {
+    // Nothing listens on port 1: the connection never becomes ready.
+    const unreachable = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    const bus = new RedisEventBus(unreachable, 'steward-bus-spec-down');
+    try {
+      const own: string[] = [];
+      bus.subscribe('bundles', (message) => own.push(message)).catch(() => undefined);
+      await expect(bus.publish('bundles', 'v9')).rejects.toBeInstanceOf(BusUnavailableError);
+      expect(own).toEqual(['v9']);
+      expect(bus.live()).toBe(false);
+    } finally {
+      await bus.close();
+      unreachable.disconnect();
     }
   });
 });

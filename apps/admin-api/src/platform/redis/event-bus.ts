@@ -9,8 +9,9 @@ export type Listener = (message: string) => void;
 // Messages are hints, never the only record of anything: while the bus is not live (Redis away,
 // or just back and resubscribing) messages are lost, and listeners poll the database instead.
 export interface EventBus {
-  // Fails at once while the bus is not live. This process's own listeners have the message when
-  // it resolves (a change is visible at once on the replica that made it); other processes', soon.
+  // This process's own listeners have the message when it returns, whatever Redis's state (a
+  // change is visible at once on the replica that made it); other processes' soon after, or never
+  // when Redis is unreachable: then it fails at once (BusUnavailableError), after the local delivery.
   publish(channel: string, message: string): Promise<void>;
   // Returns the unsubscribe function.
   subscribe(channel: string, listener: Listener): Promise<() => void>;
@@ -123,16 +124,16 @@ export class RedisEventBus implements EventBus {
   async publish(channel: string, message: string): Promise<void> {
     // Not queued for later: a message delivered after the outage would be stale, and the caller
     // must not wait out Redis's reconnection attempts.
+    this.local.emit(channel, message);
     if (this.publisher.status !== 'ready') throw new BusUnavailableError('Redis is unreachable');
     await this.publisher.publish(`${this.prefix}:${channel}`, `${this.origin} ${message}`);
-    this.local.emit(channel, message);
   }
 
   async subscribe(channel: string, listener: Listener): Promise<() => void> {
-    if (this.local.listenerCount(channel) === 0) {
-      await this.subscriber.subscribe(`${this.prefix}:${channel}`);
-    }
+    const first = this.local.listenerCount(channel) === 0;
+    // Listening locally first: this process's own messages reach it whatever Redis's state.
     this.local.on(channel, listener);
+    if (first) await this.subscriber.subscribe(`${this.prefix}:${channel}`);
     return () => {
       this.local.off(channel, listener);
       if (this.local.listenerCount(channel) === 0) {
