@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { StaleBundlesSweep } from '../../apps/admin-api/src/modules/bundles/stale-bundles-sweep';
 import { JobName } from '../../apps/admin-api/src/platform/jobs/job-names';
 import { startTestApi } from '../support/api';
 import type { TestApi } from '../support/api';
@@ -96,7 +97,9 @@ describe('propagation: the outbox survives the death of the process that wrote i
     expect(await outboxRows(api, org)).toBe(0);
 
     // A change that reached the database without an outbox record (here, written behind the API's
-    // back): the sweep finds Frank's granted bundle older than his deactivation and revokes it.
+    // back): the sweep finds Frank's granted bundle older than his deactivation and revokes it. A
+    // sweep first, so that the one after it reads only the people written since.
+    await api.get(StaleBundlesSweep).run();
     const frankHeld = await pullBundle(api.url, org, frank);
     expect(frankHeld.bundle.access).toBe('granted');
     await api.prisma.directoryUser.update({
@@ -114,6 +117,32 @@ describe('propagation: the outbox survives the death of the process that wrote i
     await api.jobs.enqueue(JobName.BundlesSweep);
     await api.jobs.drain();
     expect((await pullBundle(api.url, org, frank)).bundle.version).toBe(frankNow.bundle.version);
+
+    // A change stamped long before the last sweep (a restored backup, a clock that was behind) is
+    // not among the people written since: the sweeps between full ones pass it by, and the next
+    // full sweep (a process's first, else hourly) grants Frank access again.
+    await api.prisma.directoryUser.update({
+      where: { id: frank.userId },
+      data: { active: true, updatedAt: new Date(Date.now() - 3 * 3_600_000) },
+    });
+    expect(await api.get(StaleBundlesSweep).run()).toMatchObject({ full: false });
+    const frankStill = await pullBundle(api.url, org, frank);
+    expect(frankStill.bundle).toMatchObject({
+      access: 'revoked',
+      version: frankNow.bundle.version,
+    });
+    await api.close();
+    api = await startTestApi(env);
+    // (The new process's scheduled sweep may be the one that does it.)
+    await api.get(StaleBundlesSweep).run();
+    const granted = await pollBundleUntil(
+      api.url,
+      org,
+      frank,
+      frankStill,
+      (b) => b.access === 'granted',
+    );
+    expect(granted.bundle.version).toBe(frankNow.bundle.version + 1);
   }, 90_000);
 });
 

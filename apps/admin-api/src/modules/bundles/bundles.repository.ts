@@ -100,20 +100,38 @@ export class BundlesRepository {
     return due;
   }
 
+  // A skip scan down the (organizationId, …) index: one probe per organization, however many
+  // bundles each holds (DISTINCT would read them all).
   async organizationsWithBundles(): Promise<string[]> {
     const rows = await this.prisma.$queryRaw<{ organizationId: string }[]>`
-      SELECT DISTINCT "organizationId" FROM "PolicyBundle" ORDER BY "organizationId"`;
+      WITH RECURSIVE org AS (
+        (SELECT "organizationId" FROM "PolicyBundle" ORDER BY "organizationId" LIMIT 1)
+        UNION ALL
+        SELECT (SELECT b."organizationId" FROM "PolicyBundle" b
+                WHERE b."organizationId" > org."organizationId"
+                ORDER BY b."organizationId" LIMIT 1)
+        FROM org WHERE org."organizationId" IS NOT NULL
+      )
+      SELECT "organizationId" FROM org WHERE "organizationId" IS NOT NULL`;
     return rows.map((row) => row.organizationId);
   }
 
-  // Each subject's newest bundle: whose it is, whether it grants access, and when it was signed.
-  async newestPerSubject(organizationId: string): Promise<PublishedState[]> {
+  // Each subject's newest bundle (of these endpoints, when given): whose it is, whether it grants
+  // access, and when it was signed.
+  async newestPerSubject(
+    organizationId: string,
+    endpointIds?: string[],
+  ): Promise<PublishedState[]> {
+    if (endpointIds && !endpointIds.length) return [];
+    const only = endpointIds
+      ? Prisma.sql`AND "endpointId" = ANY(${endpointIds}::uuid[])`
+      : Prisma.empty;
     const rows = await this.prisma.$queryRaw<
       { endpointId: string; issuedAt: Date; payload: Uint8Array }[]
     >`
       SELECT DISTINCT ON ("endpointId") "endpointId", "issuedAt", payload
       FROM "PolicyBundle"
-      WHERE "organizationId" = ${organizationId}::uuid
+      WHERE "organizationId" = ${organizationId}::uuid ${only}
       ORDER BY "endpointId", version DESC`;
     return rows.map(({ endpointId, issuedAt, payload }) => {
       const header = JSON.parse(Buffer.from(payload).toString('utf8')) as BundleHeader;

@@ -102,6 +102,14 @@ export class DirectoryRepository {
     });
   }
 
+  async usersWrittenSince(organizationId: string, since: Date): Promise<string[]> {
+    const rows = await this.prisma.forOrganization(organizationId).directoryUser.findMany({
+      where: { updatedAt: { gte: since } },
+      select: { id: true },
+    });
+    return rows.map((row) => row.id);
+  }
+
   findUser(organizationId: string, id: string): Promise<DirectoryUserRecord | null> {
     return this.prisma
       .forOrganization(organizationId)

@@ -83,6 +83,11 @@ export class DirectoryService {
     );
   }
 
+  // The people whose record (memberships included) was written at or after `since`.
+  async usersWrittenSince(organizationId: string, since: Date): Promise<string[]> {
+    return this.directory.usersWrittenSince(organizationId, since);
+  }
+
   async groupIdsOfUser(organizationId: string, userId: string): Promise<string[]> {
     return isDirectoryId(userId) ? this.directory.groupIdsOfUser(organizationId, userId) : [];
   }
@@ -394,7 +399,6 @@ export class DirectoryService {
   // cached views. Redis being away never turns a committed change into an error answer.
   private async changed(change: DirectoryChanged): Promise<void> {
     this.propagation.announce(change.organizationId);
-    if (!this.bus.live()) return;
     try {
       await this.bus.publish(DIRECTORY_CHANGED_CHANNEL, JSON.stringify(change));
     } catch (error) {
