@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startServerProcess, type ServerProcess } from './support/processes';
+import { TEST_SECRET_KEY } from './support/secret';
 import { Story, type StoryResult } from './support/story';
 import { expectStoryOutcome } from './support/story-expectations';
 
@@ -21,7 +22,7 @@ describe('the whole story on the production shape: two API replicas and a worker
       DATABASE_URL: process.env.DATABASE_URL,
       REDIS_URL: process.env.REDIS_URL,
       STEWARD_QUEUE_PREFIX: process.env.STEWARD_QUEUE_PREFIX,
-      STEWARD_SECRET_KEY: 'production-shape-secret-key-0123456789abcdefghij',
+      STEWARD_SECRET_KEY: TEST_SECRET_KEY,
       STEWARD_DATA_DIR: path.join(base, 'data'),
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',

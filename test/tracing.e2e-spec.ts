@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildOnce, ServerProcess, startServerProcess } from './support/processes';
+import { TEST_SECRET_KEY } from './support/secret';
 
 jest.setTimeout(120_000);
 
@@ -61,7 +62,7 @@ describe('OpenTelemetry tracing of the API', () => {
       DATABASE_URL: process.env.DATABASE_URL,
       REDIS_URL: process.env.REDIS_URL,
       STEWARD_QUEUE_PREFIX: `${process.env.STEWARD_QUEUE_PREFIX}-tracing`,
-      STEWARD_SECRET_KEY: 'test-secret-key-0123456789abcdefghijklmnopqrstuv',
+      STEWARD_SECRET_KEY: TEST_SECRET_KEY,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_SERVICE_NAME: 'steward-api-under-test',
       PORT: '0',

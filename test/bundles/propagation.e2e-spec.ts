@@ -5,14 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { StaleBundlesSweep } from '../../apps/admin-api/src/modules/bundles/stale-bundles-sweep';
 import { JobName } from '../../apps/admin-api/src/platform/jobs/job-names';
-import { startTestApi } from '../support/api';
+import { startTestApi, TEST_SECRET_KEY } from '../support/api';
 import type { TestApi } from '../support/api';
 import { pollBundleUntil, pullBundle } from '../support/bundle-pull';
 import { createFleet } from '../support/fleet';
 import type { Fleet } from '../support/fleet';
 import { buildOnce, startServerProcess } from '../support/processes';
-
-const SECRET_KEY = 'propagation-test-secret-key-0123456789abcdef';
 
 function scim(base: string, fleet: Fleet, method: string, path: string) {
   return fetch(`${base}/scim/v2${path}`, {
@@ -32,7 +30,7 @@ async function outboxRows(api: TestApi, organizationId: string): Promise<number>
 // subject whose bundle is older than its inputs when no outbox record says so.
 describe('propagation: the outbox survives the death of the process that wrote it', () => {
   const queuePrefix = `steward-propagation-${randomBytes(4).toString('hex')}`;
-  const env = { STEWARD_QUEUE_PREFIX: queuePrefix, STEWARD_SECRET_KEY: SECRET_KEY };
+  const env = { STEWARD_QUEUE_PREFIX: queuePrefix, STEWARD_SECRET_KEY: TEST_SECRET_KEY };
   let fleet: Fleet;
   let api: TestApi | undefined;
 
@@ -158,7 +156,7 @@ describe('propagation on the embedded database', () => {
       DATABASE_URL: undefined,
       REDIS_URL: undefined,
       STEWARD_DATA_DIR: dataDir,
-      STEWARD_SECRET_KEY: SECRET_KEY,
+      STEWARD_SECRET_KEY: TEST_SECRET_KEY,
     });
     fleet = await createFleet(api, api.url, ['gina@embedded.example', 'hal@embedded.example']);
   }, 120_000);

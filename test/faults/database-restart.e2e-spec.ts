@@ -1,15 +1,13 @@
 import { createEvent } from '@steward/telemetry';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { startTestApi } from '../support/api';
+import { startTestApi, TEST_SECRET_KEY } from '../support/api';
 import type { TestApi } from '../support/api';
 import { createFleet, startDeployment } from '../support/fleet';
 import type { Deployment, Fleet } from '../support/fleet';
 import { databaseAnswers, startOwnPostgres } from '../support/own-services';
 import type { OwnPostgres } from '../support/own-services';
 import { buildOnce } from '../support/processes';
-
-const SECRET_KEY = 'restart-test-secret-key-0123456789abcdefghij';
 
 interface Answer {
   label: string;
@@ -38,7 +36,7 @@ describe('a Postgres restart under two API processes and a worker', () => {
     await admin.end();
     databaseUrl = postgres.url.replace(/\/postgres$/, '/steward');
     const env = { DATABASE_URL: databaseUrl, STEWARD_QUEUE_PREFIX: queuePrefix };
-    const setup: TestApi = await startTestApi({ ...env, STEWARD_SECRET_KEY: SECRET_KEY });
+    const setup: TestApi = await startTestApi({ ...env, STEWARD_SECRET_KEY: TEST_SECRET_KEY });
     try {
       fleet = await createFleet(setup, setup.url, ['alice@restart.example']);
     } finally {
@@ -48,7 +46,7 @@ describe('a Postgres restart under two API processes and a worker', () => {
       databaseUrl,
       redisUrl: process.env.REDIS_URL!,
       queuePrefix,
-      secretKey: SECRET_KEY,
+      secretKey: TEST_SECRET_KEY,
     });
   }, 180_000);
 

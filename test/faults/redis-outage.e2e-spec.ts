@@ -1,7 +1,7 @@
 import type { VerifiedBundle } from '@steward/policy';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startTestApi } from '../support/api';
+import { startTestApi, TEST_SECRET_KEY } from '../support/api';
 import { pollBundleUntil, pullBundle } from '../support/bundle-pull';
 import type { HeldBundle } from '../support/bundle-pull';
 import { createFleet, startDeployment } from '../support/fleet';
@@ -10,7 +10,6 @@ import { startOwnRedis } from '../support/own-services';
 import type { OwnRedis } from '../support/own-services';
 import { buildOnce } from '../support/processes';
 
-const SECRET_KEY = 'redis-outage-test-secret-key-0123456789abcdef';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 async function redisAnswers(url: string): Promise<boolean> {
@@ -44,7 +43,7 @@ describe('a Redis outage under two API processes and a worker', () => {
     await buildOnce();
     redis = await startOwnRedis();
     const env = { REDIS_URL: redis.url, STEWARD_QUEUE_PREFIX: queuePrefix };
-    const setup = await startTestApi({ ...env, STEWARD_SECRET_KEY: SECRET_KEY });
+    const setup = await startTestApi({ ...env, STEWARD_SECRET_KEY: TEST_SECRET_KEY });
     try {
       fleet = await createFleet(setup, setup.url, [
         'alice@outage.example',
@@ -59,7 +58,7 @@ describe('a Redis outage under two API processes and a worker', () => {
       databaseUrl: process.env.DATABASE_URL!,
       redisUrl: redis.url,
       queuePrefix,
-      secretKey: SECRET_KEY,
+      secretKey: TEST_SECRET_KEY,
     });
   }, 180_000);
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SpendLimitsService } from '../../apps/admin-api/src/modules/spend/spend-limits.service';
+import { TEST_SECRET_KEY } from '../support/secret';
 import type { TestApi } from '../support/api';
 import { startServerProcess } from '../support/processes';
 import type { ServerProcess } from '../support/processes';
@@ -13,7 +14,7 @@ export function startApi(): Promise<ServerProcess> {
     ...process.env,
     LOG_LEVEL: 'error',
     PORT: '0',
-    STEWARD_SECRET_KEY: 'test-secret-key-0123456789abcdefghijklmnopqrstuv',
+    STEWARD_SECRET_KEY: TEST_SECRET_KEY,
     STEWARD_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'steward-api-')),
   });
 }

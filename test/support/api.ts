@@ -5,6 +5,9 @@ import { Config, loadConfig } from '../../apps/admin-api/src/config/config';
 import { PrismaService } from '../../apps/admin-api/src/platform/database/prisma.service';
 import { createHttpApp } from '../../apps/admin-api/src/platform/http/http-app';
 import { JobsService } from '../../apps/admin-api/src/platform/jobs/jobs.service';
+import { TEST_SECRET_KEY } from './secret';
+
+export { TEST_SECRET_KEY };
 
 export interface TestApi {
   app: NestFastifyApplication;
@@ -23,7 +26,7 @@ export async function startTestApi(env: Record<string, string | undefined> = {})
     DATABASE_URL: process.env.DATABASE_URL,
     REDIS_URL: process.env.REDIS_URL,
     STEWARD_QUEUE_PREFIX: process.env.STEWARD_QUEUE_PREFIX,
-    STEWARD_SECRET_KEY: 'test-secret-key-0123456789abcdefghijklmnopqrstuv',
+    STEWARD_SECRET_KEY: TEST_SECRET_KEY,
     LOG_LEVEL: 'warn',
     PORT: '0',
     HOST: '127.0.0.1',

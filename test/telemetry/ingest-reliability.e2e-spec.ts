@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AgentEvent, createEvent, EventSubject } from '@steward/telemetry';
 import { AuditVerifier } from '../../apps/admin-api/src/modules/audit/audit-verifier';
-import { startTestApi, TestApi } from '../support/api';
+import { startTestApi, TEST_SECRET_KEY, TestApi } from '../support/api';
 import { freePort, startServerProcess, stopProcess } from '../support/processes';
 import type { ServerProcess } from '../support/processes';
 import { telemetryFixture } from './events';
@@ -22,7 +22,7 @@ function startApi(port: number, env: Record<string, string>): Promise<ServerProc
     ...process.env,
     PORT: String(port),
     LOG_LEVEL: 'error',
-    STEWARD_SECRET_KEY: 'test-secret-key-0123456789abcdefghijklmnopqrstuv',
+    STEWARD_SECRET_KEY: TEST_SECRET_KEY,
     STEWARD_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'steward-api-')),
     ...env,
   });
