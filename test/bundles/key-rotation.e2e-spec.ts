@@ -204,6 +204,42 @@ describe('signing-key rotation never locks endpoints out', () => {
     },
   );
 
+  it('an endpoint that slept through 110 rotations catches up a page at a time, and sets list no key past its grace', async () => {
+    const org = await organization();
+    const sleeper = await enrol(org, 'alice@example.com');
+    const start = Date.now();
+    expect(await sleeper.at(start).pull(sleeper.client)).toMatchObject({ verified: true });
+    const keys = api.get(SigningKeysService);
+    for (let i = 0; i < 109; i += 1) {
+      await keys.rotate(org.id, { type: 'operator' }, 0);
+    }
+    const newest = await rotate(org);
+    await api.jobs.drain();
+
+    // The first answer holds a page of the 110 sets; each lists the active key, the one retiring
+    // within its grace (none for a grace of 0) and no other.
+    const firstPage = (await sleeper.client.trustSetUpdates(1)).updates;
+    expect(firstPage).toHaveLength(100);
+    const listed = firstPage.map((update) => {
+      const { payload } = JSON.parse(update) as { payload: string };
+      return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TrustSet).keys;
+    });
+    expect(Math.max(...listed.map((set) => set.length))).toBe(1);
+
+    const later = start + 5 * 60_000;
+    expect(await sleeper.at(later).pull(sleeper.client)).toMatchObject({ verified: true });
+    expect(sleeper.at(later).trustSet()).toMatchObject({ version: 111 });
+    expect(
+      sleeper
+        .at(later)
+        .trustSet()
+        .keys.map((key) => key.status)
+        .sort(),
+    ).toEqual(['active', 'retiring']);
+    expect(sleeper.at(later).current()).toMatchObject({ usable: true, bundle: { keyId: newest } });
+    await runs(org, sleeper, later, 'after-110-rotations.md');
+  });
+
   it('revoking the active key follows the same rule: sleeping endpoints follow, the revoked key verifies nothing', async () => {
     const org = await organization();
     const sleeper = await enrol(org, 'alice@example.com');

@@ -97,7 +97,9 @@ export class BundleManager {
     // a revocation that no refused bundle would reveal.
     if (pulled.trustSetVersion !== null) {
       const held = this.trustSet();
-      if (pulled.trustSetVersion > held.version) await this.followTrustChain(client, held);
+      if (pulled.trustSetVersion > held.version) {
+        await this.followTrustChain(client, held, pulled.trustSetVersion);
+      }
     }
     if (pulled.status === 'unchanged') {
       return { changed: false, verified: true, version: record?.version ?? null } as PullOutcome;
@@ -140,10 +142,24 @@ export class BundleManager {
   }
 
   // Each update must be the next link of the chain: signed by the active key of the set held
-  // and by its own. Links are stored as they are accepted; the first refusal stops the walk.
-  private async followTrustChain(client: ControlPlaneClient, held: TrustSet): Promise<void> {
-    const { updates } = await client.trustSetUpdates(held.version);
+  // and by its own. Links are stored as they are accepted; the first refusal stops the walk. The
+  // control plane answers a page of links at a time: asked again from the last one until the
+  // announced version is reached or a page brings nothing.
+  private async followTrustChain(
+    client: ControlPlaneClient,
+    held: TrustSet,
+    announced: number,
+  ): Promise<void> {
     const chain = this.store.trustChain();
+    let current = held;
+    while (current.version < announced) {
+      const { updates } = await client.trustSetUpdates(current.version);
+      if (!updates.length) return;
+      current = this.applyTrustSetUpdates(chain, current, updates);
+    }
+  }
+
+  private applyTrustSetUpdates(chain: Buffer[], held: TrustSet, updates: string[]): TrustSet {
     let current = held;
     for (const update of updates) {
       const bytes = Buffer.from(update, 'utf8');
@@ -158,6 +174,7 @@ export class BundleManager {
       this.store.saveTrustChain(chain);
       current = result.trustSet;
     }
+    return current;
   }
 
   async reportStatus(client: ControlPlaneClient, outcome: PullOutcome): Promise<void> {

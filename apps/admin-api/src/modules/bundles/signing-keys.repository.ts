@@ -77,10 +77,11 @@ export class SigningKeysRepository {
     });
   }
 
-  trustSetsSince(organizationId: string, since: number) {
+  trustSetsSince(organizationId: string, since: number, take: number) {
     return this.prisma.forOrganization(organizationId).trustSetVersion.findMany({
       where: { version: { gt: since } },
       orderBy: { version: 'asc' },
+      take,
       select: { version: true, envelope: true },
     });
   }

@@ -17,6 +17,10 @@ export interface KeyActor {
   id?: string;
 }
 
+// Trust sets in one catch-up answer: an endpoint that slept through many rotations pages through
+// them, so no answer outgrows what the runtime reads (1 MiB).
+export const TRUST_SETS_PER_ANSWER = 100;
+
 export interface SignedTrustSet {
   version: number;
   envelope: Buffer;
@@ -74,10 +78,15 @@ export class SigningKeysService {
     return this.signerOf(active);
   }
 
-  // Every trust set after `since`, in order: what an endpoint holding `since` applies.
-  async trustSetsSince(organizationId: string, since: number): Promise<SignedTrustSet[]> {
+  // The trust sets after `since`, in order, at most `limit` of them: what an endpoint holding
+  // `since` applies next (it asks again from the last one until none is left).
+  async trustSetsSince(
+    organizationId: string,
+    since: number,
+    limit = TRUST_SETS_PER_ANSWER,
+  ): Promise<SignedTrustSet[]> {
     await this.activeSigner(organizationId);
-    const rows = await this.keys.trustSetsSince(organizationId, since);
+    const rows = await this.keys.trustSetsSince(organizationId, since, limit);
     return rows.map((row) => ({ version: row.version, envelope: Buffer.from(row.envelope) }));
   }
 
@@ -86,8 +95,9 @@ export class SigningKeysService {
   }
 
   async latestTrustSet(organizationId: string): Promise<SignedTrustSet> {
-    const all = await this.trustSetsSince(organizationId, 0);
-    return all[all.length - 1]!;
+    const version = await this.latestTrustSetVersion(organizationId);
+    const [latest] = await this.trustSetsSince(organizationId, version - 1, 1);
+    return latest!;
   }
 
   // A new active key, announced by a trust set signed by the current key (which endpoints trust)
@@ -177,8 +187,14 @@ export class SigningKeysService {
   }
 
   // The organization's keys as they now stand, signed by each of `signers`, as the next version.
+  // A retiring key whose grace has ended verifies nothing any more and is left out (unlisted keys
+  // are untrusted), so a set does not grow with every rotation ever made; revoked keys stay listed
+  // as revoked, as the trust chain requires.
   private async publishTrustSet(tx: KeysTx, organizationId: string, signers: SigningKey[]) {
-    const keys = await this.keys.list(organizationId, tx);
+    const now = this.clock.now();
+    const keys = (await this.keys.list(organizationId, tx)).filter(
+      (key) => key.status !== 'retiring' || !key.notAfter || key.notAfter > now,
+    );
     const previous = await this.keys.latestTrustSetVersion(tx, organizationId);
     const trustSet: TrustSet = {
       formatVersion: 1,
