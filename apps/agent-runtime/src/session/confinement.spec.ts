@@ -188,7 +188,7 @@ describe('session confinement (attack tests)', () => {
     expect(toldModel()).not.toContain(PAYROLL);
   });
 
-  it('shows commands only what they need of /etc, even as root', async () => {
+  it('shows commands and connector servers only what they need of /etc, even as root', async () => {
     const shadow = fs.readFileSync('/etc/shadow', 'utf8');
     expect(shadow).toMatch(/^root:/m);
     await session([
@@ -205,6 +205,29 @@ describe('session confinement (attack tests)', () => {
     // Commands still run and resolve the account.
     expect(fs.readFileSync(path.join(work, 'whoami.txt'), 'utf8').trim()).toBe('root');
     expect(fs.readFileSync(path.join(work, 'ls.txt'), 'utf8')).toContain('usr');
+
+    // A compromised connector server reads what it can as it starts.
+    const hostKey = fs.readdirSync('/etc/ssh').find((name) => name.startsWith('ssh_host_'));
+    const secrets = ['/etc/shadow', '/etc/gshadow', '/etc/sudoers'];
+    if (hostKey) secrets.push(path.join('/etc/ssh', hostKey));
+    await session(
+      [
+        {
+          tool: 'mcp',
+          input: { connector: 'crm', tool: 'lookup_contact', arguments: { name: 'A' } },
+        },
+      ],
+      environment(
+        { connectorRules: [{ connector: 'crm', read: 'allow', write: 'deny' }] },
+        { crmArgs: [...secrets, '/etc/passwd'] },
+      ),
+    );
+    const peeks = fs.readFileSync(callLog, 'utf8');
+    expect(peeks).toContain('lookup_contact');
+    expect(peeks).not.toMatch(/"seen":"root:[^x]/);
+    expect(peeks).not.toContain('PRIVATE KEY');
+    // What it needs of /etc it still reads.
+    expect(peeks).toContain('root:x:0:0');
   });
 
   it("refuses a grant holding the runtime's state folder, even one named like a parent (..steward-state)", async () => {

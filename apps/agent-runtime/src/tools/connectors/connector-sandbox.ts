@@ -23,6 +23,37 @@ function ancestorsToPin(folders: SessionFolders): string[] {
   return [...pinned].filter((dir) => fs.existsSync(dir)).sort((a, b) => depth(a) - depth(b));
 }
 
+// The system's secrets in /etc (password hashes, sudo rules, host and TLS private keys): a connector
+// server sees the file system as the person does, which for a runtime running as root includes
+// these. Emptied like a forbidden place; missing entries are skipped.
+const ETC_SECRETS = [
+  '/etc/shadow',
+  '/etc/shadow-',
+  '/etc/gshadow',
+  '/etc/gshadow-',
+  '/etc/sudoers',
+  '/etc/sudoers.d',
+  '/etc/ssl/private',
+  '/etc/security/opasswd',
+];
+
+function etcSecrets(): string[] {
+  let sshKeys: string[] = [];
+  try {
+    sshKeys = fs
+      .readdirSync('/etc/ssh')
+      .filter((name) => name.startsWith('ssh_host_'))
+      .map((name) => path.join('/etc/ssh', name));
+  } catch {
+    // no /etc/ssh: nothing to hide there
+  }
+  return [...ETC_SECRETS, ...sshKeys].flatMap((location) => {
+    const stats = fs.lstatSync(location, { throwIfNoEntry: false });
+    if (!stats || stats.isSymbolicLink()) return [];
+    return stats.isDirectory() ? ['--tmpfs', location] : ['--ro-bind', '/dev/null', location];
+  });
+}
+
 function masks(folders: SessionFolders): string[] {
   const args: string[] = [];
   const ordered = [...folders.protectedLocations].sort(
@@ -42,8 +73,9 @@ function masks(folders: SessionFolders): string[] {
 
 /**
  * The command line that starts a stdio connector server in its own mount and process namespaces
- * (bubblewrap): the file system as the person sees it, except that the session's forbidden places
- * and the runtime's state folder (the endpoint credential) are empty, read-only places are
+ * (bubblewrap): the file system as the person sees it, except that the session's forbidden places,
+ * the runtime's state folder (the endpoint credential) and the system's secrets in /etc are empty,
+ * read-only places are
  * read-only, their ancestors cannot be renamed, and no other process (the runtime's memory, in
  * /proc) is visible. Its network is left alone: connectors reach their services.
  */
@@ -66,6 +98,7 @@ export function sandboxedConnector(
       '--new-session',
       ...ancestorsToPin(folders).flatMap((dir) => ['--bind', dir, dir]),
       ...masks(folders),
+      ...etcSecrets(),
       '--',
       command,
       ...args,
