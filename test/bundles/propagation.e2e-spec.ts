@@ -177,5 +177,12 @@ describe('propagation on the embedded database', () => {
     await api.jobs.drain();
     expect(await outboxRows(api, org)).toBe(0);
     expect((await pullBundle(api.url, org, hal)).etag).toBe(halHeld.etag);
+    // The sweep behind the outbox runs here too (Hal's deactivation written behind its back).
+    await api.prisma.directoryUser.update({
+      where: { id: hal.userId },
+      data: { active: false, updatedAt: new Date() },
+    });
+    expect(await api.get(StaleBundlesSweep).run()).toMatchObject({ published: 1 });
+    expect((await pullBundle(api.url, org, hal)).bundle.access).toBe('revoked');
   }, 60_000);
 });
