@@ -50,6 +50,8 @@ describe('steward CLI against Postgres (DATABASE_URL)', () => {
 
     const again = await runCli('steward', ['token', 'revoke', issued.id], env);
     expect(again).toMatchObject({ code: 2, stderr: expect.stringMatching(/already revoked/) });
+    const unknown = await runCli('steward', ['token', 'revoke', 'not-an-id'], env);
+    expect(unknown).toMatchObject({ code: 2, stderr: 'steward: no credential not-an-id\n' });
   });
 
   it('refuses a bootstrap link once SAML works, unless an operator breaks the glass', async () => {

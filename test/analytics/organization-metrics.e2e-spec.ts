@@ -167,7 +167,10 @@ describe('organization metrics for the console', () => {
     for (const [variables, message] of refusals) {
       const result = await graphql<Metrics>(api, owner, QUERY, variables);
       expect(result.data ?? null).toBeNull();
-      expect(result.errors?.[0]).toMatchObject({ message, extensions: { code: 'BAD_USER_INPUT' } });
+      expect(result.errors?.[0]).toMatchObject({
+        message,
+        extensions: { code: 'BAD_USER_INPUT', reason: 'invalid' },
+      });
     }
     const oneDay = await graphql<Metrics>(api, owner, QUERY, {
       from: '2026-03-01',

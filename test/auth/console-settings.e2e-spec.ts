@@ -111,15 +111,18 @@ describe('machine credentials from the console', () => {
   });
 
   it('refuses unknown scopes, scopes on non-analytics tokens and hand-made endpoint credentials', async () => {
-    for (const input of [
-      { type: 'analytics', scopes: ['admin:all'] },
-      { type: 'scim', scopes: ['audit:read'] },
-      { type: 'endpoint' },
-      { type: 'scim', name: '   ' },
-    ]) {
+    const credentials = () => api.prisma.credential.count({ where: { organizationId } });
+    const before = await credentials();
+    for (const [input, reason] of [
+      [{ type: 'analytics', scopes: ['admin:all'] }, 'invalid_scope'],
+      [{ type: 'scim', scopes: ['audit:read'] }, 'invalid_scope'],
+      [{ type: 'endpoint' }, 'invalid'],
+      [{ type: 'scim', name: '   ' }, 'invalid'],
+    ] as const) {
       const result = await create(input);
-      expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason });
     }
+    expect(await credentials()).toBe(before);
   });
 });
 
@@ -171,7 +174,10 @@ describe('SAML settings and role mapping from the console', () => {
       { ...valid, signingCertificates: [] },
       { ...valid, idpEntityId: ' ' },
     ]) {
-      expect((await configure(invalid)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect((await configure(invalid)).errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'invalid',
+      });
     }
     const created = await configure(valid);
     expect(created.data!.configureSaml.connection).toMatchObject({

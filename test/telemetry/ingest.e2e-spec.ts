@@ -327,8 +327,19 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
     expect(lines[0]).toMatch(/^day,userId,sessions,toolCalls,/);
     expect(lines).toHaveLength(3);
 
-    expect((await get('/api/v1/analytics/summary?from=2026-13-01')).status).toBe(400);
-    expect((await get('/api/v1/analytics/users/daily?cursor=garbage')).status).toBe(400);
+    // Bad queries are problems with the detail and the analytics code.
+    for (const [query, code, detail] of [
+      ['summary?from=2026-13-01', 'invalid', 'from must be a date (YYYY-MM-DD)'],
+      ['summary?from=2026-02-02&to=2026-02-01', 'invalid', 'from must not be after to'],
+      ['users/daily?limit=0', 'invalid', 'limit must be a whole number from 1 to 1000'],
+      ['groups/daily?format=xml', 'invalid', 'format must be json or csv'],
+      ['users/daily?cursor=garbage', 'invalid_cursor', 'invalid cursor'],
+    ]) {
+      const refused = await get(`/api/v1/analytics/${query}`);
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(await refused.json()).toMatchObject({ status: 400, code, detail });
+    }
     const noKey = await fetch(`${api.url}/api/v1/analytics/summary`);
     expect(noKey.status).toBe(401);
     const auditOnly = await api.get(CredentialsService).issue(org.organizationId, 'analytics', {
@@ -397,28 +408,46 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
     it('sends OTLP logs with semantic-convention attributes, redacted before they leave', async () => {
       const org = await telemetryFixture(api, 'Forwarding Co');
       const owner = await signInAdmin(api, org.organizationId, 'owner');
-      const set = await graphql<{ setTelemetryCollector: { headerNames: string[] } }>(
-        api,
-        owner,
-        `
-          mutation ($input: TelemetryCollectorInput!) {
-            setTelemetryCollector(input: $input) {
-              endpoint
-              headerNames
-              redactPrompts
+      const valid = {
+        endpoint: receiverUrl,
+        headers: [{ name: 'x-api-key', value: 'collector-secret' }],
+        redactPrompts: 'drop',
+        redactCommands: 'hash',
+        redactPaths: 'hash',
+      };
+      const setCollector = (input: Record<string, unknown>) =>
+        graphql<{ setTelemetryCollector: { headerNames: string[] } }>(
+          api,
+          owner,
+          `
+            mutation ($input: TelemetryCollectorInput!) {
+              setTelemetryCollector(input: $input) {
+                endpoint
+                headerNames
+                redactPrompts
+              }
             }
-          }
-        `,
-        {
-          input: {
-            endpoint: receiverUrl,
-            headers: [{ name: 'x-api-key', value: 'collector-secret' }],
-            redactPrompts: 'drop',
-            redactCommands: 'hash',
-            redactPaths: 'hash',
-          },
-        },
-      );
+          `,
+          { input },
+        );
+      // Settings the API does not accept are refused with the reason, and nothing is saved.
+      for (const invalid of [
+        { endpoint: 'ftp://collector.example.com/v1/logs' },
+        { headers: [{ name: 'Host', value: 'elsewhere' }] },
+        { redactPaths: 'sometimes' },
+      ]) {
+        const refusal = await setCollector({ ...valid, ...invalid });
+        expect(refusal.errors?.[0]?.extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          reason: 'invalid',
+        });
+      }
+      expect(
+        await api.prisma.telemetryCollector.count({
+          where: { organizationId: org.organizationId },
+        }),
+      ).toBe(0);
+      const set = await setCollector(valid);
       expect(set.errors).toBeUndefined();
       expect(set.data!.setTelemetryCollector.headerNames).toEqual(['x-api-key']);
 

@@ -113,7 +113,7 @@ describe('OTLP/HTTP receiver: Claude Code telemetry as Steward events', () => {
     );
   });
 
-  it('answers a malformed body 400 in OTLP error shape and changes nothing', async () => {
+  it('answers a malformed body 400 and a foreign content type 415, in OTLP error shape, and changes nothing', async () => {
     const org = await spendFixture(api, 'OTLP Malformed Co');
     const auth = { authorization: `Bearer ${org.secret}` };
     const cases: [string, Buffer | string, Record<string, string>][] = [
@@ -130,6 +130,16 @@ describe('OTLP/HTTP receiver: Claude Code telemetry as Steward events', () => {
         expect(await response.json()).toMatchObject({ code: 3, message: expect.any(String) });
       }
     }
+    // A content type OTLP does not have is refused in OTLP's JSON shape.
+    const plain = await post('logs', JSON.stringify(sampleExport('otlp-logs.json')), {
+      ...auth,
+      'content-type': 'text/plain',
+    });
+    expect(plain.status).toBe(415);
+    expect(await plain.json()).toMatchObject({
+      code: 3,
+      message: 'send application/json or application/x-protobuf',
+    });
     expect(await stored(org.organizationId)).toEqual([]);
     expect(
       await api.prisma.auditEvent.count({

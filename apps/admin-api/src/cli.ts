@@ -5,7 +5,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliModule } from './cli.module';
 import { AuditVerifier } from './modules/audit/audit-verifier';
 import { CredentialType, isCredentialType } from './modules/credentials/credential-types';
-import { CredentialError, CredentialsService } from './modules/credentials/credentials.service';
+import { CredentialError } from './modules/credentials/credentials.errors';
+import { CredentialsService } from './modules/credentials/credentials.service';
 import {
   OrganizationError,
   OrganizationsService,

@@ -1,10 +1,10 @@
-import { applyDecorators, BadRequestException, Controller, Get, Query, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Query, Res, UseFilters } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentApiKey, RequireApiKey } from '../credentials/api-key.guard';
 import type { ApiKeyCaller } from '../credentials/api-key.guard';
+import { AnalyticsError, AnalyticsErrorCode, AnalyticsErrorFilter } from './analytics.errors';
 import {
-  AnalyticsQueryError,
   AnalyticsService,
   DailyMetricsRow,
   MAX_PAGE,
@@ -13,7 +13,6 @@ import {
   parseRange,
 } from './analytics.service';
 import { csvRow } from '../../platform/http/csv';
-import { CursorError } from './cursor';
 
 const METRIC_FIELDS = [
   'sessions',
@@ -58,14 +57,17 @@ function limitOf(value?: string): number {
   if (value === undefined) return 100;
   const limit = Number(value);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-    throw new AnalyticsQueryError(`limit must be a whole number from 1 to ${MAX_PAGE}`);
+    throw new AnalyticsError(
+      AnalyticsErrorCode.Invalid,
+      `limit must be a whole number from 1 to ${MAX_PAGE}`,
+    );
   }
   return limit;
 }
 
 function formatOf(value?: string): 'json' | 'csv' {
   if (value === undefined || value === 'json' || value === 'csv') return value ?? 'json';
-  throw new AnalyticsQueryError('format must be json or csv');
+  throw new AnalyticsError(AnalyticsErrorCode.Invalid, 'format must be json or csv');
 }
 
 // The Analytics API (API key with analytics:read). JSON pages are {data, nextCursor}; CSV pages
@@ -73,6 +75,7 @@ function formatOf(value?: string): 'json' | 'csv' {
 @ApiTags('analytics')
 @Controller('api/v1/analytics')
 @RequireApiKey('analytics:read')
+@UseFilters(AnalyticsErrorFilter)
 export class AnalyticsController {
   constructor(private readonly analytics: AnalyticsService) {}
 
@@ -120,15 +123,11 @@ export class AnalyticsController {
   @ApiOperation({ summary: 'Organization totals over a date range' })
   @applyDecorators(...RANGE_QUERIES)
   @ApiOkResponse({ description: 'Totals, active users and tool calls by decision' })
-  async summary(
+  summary(
     @CurrentApiKey() caller: ApiKeyCaller,
     @Query() query: Record<string, string | undefined>,
   ): Promise<OrganizationSummary> {
-    try {
-      return await this.analytics.summary(caller.organizationId, parseRange(query.from, query.to));
-    } catch (error) {
-      throw this.badRequest(error);
-    }
+    return this.analytics.summary(caller.organizationId, parseRange(query.from, query.to));
   }
 
   private async answer(
@@ -137,14 +136,8 @@ export class AnalyticsController {
     key: 'userId' | 'groupId',
     load: () => Promise<Page<DailyMetricsRow>>,
   ): Promise<Page<DailyMetricsRow> | string> {
-    let page: Page<DailyMetricsRow>;
-    let format: 'json' | 'csv';
-    try {
-      format = formatOf(query.format);
-      page = await load();
-    } catch (error) {
-      throw this.badRequest(error);
-    }
+    const format = formatOf(query.format);
+    const page = await load();
     if (format === 'json') return page;
     const columns = ['day', key, ...(key === 'groupId' ? ['activeUsers'] : []), ...METRIC_FIELDS];
     if (page.nextCursor) void reply.header('x-next-cursor', page.nextCursor);
@@ -155,11 +148,5 @@ export class AnalyticsController {
         .map((row) => csvRow(columns.map((c) => (row as unknown as Record<string, unknown>)[c])))
         .join('')
     );
-  }
-
-  private badRequest(error: unknown): unknown {
-    return error instanceof AnalyticsQueryError || error instanceof CursorError
-      ? new BadRequestException(error.message)
-      : error;
   }
 }

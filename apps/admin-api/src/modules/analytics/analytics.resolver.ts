@@ -1,9 +1,10 @@
+import { UseFilters } from '@nestjs/common';
 import { Args, Query, Resolver } from '@nestjs/graphql';
-import { GraphQLError } from 'graphql';
 import type { AdminPrincipal } from '../auth/admin-principal';
 import { CurrentAdmin, RequireAdmin, SPEND_READ_ROLES } from '../auth/admin-auth.guard';
 import { OrganizationActivity, OrganizationMetrics } from './analytics.graphql';
-import { AnalyticsQueryError, AnalyticsService, DayRange, parseRange } from './analytics.service';
+import { AnalyticsErrorFilter } from './analytics.errors';
+import { AnalyticsService, parseRange } from './analytics.service';
 
 function byDecision(counts: Record<string, number>) {
   return {
@@ -13,20 +14,10 @@ function byDecision(counts: Record<string, number>) {
   };
 }
 
-function rangeOf(from?: string, to?: string): DayRange {
-  try {
-    return parseRange(from, to);
-  } catch (error) {
-    if (error instanceof AnalyticsQueryError) {
-      throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });
-    }
-    throw error;
-  }
-}
-
 // The console's Overview charts, from the same rollups as the Analytics API. Analytics is read by
 // owners, admins, auditors and billing.
 @Resolver()
+@UseFilters(AnalyticsErrorFilter)
 export class AnalyticsResolver {
   constructor(private readonly analytics: AnalyticsService) {}
 
@@ -45,7 +36,7 @@ export class AnalyticsResolver {
     })
     to?: string,
   ): Promise<OrganizationMetrics> {
-    const range = rangeOf(from ?? undefined, to ?? undefined);
+    const range = parseRange(from ?? undefined, to ?? undefined);
     const [summary, days] = await Promise.all([
       this.analytics.summary(admin.organizationId, range),
       this.analytics.organizationDaily(admin.organizationId, range),

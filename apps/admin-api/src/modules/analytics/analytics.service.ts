@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import type { GroupDailyMetrics, UserDailyMetrics } from '../../generated/prisma/client';
+import { AnalyticsError, AnalyticsErrorCode } from './analytics.errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import { DayRange, MetricsCursor, MetricsRepository } from './metrics.repository';
 
 export type { DayRange } from './metrics.repository';
-
-export class AnalyticsQueryError extends Error {}
 
 export interface Page<T> {
   data: T[];
@@ -81,12 +80,14 @@ export function parseRange(from?: string, to?: string, now = new Date()): DayRan
   };
   for (const [name, value] of Object.entries(range)) {
     if (!DAY.test(value) || !utcDay(value).isValid) {
-      throw new AnalyticsQueryError(`${name} must be a date (YYYY-MM-DD)`);
+      throw new AnalyticsError(AnalyticsErrorCode.Invalid, `${name} must be a date (YYYY-MM-DD)`);
     }
   }
   const days = utcDay(range.to).diff(utcDay(range.from), 'days').days;
-  if (days < 0) throw new AnalyticsQueryError('from must not be after to');
-  if (days >= MAX_RANGE_DAYS) throw new AnalyticsQueryError(`at most ${MAX_RANGE_DAYS} days`);
+  if (days < 0) throw new AnalyticsError(AnalyticsErrorCode.Invalid, 'from must not be after to');
+  if (days >= MAX_RANGE_DAYS) {
+    throw new AnalyticsError(AnalyticsErrorCode.Invalid, `at most ${MAX_RANGE_DAYS} days`);
+  }
   return range;
 }
 

@@ -1,5 +1,6 @@
-// Opaque keyset cursors: the last row's sort key, base64url JSON. A tampered cursor is a 400.
-export class CursorError extends Error {}
+import { AnalyticsError, AnalyticsErrorCode } from './analytics.errors';
+
+// Opaque keyset cursors: the last row's sort key, base64url JSON. A tampered cursor is refused.
 
 export function encodeCursor(key: (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
@@ -18,5 +19,5 @@ export function decodeCursor(cursor: string, length: number): (string | number)[
   } catch {
     // Falls through to the error below.
   }
-  throw new CursorError('invalid cursor');
+  throw new AnalyticsError(AnalyticsErrorCode.InvalidCursor, 'invalid cursor');
 }

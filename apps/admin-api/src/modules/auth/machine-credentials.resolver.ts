@@ -1,3 +1,4 @@
+import { UseFilters } from '@nestjs/common';
 import {
   Args,
   Field,
@@ -9,10 +10,14 @@ import {
   registerEnumType,
   Resolver,
 } from '@nestjs/graphql';
-import { GraphQLError } from 'graphql';
 import { Credential } from '../../generated/prisma/client';
 import { CredentialType } from '../credentials/credential-types';
-import { CredentialError, CredentialsService } from '../credentials/credentials.service';
+import {
+  CredentialError,
+  CredentialErrorCode,
+  CredentialErrorFilter,
+} from '../credentials/credentials.errors';
+import { CredentialsService } from '../credentials/credentials.service';
 import type { AdminPrincipal } from './admin-principal';
 import { CurrentAdmin, READ_ROLES, RequireAdmin, WRITE_ROLES } from './admin-auth.guard';
 
@@ -56,23 +61,10 @@ class CreateMachineCredentialInput {
   scopes?: string[] | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function graphqlErrorFor(error: unknown): never {
-  if (error instanceof CredentialError) {
-    const code = {
-      not_found: 'NOT_FOUND',
-      already_revoked: 'CONFLICT',
-      invalid_scope: 'BAD_USER_INPUT',
-    }[error.code];
-    throw new GraphQLError(error.message, { extensions: { code } });
-  }
-  throw error;
-}
-
 // SCIM tokens, Analytics API keys and enrolment tokens from the console; the CLI's
 // `steward token` commands reach the same CredentialsService.
 @Resolver()
+@UseFilters(CredentialErrorFilter)
 export class MachineCredentialsResolver {
   constructor(private readonly credentials: CredentialsService) {}
 
@@ -92,34 +84,33 @@ export class MachineCredentialsResolver {
     @Args('input') input: CreateMachineCredentialInput,
   ): Promise<CreatedMachineCredential> {
     if (!CONSOLE_ISSUED.has(input.type)) {
-      throw new GraphQLError('endpoint credentials are issued by enrolment, not by hand', {
-        extensions: { code: 'BAD_USER_INPUT' },
-      });
+      throw new CredentialError(
+        CredentialErrorCode.Invalid,
+        'endpoint credentials are issued by enrolment, not by hand',
+      );
     }
     if (input.scopes && input.type !== 'analytics') {
-      throw new GraphQLError('only Analytics API keys have scopes', {
-        extensions: { code: 'BAD_USER_INPUT' },
-      });
+      throw new CredentialError(
+        CredentialErrorCode.InvalidScope,
+        'only Analytics API keys have scopes',
+      );
     }
     const name = input.name?.trim();
     if (name !== undefined && (!name || name.length > 200)) {
-      throw new GraphQLError('a credential name is 1 to 200 characters', {
-        extensions: { code: 'BAD_USER_INPUT' },
-      });
-    }
-    try {
-      const issued = await this.credentials.issue(admin.organizationId, input.type, {
-        name,
-        scopes: input.scopes ?? undefined,
-        actor: { type: 'admin', id: admin.adminId },
-      });
-      const [credential] = (await this.credentials.list(admin.organizationId, input.type)).filter(
-        (candidate) => candidate.id === issued.id,
+      throw new CredentialError(
+        CredentialErrorCode.Invalid,
+        'a credential name is 1 to 200 characters',
       );
-      return { credential, secret: issued.secret };
-    } catch (error) {
-      graphqlErrorFor(error);
     }
+    const issued = await this.credentials.issue(admin.organizationId, input.type, {
+      name,
+      scopes: input.scopes ?? undefined,
+      actor: { type: 'admin', id: admin.adminId },
+    });
+    const [credential] = (await this.credentials.list(admin.organizationId, input.type)).filter(
+      (candidate) => candidate.id === issued.id,
+    );
+    return { credential, secret: issued.secret };
   }
 
   @Mutation(() => MachineCredential)
@@ -128,9 +119,6 @@ export class MachineCredentialsResolver {
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
   ): Promise<Credential> {
-    if (!UUID.test(id)) graphqlErrorFor(new CredentialError('not_found', `no credential ${id}`));
-    return this.credentials
-      .revoke(id, { type: 'admin', id: admin.adminId }, admin.organizationId)
-      .catch(graphqlErrorFor);
+    return this.credentials.revoke(id, { type: 'admin', id: admin.adminId }, admin.organizationId);
   }
 }

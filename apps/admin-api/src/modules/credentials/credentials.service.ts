@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Credential, CredentialType } from '../../generated/prisma/client';
 import { AuditService, ActorType } from '../audit/audit.service';
 import { ANALYTICS_SCOPES, CREDENTIAL_PREFIX } from './credential-types';
+import { CredentialError, CredentialErrorCode } from './credentials.errors';
 import { CredentialsRepository } from './credentials.repository';
 import type { CredentialsTx } from './credentials.repository';
 import { hashSecret, newSecret, secretHint } from './secrets';
@@ -19,18 +20,10 @@ export interface Actor {
   id?: string;
 }
 
-export class CredentialError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'already_revoked' | 'invalid_scope',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 // Writing last-used on every request would turn each authenticated read into a write; a minute's
 // precision is what an admin needs to spot an unused token.
 const LAST_USED_PRECISION_MS = 60_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class CredentialsService {
@@ -50,7 +43,7 @@ export class CredentialsService {
     );
     if (unknown.length) {
       throw new CredentialError(
-        'invalid_scope',
+        CredentialErrorCode.InvalidScope,
         `unknown scope ${unknown.join(', ')}; scopes are ${ANALYTICS_SCOPES.join(', ')}`,
       );
     }
@@ -91,13 +84,16 @@ export class CredentialsService {
   ): Promise<Credential> {
     if (!tx)
       return this.credentials.transaction((own) => this.revoke(id, actor, organizationId, own));
-    const credential = await this.credentials.findById(id);
+    const credential = UUID.test(id) ? await this.credentials.findById(id) : null;
     if (!credential || (organizationId && credential.organizationId !== organizationId)) {
-      throw new CredentialError('not_found', `no credential ${id}`);
+      throw new CredentialError(CredentialErrorCode.NotFound, `no credential ${id}`);
     }
     const revokedAt = new Date();
     if (!(await this.credentials.revoke(tx, credential.organizationId, id, revokedAt))) {
-      throw new CredentialError('already_revoked', `credential ${id} is already revoked`);
+      throw new CredentialError(
+        CredentialErrorCode.AlreadyRevoked,
+        `credential ${id} is already revoked`,
+      );
     }
     await this.audit.record(
       credential.organizationId,

@@ -6,7 +6,8 @@ import { AuditService } from '../audit/audit.service';
 import { BundleError } from '../bundles/bundle.errors';
 import { BundlesService } from '../bundles/bundles.service';
 import { SigningKeysService } from '../bundles/signing-keys.service';
-import { CredentialError, CredentialsService } from '../credentials/credentials.service';
+import { CredentialError, CredentialErrorCode } from '../credentials/credentials.errors';
+import { CredentialsService } from '../credentials/credentials.service';
 import { DirectoryService, isDirectoryId } from '../directory/directory.service';
 import { ENDPOINT_REVOKED_CHANNEL } from './endpoint-events';
 import { EndpointsRepository } from './endpoints.repository';
@@ -121,7 +122,10 @@ export class EndpointsService {
         .revoke(endpoint.credentialId, actor, organizationId, tx)
         .catch((error: unknown) => {
           // Revoked on its own before (as a machine credential): the endpoint still is to be.
-          if (!(error instanceof CredentialError && error.code === 'already_revoked')) throw error;
+          if (!(
+            error instanceof CredentialError && error.code === CredentialErrorCode.AlreadyRevoked
+          ))
+            throw error;
         });
       await this.audit.record(
         organizationId,

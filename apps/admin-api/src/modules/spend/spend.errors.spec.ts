@@ -1,6 +1,6 @@
 import type { ArgumentsHost } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
 import { GraphQLError } from 'graphql';
+import { fakeReply } from '../../../../../test/support/fake-http';
 import {
   sendSpendProblem,
   SpendError,
@@ -19,26 +19,6 @@ const EXPECTED: [SpendErrorCode, string, number, string][] = [
   [SpendErrorCode.NotFound, 'NOT_FOUND', 404, 'lease_not_found'],
   [SpendErrorCode.Conflict, 'CONFLICT', 409, 'conflict'],
 ];
-
-// The parts of a Fastify reply sendProblem uses, recording what was sent.
-function fakeReply() {
-  const sent: { status?: number; type?: string; body?: Record<string, unknown> } = {};
-  const reply = {
-    status(code: number) {
-      sent.status = code;
-      return reply;
-    },
-    type(value: string) {
-      sent.type = value;
-      return reply;
-    },
-    send(body: Record<string, unknown>) {
-      sent.body = body;
-      return reply;
-    },
-  };
-  return { reply: reply as unknown as FastifyReply, sent };
-}
 
 describe('spend errors', () => {
   it('has a rendering for every code', () => {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { TelemetryCollector } from '../../generated/prisma/client';
 import { ActorType, AuditService } from '../audit/audit.service';
 import { CollectorRepository } from './collector.repository';
+import { TelemetryError, TelemetryErrorCode } from './telemetry.errors';
 
 export const REDACTION_MODES: readonly RedactionMode[] = ['keep', 'hash', 'drop'];
 
@@ -15,8 +16,6 @@ export interface CollectorSettings {
   redactCommands: RedactionMode;
   redactPaths: RedactionMode;
 }
-
-export class CollectorError extends Error {}
 
 // Header names a collector config may not set: they would break or hijack the OTLP request.
 const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'transfer-encoding']);
@@ -41,21 +40,21 @@ export class CollectorService {
     try {
       url = new URL(settings.endpoint);
     } catch {
-      throw new CollectorError('endpoint must be an absolute http(s) URL');
+      throw invalid('endpoint must be an absolute http(s) URL');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new CollectorError('endpoint must be an absolute http(s) URL');
+      throw invalid('endpoint must be an absolute http(s) URL');
     }
     const headers: Record<string, string> = {};
     for (const { name, value } of settings.headers) {
       if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || RESERVED_HEADERS.has(name.toLowerCase())) {
-        throw new CollectorError(`header ${JSON.stringify(name)} is not allowed`);
+        throw invalid(`header ${JSON.stringify(name)} is not allowed`);
       }
       headers[name] = value;
     }
     for (const mode of [settings.redactPrompts, settings.redactCommands, settings.redactPaths]) {
       if (!REDACTION_MODES.includes(mode)) {
-        throw new CollectorError(`redaction must be one of ${REDACTION_MODES.join(', ')}`);
+        throw invalid(`redaction must be one of ${REDACTION_MODES.join(', ')}`);
       }
     }
     const values = {
@@ -108,4 +107,8 @@ export class CollectorService {
       return true;
     });
   }
+}
+
+function invalid(message: string): TelemetryError {
+  return new TelemetryError(TelemetryErrorCode.Invalid, message);
 }

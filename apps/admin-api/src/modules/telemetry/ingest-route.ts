@@ -1,10 +1,10 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sendProblem } from '../../platform/http/problem';
 import { serveEndpoint } from '../endpoints/endpoint-route';
 import { EndpointSessions } from '../endpoints/endpoint-sessions';
-import { IngestError, IngestService } from './ingest.service';
+import { IngestService } from './ingest.service';
+import { sendTelemetryProblem, TelemetryError, TelemetryErrorCode } from './telemetry.errors';
 
 export const EVENTS_PATH = '/api/v1/endpoints/events';
 
@@ -47,17 +47,13 @@ export class IngestRoute implements OnModuleInit {
       reply,
       async (endpoint) => {
         if (!Buffer.isBuffer(request.body)) {
-          return sendProblem(reply, 400, {
-            detail: 'the body must be a JSON batch: {"events": [...]}',
-            code: 'invalid_request',
-          });
+          const refusal = 'the body must be a JSON batch: {"events": [...]}';
+          throw new TelemetryError(TelemetryErrorCode.Invalid, refusal);
         }
         return reply.status(200).send(await this.ingest.ingest(endpoint, request.body));
       },
       (error, answer) =>
-        error instanceof IngestError
-          ? sendProblem(answer, 400, { detail: error.message, code: 'invalid_request' })
-          : null,
+        error instanceof TelemetryError ? sendTelemetryProblem(answer, error) : null,
     );
   }
 }

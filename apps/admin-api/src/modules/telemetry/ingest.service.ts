@@ -10,6 +10,7 @@ import { BATCH_DIGEST_FORMAT, eventsDigest } from './batch-digest';
 import { EventBatchesService } from './event-batches.service';
 import { EventPartitions, MAX_EVENT_AGE_DAYS } from './event-partitions.repository';
 import { EncodedRows, EventRow, EventsRepository } from './events.repository';
+import { TelemetryError, TelemetryErrorCode } from './telemetry.errors';
 
 export interface RejectedEvent {
   index: number;
@@ -24,8 +25,6 @@ export interface IngestResult {
   duplicates: number;
   rejected: RejectedEvent[];
 }
-
-export class IngestError extends Error {}
 
 // A validated upload, ready to write: the encoded rows, and per row (in the same order) its day
 // and type; the digest of all of them.
@@ -55,11 +54,12 @@ function parseBatch(body: Buffer): unknown[] {
   try {
     parsedBody = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new IngestError('the body is not JSON');
+    throw new TelemetryError(TelemetryErrorCode.Invalid, 'the body is not JSON');
   }
   const raw = (parsedBody as { events?: unknown } | null)?.events;
   if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_BATCH_EVENTS) {
-    throw new IngestError(
+    throw new TelemetryError(
+      TelemetryErrorCode.Invalid,
       `the body must be {"events": [...]} with 1 to ${MAX_BATCH_EVENTS} events`,
     );
   }
@@ -99,7 +99,8 @@ export class IngestService {
     now = new Date(),
   ): Promise<IngestResult> {
     if (events.length === 0 || events.length > MAX_BATCH_EVENTS) {
-      return Promise.reject(new IngestError(`a batch holds 1 to ${MAX_BATCH_EVENTS} events`));
+      const refusal = `a batch holds 1 to ${MAX_BATCH_EVENTS} events`;
+      return Promise.reject(new TelemetryError(TelemetryErrorCode.Invalid, refusal));
     }
     let prepared: Prepared;
     try {

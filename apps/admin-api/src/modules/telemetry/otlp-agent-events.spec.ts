@@ -6,7 +6,8 @@ import { AgentEvent } from '@steward/telemetry';
 import { repoPath } from '../../platform/repo-path';
 import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
 import { logEvents, metricEvents } from './otlp-agent-events';
-import { decodeRequest, encodeStatus, inflate, OtlpWireError } from './otlp-wire';
+import { decodeRequest, encodeStatus, inflate } from './otlp-wire';
+import { TelemetryError } from './telemetry.errors';
 
 // Claude Code 2.1.332's own exports, captured on this machine (test/telemetry/claude-code-2.1.332).
 const SAMPLES = repoPath('test/telemetry/claude-code-2.1.332');
@@ -158,11 +159,11 @@ describe('malformed OTLP bodies', () => {
     ],
     ['protobuf', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f])],
   ] as const)('refuses a %s body that is not an export', (format, bytes) => {
-    expect(() => decodeRequest('logs', format, bytes)).toThrow(OtlpWireError);
+    expect(() => decodeRequest('logs', format, bytes)).toThrow(TelemetryError);
   });
 
   it('refuses a body that claims gzip but is not', () => {
-    expect(() => inflate(Buffer.from('plain'), 'gzip')).toThrow(OtlpWireError);
+    expect(() => inflate(Buffer.from('plain'), 'gzip')).toThrow(TelemetryError);
   });
 
   it("answers errors as google.rpc.Status in the request's encoding", () => {

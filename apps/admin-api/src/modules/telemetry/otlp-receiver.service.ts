@@ -39,7 +39,7 @@ export class OtlpReceiverService {
     private readonly endpoints: EndpointsService,
   ) {}
 
-  // Decodes first: a body that is not an export throws OtlpWireError before anything is stored.
+  // Decodes first: a body that is not an export is refused (notOtlp) before anything is stored.
   async receive(
     caller: AuthenticatedEndpoint,
     signal: Signal,

@@ -4,13 +4,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerUnexpected } from '../../platform/http/unexpected-error';
 import { EndpointSessions } from '../endpoints/endpoint-sessions';
 import { OtlpReceiverService } from './otlp-receiver.service';
+import { otlpStatusOf, TelemetryError, TelemetryErrorCode } from './telemetry.errors';
 import {
   contentTypeOf,
   encodeResponse,
   encodeStatus,
   inflate,
   MAX_OTLP_BYTES,
-  OtlpWireError,
+  notOtlp,
   wireFormatOf,
   type Signal,
   type WireFormat,
@@ -54,11 +55,11 @@ export class OtlpRoute implements OnModuleInit {
   ): Promise<FastifyReply> {
     const format = wireFormatOf(request.headers['content-type']);
     if (!format) {
-      return answer(
+      const refusal = 'send application/json or application/x-protobuf';
+      return refuse(
         reply,
-        415,
         'json',
-        encodeStatus('json', 'send application/json or application/x-protobuf'),
+        new TelemetryError(TelemetryErrorCode.UnsupportedMediaType, refusal),
       );
     }
     try {
@@ -67,7 +68,7 @@ export class OtlpRoute implements OnModuleInit {
         const message = 'an endpoint credential (Authorization: Bearer stw_ep_…) is required';
         return answer(reply, 401, format, encodeStatus(format, message));
       }
-      if (!Buffer.isBuffer(request.body)) throw new OtlpWireError('the body is empty');
+      if (!Buffer.isBuffer(request.body)) throw notOtlp('the body is empty');
       const bytes = inflate(
         request.body,
         request.headers['content-encoding'] as string | undefined,
@@ -80,9 +81,7 @@ export class OtlpRoute implements OnModuleInit {
       );
       return answer(reply, 200, format, encodeResponse(signal, format, rejected, errorMessage));
     } catch (error) {
-      if (error instanceof OtlpWireError) {
-        return answer(reply, 400, format, encodeStatus(format, error.message));
-      }
+      if (error instanceof TelemetryError) return refuse(reply, format, error);
       // OTLP exporters retry a 503 after its Retry-After (the OTLP/HTTP specification).
       const unexpected = answerUnexpected(error, `POST ${request.url}`);
       if (reply.sent) return reply;
@@ -101,4 +100,9 @@ function answer(
   body: Buffer | string,
 ): FastifyReply {
   return reply.status(status).type(contentTypeOf(format)).send(body);
+}
+
+// A telemetry refusal as OTLP answers it: the status for its code, a google.rpc.Status body.
+function refuse(reply: FastifyReply, format: WireFormat, error: TelemetryError): FastifyReply {
+  return answer(reply, otlpStatusOf(error), format, encodeStatus(format, error.message));
 }

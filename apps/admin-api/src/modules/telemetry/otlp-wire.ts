@@ -2,6 +2,7 @@ import zlib from 'node:zlib';
 import protobuf from 'protobufjs';
 import { z } from 'zod';
 import { repoPath } from '../../platform/repo-path';
+import { TelemetryError, TelemetryErrorCode } from './telemetry.errors';
 
 // OTLP/HTTP on the wire (https://opentelemetry.io/docs/specs/otlp/#otlphttp): request bodies in
 // binary protobuf or JSON, optionally gzip-compressed, decoded into one plain shape; answers and
@@ -10,8 +11,6 @@ import { repoPath } from '../../platform/repo-path';
 
 export type Signal = 'logs' | 'metrics';
 export type WireFormat = 'json' | 'protobuf';
-
-export class OtlpWireError extends Error {}
 
 // Larger decompressed bodies are refused: a Claude Code export is a few KB.
 export const MAX_OTLP_BYTES = 8 * 1024 * 1024;
@@ -144,6 +143,11 @@ function protoRoot(): protobuf.Root {
   return loaded;
 }
 
+// A body that is not an OTLP export request.
+export function notOtlp(message: string): TelemetryError {
+  return new TelemetryError(TelemetryErrorCode.Invalid, message);
+}
+
 export function wireFormatOf(contentType: string | undefined): WireFormat | null {
   const type = contentType?.split(';')[0]?.trim().toLowerCase();
   if (type === 'application/json') return 'json';
@@ -155,15 +159,15 @@ export function wireFormatOf(contentType: string | undefined): WireFormat | null
 export function inflate(body: Buffer, encoding: string | undefined): Buffer {
   const coding = encoding?.trim().toLowerCase();
   if (!coding || coding === 'identity') return body;
-  if (coding !== 'gzip') throw new OtlpWireError(`unsupported Content-Encoding ${coding}`);
+  if (coding !== 'gzip') throw notOtlp(`unsupported Content-Encoding ${coding}`);
   try {
     return zlib.gunzipSync(body, { maxOutputLength: MAX_OTLP_BYTES });
   } catch (error) {
-    throw new OtlpWireError(`the gzip body does not inflate: ${(error as Error).message}`);
+    throw notOtlp(`the gzip body does not inflate: ${(error as Error).message}`);
   }
 }
 
-// Decodes and checks an export request; anything that is not one is an OtlpWireError.
+// Decodes and checks an export request; anything that is not one is refused (notOtlp).
 export function decodeRequest(signal: 'logs', format: WireFormat, bytes: Buffer): LogsRequest;
 export function decodeRequest(signal: 'metrics', format: WireFormat, bytes: Buffer): MetricsRequest;
 export function decodeRequest(
@@ -184,13 +188,13 @@ export function decodeRequest(
       });
     }
   } catch (error) {
-    throw new OtlpWireError(`not an OTLP ${signal} ${format} body: ${(error as Error).message}`);
+    throw notOtlp(`not an OTLP ${signal} ${format} body: ${(error as Error).message}`);
   }
   const schema = signal === 'logs' ? LogsRequest : MetricsRequest;
   const parsed = schema.safeParse(decoded);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new OtlpWireError(
+    throw notOtlp(
       `not an OTLP ${signal} request: ${issue.path.join('.') || 'body'}: ${issue.message}`,
     );
   }

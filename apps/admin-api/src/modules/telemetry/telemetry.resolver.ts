@@ -1,9 +1,10 @@
+import { UseFilters } from '@nestjs/common';
 import { Args, Field, InputType, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
-import { GraphQLError } from 'graphql';
 import { TelemetryCollector } from '../../generated/prisma/client';
 import type { AdminPrincipal } from '../auth/admin-principal';
 import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
-import { CollectorError, CollectorService } from './collector.service';
+import { CollectorService } from './collector.service';
+import { TelemetryErrorFilter } from './telemetry.errors';
 import type { RedactionMode } from '@steward/telemetry';
 
 @InputType()
@@ -54,6 +55,7 @@ function view(collector: TelemetryCollector): TelemetryCollectorConfig {
 }
 
 @Resolver()
+@UseFilters(TelemetryErrorFilter)
 export class TelemetryResolver {
   constructor(private readonly collectors: CollectorService) {}
 
@@ -72,24 +74,17 @@ export class TelemetryResolver {
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('input') input: TelemetryCollectorInput,
   ): Promise<TelemetryCollectorConfig> {
-    try {
-      const saved = await this.collectors.set(
-        admin.organizationId,
-        {
-          ...input,
-          redactPrompts: input.redactPrompts as RedactionMode,
-          redactCommands: input.redactCommands as RedactionMode,
-          redactPaths: input.redactPaths as RedactionMode,
-        },
-        { type: 'admin', id: admin.adminId },
-      );
-      return view(saved);
-    } catch (error) {
-      if (error instanceof CollectorError) {
-        throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });
-      }
-      throw error;
-    }
+    const saved = await this.collectors.set(
+      admin.organizationId,
+      {
+        ...input,
+        redactPrompts: input.redactPrompts as RedactionMode,
+        redactCommands: input.redactCommands as RedactionMode,
+        redactPaths: input.redactPaths as RedactionMode,
+      },
+      { type: 'admin', id: admin.adminId },
+    );
+    return view(saved);
   }
 
   @Mutation(() => Boolean, { description: 'Stops forwarding; true when a collector was removed.' })

@@ -1,9 +1,9 @@
+import { UseFilters } from '@nestjs/common';
 import { Args, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
-import { GraphQLError } from 'graphql';
 import { AdminRole } from '../admin-role.graphql';
 import type { AdminPrincipal } from '../admin-principal';
 import { CurrentAdmin, OWNER_ROLES, READ_ROLES, RequireAdmin } from '../admin-auth.guard';
-import { SamlSettingsError } from './saml-settings';
+import { AuthErrorFilter } from '../auth.errors';
 import { SamlSettingsService, SamlSettingsView } from './saml-settings.service';
 
 @ObjectType({ description: 'What to enter in the identity provider for this organization.' })
@@ -64,16 +64,8 @@ class AdminRoleMappingObject {
   @Field() createdAt!: Date;
 }
 
-function badInput<T>(action: () => Promise<T>): Promise<T> {
-  return action().catch((error: unknown) => {
-    if (error instanceof SamlSettingsError) {
-      throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });
-    }
-    throw error;
-  });
-}
-
 @Resolver()
+@UseFilters(AuthErrorFilter)
 export class SamlSettingsResolver {
   constructor(private readonly settings: SamlSettingsService) {}
 
@@ -89,7 +81,7 @@ export class SamlSettingsResolver {
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('input') input: SamlConnectionInput,
   ): Promise<SamlSettingsView> {
-    return badInput(() => this.settings.configure(admin, input));
+    return this.settings.configure(admin, input);
   }
 
   @Query(() => [AdminRoleMappingObject])
@@ -107,7 +99,7 @@ export class SamlSettingsResolver {
     @Args('idpGroup') idpGroup: string,
     @Args('role', { type: () => AdminRole }) role: AdminRole,
   ) {
-    return badInput(() => this.settings.setRoleMapping(admin, idpGroup, role));
+    return this.settings.setRoleMapping(admin, idpGroup, role);
   }
 
   @Mutation(() => Boolean, { description: 'False when the group had no mapping.' })

@@ -3,12 +3,8 @@ import { AdminRoleMapping, Organization, SamlConnection } from '../../../generat
 import { AuditService } from '../../audit/audit.service';
 import { OrganizationsService } from '../../organizations/organizations.service';
 import { AdminPrincipal, AdminRole } from '../admin-principal';
-import {
-  CertificateSummary,
-  SamlSettingsError,
-  summariseCertificate,
-  validateSettings,
-} from './saml-settings';
+import { AuthError, AuthErrorCode } from '../auth.errors';
+import { CertificateSummary, summariseCertificate, validateSettings } from './saml-settings';
 import { SamlRepository } from './saml.repository';
 import { SamlService, ServiceProviderUrls } from './saml.service';
 
@@ -80,7 +76,10 @@ export class SamlSettingsService {
   ): Promise<AdminRoleMapping> {
     const group = idpGroup.trim();
     if (!group || group.length > MAX_GROUP_NAME) {
-      throw new SamlSettingsError(`an IdP group name is 1 to ${MAX_GROUP_NAME} characters`);
+      throw new AuthError(
+        AuthErrorCode.Invalid,
+        `an IdP group name is 1 to ${MAX_GROUP_NAME} characters`,
+      );
     }
     const previous = await this.repository.findRoleMapping(admin.organizationId, group);
     const mapping = await this.repository.saveRoleMapping(admin.organizationId, group, role);

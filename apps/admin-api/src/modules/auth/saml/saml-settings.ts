@@ -1,10 +1,9 @@
 import { X509Certificate } from 'node:crypto';
+import { AuthError, AuthErrorCode } from '../auth.errors';
 
 // The attribute most IdPs (Okta, OneLogin, Google, Keycloak) use for group names by default.
 export const DEFAULT_GROUPS_ATTRIBUTE = 'groups';
 const MAX_CERTIFICATES = 4;
-
-export class SamlSettingsError extends Error {}
 
 export interface CertificateSummary {
   fingerprintSha256: string;
@@ -17,7 +16,8 @@ export interface CertificateSummary {
 export function normaliseCertificate(text: string): string {
   const body = text.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
   if (!body || !/^[A-Za-z0-9+/]+=*$/.test(body)) {
-    throw new SamlSettingsError(
+    throw new AuthError(
+      AuthErrorCode.Invalid,
       'the signing certificate must be a PEM or base64 X.509 certificate',
     );
   }
@@ -25,7 +25,10 @@ export function normaliseCertificate(text: string): string {
   try {
     new X509Certificate(pem);
   } catch {
-    throw new SamlSettingsError('the signing certificate is not a readable X.509 certificate');
+    throw new AuthError(
+      AuthErrorCode.Invalid,
+      'the signing certificate is not a readable X.509 certificate',
+    );
   }
   return pem;
 }
@@ -51,26 +54,30 @@ export function validateSettings(input: {
 }) {
   const idpEntityId = input.idpEntityId.trim();
   if (!idpEntityId || idpEntityId.length > 1024) {
-    throw new SamlSettingsError('the IdP entity id is 1 to 1024 characters');
+    throw new AuthError(AuthErrorCode.Invalid, 'the IdP entity id is 1 to 1024 characters');
   }
   let ssoUrl: URL;
   try {
     ssoUrl = new URL(input.ssoUrl.trim());
   } catch {
-    throw new SamlSettingsError('the SSO URL must be an absolute https:// URL');
+    throw new AuthError(AuthErrorCode.Invalid, 'the SSO URL must be an absolute https:// URL');
   }
   // Admins' browsers carry the AuthnRequest there; only a local test IdP may use plain http.
   if (ssoUrl.protocol !== 'https:' && !(ssoUrl.protocol === 'http:' && isLoopback(ssoUrl))) {
-    throw new SamlSettingsError('the SSO URL must be an absolute https:// URL');
+    throw new AuthError(AuthErrorCode.Invalid, 'the SSO URL must be an absolute https:// URL');
   }
   if (!input.signingCertificates.length || input.signingCertificates.length > MAX_CERTIFICATES) {
-    throw new SamlSettingsError(
+    throw new AuthError(
+      AuthErrorCode.Invalid,
       `give 1 to ${MAX_CERTIFICATES} signing certificates (two while the IdP rotates its key)`,
     );
   }
   const groupsAttribute = input.groupsAttribute?.trim() || DEFAULT_GROUPS_ATTRIBUTE;
   if (groupsAttribute.length > 512) {
-    throw new SamlSettingsError('the groups attribute name is at most 512 characters');
+    throw new AuthError(
+      AuthErrorCode.Invalid,
+      'the groups attribute name is at most 512 characters',
+    );
   }
   return {
     idpEntityId,

@@ -1,0 +1,23 @@
+import type { ArgumentsHost } from '@nestjs/common';
+import { GraphQLError } from 'graphql';
+import { AuthError, AuthErrorCode, AuthErrorFilter, authGraphQLError } from './auth.errors';
+
+// The GraphQL codes the console and the e2e tests act on.
+const EXPECTED: [AuthErrorCode, string][] = [[AuthErrorCode.Invalid, 'BAD_USER_INPUT']];
+
+describe('auth errors on GraphQL', () => {
+  it('renders every code with its GraphQL code, its reason and the message', () => {
+    expect(EXPECTED.map(([code]) => code).sort()).toEqual(Object.values(AuthErrorCode).sort());
+    for (const [code, graphql] of EXPECTED) {
+      const rendered = authGraphQLError(new AuthError(code, `refused: ${code}`));
+      expect(rendered.message).toBe(`refused: ${code}`);
+      expect(rendered.extensions).toEqual({ code: graphql, reason: code });
+    }
+  });
+
+  it('is thrown by the filter as a GraphQL error', () => {
+    const filter = new AuthErrorFilter();
+    const error = new AuthError(AuthErrorCode.Invalid, 'the SSO URL must be https');
+    expect(() => filter.catch(error, {} as ArgumentsHost)).toThrow(GraphQLError);
+  });
+});

@@ -1,0 +1,35 @@
+import type { ArgumentsHost } from '@nestjs/common';
+import { GraphQLError } from 'graphql';
+import {
+  CredentialError,
+  CredentialErrorCode,
+  CredentialErrorFilter,
+  credentialGraphQLError,
+} from './credentials.errors';
+
+// The GraphQL codes the console and the e2e tests act on.
+const EXPECTED: [CredentialErrorCode, string][] = [
+  [CredentialErrorCode.NotFound, 'NOT_FOUND'],
+  [CredentialErrorCode.AlreadyRevoked, 'CONFLICT'],
+  [CredentialErrorCode.InvalidScope, 'BAD_USER_INPUT'],
+  [CredentialErrorCode.Invalid, 'BAD_USER_INPUT'],
+];
+
+describe('credential errors on GraphQL', () => {
+  it('renders every code with its GraphQL code, its reason and the message', () => {
+    expect(EXPECTED.map(([code]) => code).sort()).toEqual(
+      Object.values(CredentialErrorCode).sort(),
+    );
+    for (const [code, graphql] of EXPECTED) {
+      const rendered = credentialGraphQLError(new CredentialError(code, `refused: ${code}`));
+      expect(rendered.message).toBe(`refused: ${code}`);
+      expect(rendered.extensions).toEqual({ code: graphql, reason: code });
+    }
+  });
+
+  it('is thrown by the filter as a GraphQL error', () => {
+    const filter = new CredentialErrorFilter();
+    const error = new CredentialError(CredentialErrorCode.NotFound, 'no credential x');
+    expect(() => filter.catch(error, {} as ArgumentsHost)).toThrow(GraphQLError);
+  });
+});
