@@ -64,6 +64,21 @@ function poolFor(config: pg.PoolConfig): pg.Pool {
   return new pg.Pool({ ...config, Client: CharAsTextClient, max: 4 });
 }
 
+/** The URL as discrete fields, so that a `database` override really takes effect. */
+export function pgConfig(connectionString: string): pg.ClientConfig {
+  const url = new URL(connectionString);
+  return {
+    host: decodeURIComponent(url.hostname) || '127.0.0.1',
+    port: url.port ? Number(url.port) : 5432,
+    user: decodeURIComponent(url.username) || undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined,
+    ...(url.searchParams.get('sslmode') && url.searchParams.get('sslmode') !== 'disable'
+      ? { ssl: { rejectUnauthorized: url.searchParams.get('sslmode') === 'verify-full' } }
+      : {}),
+  };
+}
+
 export class MigrationPgFactory implements SqlMigrationAwareDriverAdapterFactory {
   readonly provider = 'postgres';
   readonly adapterName = '@prisma/adapter-pg';
@@ -71,19 +86,8 @@ export class MigrationPgFactory implements SqlMigrationAwareDriverAdapterFactory
 
   constructor(connectionString: string) {
     // adapter-pg bug 2: given `{ connectionString }`, its shadow pool spreads that config and adds
-    // `database`, but pg lets connectionString win, so the "shadow" is the main database. We parse
-    // the URL into discrete fields so a `database` override really takes effect.
-    const url = new URL(connectionString);
-    this.config = {
-      host: decodeURIComponent(url.hostname) || '127.0.0.1',
-      port: url.port ? Number(url.port) : 5432,
-      user: decodeURIComponent(url.username) || undefined,
-      password: url.password ? decodeURIComponent(url.password) : undefined,
-      database: decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined,
-      ...(url.searchParams.get('sslmode') && url.searchParams.get('sslmode') !== 'disable'
-        ? { ssl: { rejectUnauthorized: url.searchParams.get('sslmode') === 'verify-full' } }
-        : {}),
-    };
+    // `database`, but pg lets connectionString win, so the "shadow" is the main database.
+    this.config = pgConfig(connectionString);
   }
 
   async connect(): Promise<SqlDriverAdapter> {

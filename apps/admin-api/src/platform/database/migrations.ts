@@ -2,15 +2,22 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { MigrationPGliteFactory, MigrationPgFactory } from './migration-adapters';
+import pg from 'pg';
+import { MigrationPGliteFactory, MigrationPgFactory, pgConfig } from './migration-adapters';
 import {
   defaultPaths,
   type EnginePaths,
   LOCKFILE,
+  MigrationHistoryError,
   NO_FILTER,
   readMigrations,
   withEngine,
 } from './schema-engine';
+import {
+  baselineSquashedMigrations,
+  logBaselined,
+  type TransactionQuery,
+} from './squashed-migrations';
 
 // Committed SQL migrations under prisma/migrations, applied and recorded in `_prisma_migrations`
 // exactly like `prisma migrate deploy` (same table, checksums and advisory lock), but on the
@@ -31,14 +38,37 @@ function paths(options: MigrationOptions): EnginePaths {
   return { ...defaultPaths(), ...options };
 }
 
-export class MigrationHistoryError extends Error {
-  override readonly name = 'MigrationHistoryError';
+// Runs `work` in one transaction on the target (committed when it returns, rolled back if it throws).
+async function inTransaction<T>(
+  target: MigrationTarget,
+  work: (query: TransactionQuery) => Promise<T>,
+): Promise<T> {
+  if (typeof target !== 'string') {
+    return target.transaction((tx) =>
+      work(async (sql, params) => (await tx.query<Record<string, unknown>>(sql, params)).rows),
+    );
+  }
+  const client = new pg.Client(pgConfig(target));
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(async (sql, params) => (await client.query(sql, params)).rows);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    await client.end();
+  }
 }
 
 /**
  * Applies the committed migrations not yet applied to `target`, like `prisma migrate deploy`.
  * Refuses (without applying anything) when a migration failed earlier or an applied migration
- * was edited since. Returns the names applied; empty when the database is up to date.
+ * was edited since. A database that applied migrations since squashed into one is first recorded
+ * as having applied the squash (squashed-migrations.ts). Returns the names applied; empty when the
+ * database is up to date.
  */
 export async function applyMigrations(
   target: MigrationTarget,
@@ -46,6 +76,9 @@ export async function applyMigrations(
 ): Promise<string[]> {
   const { migrationsDir } = paths(options);
   const migrationsList = await readMigrations(migrationsDir);
+  logBaselined(
+    await inTransaction(target, (query) => baselineSquashedMigrations(query, migrationsList)),
+  );
   return withEngine(factoryFor(target), undefined, async (engine) => {
     // `migrate deploy` alone ignores edited migrations; a control plane should not.
     const history = await engine.diagnoseMigrationHistory({

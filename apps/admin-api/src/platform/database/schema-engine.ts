@@ -78,6 +78,10 @@ export function defaultPaths(): EnginePaths {
 }
 
 export const LOCKFILE = 'migration_lock.toml';
+
+export class MigrationHistoryError extends Error {
+  override readonly name = 'MigrationHistoryError';
+}
 export const NO_FILTER = { externalTables: [], externalEnums: [] };
 
 // Reads the migrations folder the way the Prisma CLI does (sorted by directory name).
