@@ -191,8 +191,7 @@ const SPEND_BATCH = `SELECT steward_spend_batch(${[...SETTLE_TYPES, ...RESERVE_T
   .join(', ')}) AS result`;
 
 // What steward_spend_reserve_batch and steward_spend_settle_batch answer: parallel arrays (see
-// the migration 20261124110000_spend_leaner_functions), turned back into one outcome per request
-// here.
+// the migration 20261124040846_spend), turned back into one outcome per request here.
 interface ReserveAnswer {
   status: ('granted' | 'existing' | 'refused' | 'skipped')[];
   counters: {
@@ -272,8 +271,8 @@ function settleOutcomes(inputs: SettleInput[], answer: SettleAnswer): SettleOutc
   });
 }
 
-// The spend ledger's database access. The hot path is SQL functions (migrations
-// 20261124040846_spend and after), one round trip each, sent on a small pg pool of its own:
+// The spend ledger's database access. The hot path is SQL functions (migration
+// 20261124040846_spend), one round trip each, sent on a small pg pool of its own:
 // Prisma's own cost per query (~0.6 ms, see RECIPES) would be most of a lease. Reserves and
 // settles are batched together (CallBatcher): the requests that arrive while one call runs share
 // the next call and its commit. The rest is ordinary Prisma.
@@ -335,8 +334,8 @@ export class SpendRepository implements OnModuleDestroy {
     }) as Promise<CarriedOutcome>;
   }
 
-  // One statement, so one transaction: steward_spend_batch (migration
-  // 20261206180000_spend_lease_carries_settle) runs the settles, then the reserves.
+  // One statement, so one transaction: steward_spend_batch (migration 20261124040846_spend) runs
+  // the settles, then the reserves.
   private async callBatch(batch: SpendCall[]): Promise<SpendCallOutcome[]> {
     const settles: SettleInput[] = [];
     const reserves: ReserveInput[] = [];
@@ -418,7 +417,7 @@ export class SpendRepository implements OnModuleDestroy {
   }
 
   // Folds settled leases into the counters and releases expired ones (see the migration
-  // 20261124044000_spend_deferred_settlement); returns the alerts the fold wrote.
+  // 20261124040846_spend); returns the alerts the fold wrote.
   reconcile(organizationId: string, now: Date): Promise<{ leases: number; alertIds: string[] }> {
     return this.call(
       'spend_reconcile',
