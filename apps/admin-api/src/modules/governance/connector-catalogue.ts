@@ -5,7 +5,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { z } from 'zod';
 import { GovernanceError, GovernanceErrorCode } from './governance.errors';
-import { GuardedHttp } from './connector-address-guard';
+import { GuardedHttp } from '../../platform/http/guarded-http';
 import type { CatalogueTool, ConnectorWrite } from './governance.types';
 
 const IMPORT_TIMEOUT_MS = 20_000;

@@ -2,13 +2,13 @@ import { lookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import ipaddr from 'ipaddr.js';
 import { Agent, buildConnector, fetch } from 'undici';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 
-// ipaddr.js range names an HTTP import from the API host does not reach unless the operator allows
-// private addresses: loopback, link-local (169.254.0.0/16 with the clouds' metadata service,
-// fe80::/10), unspecified, RFC 1918 private, shared address space (100.64.0.0/10, where some clouds
-// put their metadata service) and IPv6 unique local (fc00::/7). IPv4-mapped IPv6 addresses are
-// judged as the IPv4 address they carry.
+// ipaddr.js range names a request from the API host to an admin-entered URL (a connector's tool
+// import, an IdP's metadata) does not reach unless the operator allows private addresses: loopback,
+// link-local (169.254.0.0/16 with the clouds' metadata service, fe80::/10), unspecified, RFC 1918
+// private, shared address space (100.64.0.0/10, where some clouds put their metadata service) and
+// IPv6 unique local (fc00::/7). IPv4-mapped IPv6 addresses are judged as the IPv4 address they
+// carry.
 const PRIVATE_RANGES = new Set([
   'loopback',
   'linkLocal',
@@ -41,7 +41,7 @@ export class PrivateAddressRefused extends Error {
   }
 }
 
-// The refused range an address lies in, or null for an address an import may reach by default.
+// The refused range an address lies in, or null for an address a request may reach by default.
 export function privateRange(address: string): string | null {
   const range = ipaddr.process(address).range();
   return PRIVATE_RANGES.has(range) ? range : null;
@@ -53,12 +53,12 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
-// An HTTP client for connector imports whose every connection goes to an address it checked: host
-// names are resolved once per connection by its own lookup, every address they resolve to is
-// checked, and the socket connects to those very addresses (no second resolution a DNS rebinding
-// could answer differently); literal addresses are checked before connecting. Redirects open their
-// connections through the same check. `refusal` keeps the first refusal, which the caller reports
-// instead of the HTTP client's generic failure.
+// An HTTP client for requests to admin-entered URLs whose every connection goes to an address it
+// checked: host names are resolved once per connection by its own lookup, every address they
+// resolve to is checked, and the socket connects to those very addresses (no second resolution a
+// DNS rebinding could answer differently); literal addresses are checked before connecting.
+// Redirects open their connections through the same check. `refusal` keeps the first refusal,
+// which the caller reports instead of the HTTP client's generic failure.
 export class GuardedHttp {
   refusal: PrivateAddressRefused | null = null;
   private readonly agent: Agent;
@@ -92,8 +92,8 @@ export class GuardedHttp {
     });
   }
 
-  // For the MCP SDK's transport (its `fetch` option).
-  readonly fetch: FetchLike = (url, init) =>
+  // The standard fetch over the checked connections (also the MCP SDK transport's `fetch` option).
+  readonly fetch = (url: string | URL, init?: RequestInit): Promise<Response> =>
     fetch(url, {
       ...(init as Parameters<typeof fetch>[1]),
       dispatcher: this.agent,

@@ -1,6 +1,6 @@
-import { privateRange } from './connector-address-guard';
+import { privateRange } from './guarded-http';
 
-describe('connector import address ranges', () => {
+describe('guarded HTTP address ranges', () => {
   it('refuses loopback, link-local, unspecified, private and unique local addresses', () => {
     expect(
       [
