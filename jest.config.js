@@ -50,7 +50,7 @@ module.exports = {
   transform: { '^.+\\.(t|j|mj|cj)sx?$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages().join('|')})/)`],
   moduleNameMapper: {
-    '^@steward/(policy|telemetry|testing)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@steward/(policy|saml|telemetry|testing)$': '<rootDir>/libs/$1/src/index.ts',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -23,6 +23,7 @@ const withConsole = !process.argv.includes('--no-console');
 const TS_ROOTS = ['apps/admin-api/src', 'apps/agent-runtime/src', 'libs', 'bench', 'test/support'];
 const LIB_ALIASES = {
   '@steward/policy': 'libs/policy/src/index.ts',
+  '@steward/saml': 'libs/saml/src/index.ts',
   '@steward/telemetry': 'libs/telemetry/src/index.ts',
   '@steward/testing': 'libs/testing/src/index.ts',
 };
