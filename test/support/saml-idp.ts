@@ -144,3 +144,60 @@ export function authnRequestId(redirectUrl: string): string {
   const xml = inflateRawSync(Buffer.from(request, 'base64')).toString('utf8');
   return /\bID="([^"]+)"/.exec(xml)![1];
 }
+
+// The base64 body of a PEM certificate, as SAML metadata carries it.
+export const certificateBody = (pem: string) =>
+  pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '');
+
+export interface IdpMetadataOptions {
+  entityId: string;
+  // The HTTP-Redirect sign-in URL; an HTTP-POST one is listed first, as the reader must skip it.
+  ssoUrl: string;
+  // Signing keys: the current one, then the next while the IdP rotates.
+  signing: IdpKeyPair[];
+  encryption: IdpKeyPair;
+}
+
+const keyDescriptor = (use: string, keys: IdpKeyPair) =>
+  `<KeyDescriptor use="${use}"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>\n` +
+  `${certificateBody(keys.certificate)
+    .match(/.{1,64}/g)!
+    .join('\n')}\n` +
+  `</X509Certificate></X509Data></KeyInfo></KeyDescriptor>`;
+
+// Federation metadata shaped like Entra ID's: signed as a whole by the first signing key, a
+// WS-Federation role (with a key of its own) before the SAML IdP role, an encryption key beside
+// the signing ones, certificates wrapped over several lines, a logout service and both bindings.
+export function idpMetadataXml(options: IdpMetadataOptions): string {
+  const [current] = options.signing;
+  const xml =
+    `<?xml version="1.0" encoding="utf-8"?>` +
+    `<EntityDescriptor ID="${id()}" entityID="${escape(options.entityId)}" xmlns="urn:oasis:names:tc:SAML:2.0:metadata">` +
+    `<RoleDescriptor xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:fed="http://docs.oasis-open.org/wsfed/federation/200706" xsi:type="fed:SecurityTokenServiceType" protocolSupportEnumeration="http://docs.oasis-open.org/wsfed/federation/200706">` +
+    keyDescriptor('signing', options.encryption) +
+    `</RoleDescriptor>` +
+    `<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+    options.signing.map((keys) => keyDescriptor('signing', keys)).join('') +
+    keyDescriptor('encryption', options.encryption) +
+    `<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${escape(options.ssoUrl)}/logout"/>` +
+    `<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${escape(options.ssoUrl)}/post"/>` +
+    `<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${escape(options.ssoUrl)}"/>` +
+    `</IDPSSODescriptor></EntityDescriptor>`;
+  const signer = new SignedXml({
+    privateKey: current.privateKey,
+    publicCert: current.certificate,
+    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  });
+  const root = "/*[local-name(.)='EntityDescriptor']";
+  signer.addReference({
+    xpath: root,
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+    transforms: [
+      'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+      'http://www.w3.org/2001/10/xml-exc-c14n#',
+    ],
+  });
+  signer.computeSignature(xml, { location: { reference: root, action: 'prepend' } });
+  return signer.getSignedXml();
+}

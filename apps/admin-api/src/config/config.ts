@@ -92,7 +92,7 @@ const variables = {
     .default('false')
     .transform((value) => value === 'true')
     .describe(
-      'true: importing an HTTP connector’s tools may connect to loopback, link-local and private addresses. Off: public addresses only.',
+      'true: importing an HTTP connector’s tools, or an IdP’s SAML metadata from its URL, may connect to loopback, link-local and private addresses. Off: public addresses only.',
     ),
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .url({ error: 'must be an absolute URL such as http://collector:4318' })

@@ -3,7 +3,14 @@ import { GraphQLError } from 'graphql';
 import { AuthError, AuthErrorCode, AuthErrorFilter, authGraphQLError } from './auth.errors';
 
 // The GraphQL codes the console and the e2e tests act on.
-const EXPECTED: [AuthErrorCode, string][] = [[AuthErrorCode.Invalid, 'BAD_USER_INPUT']];
+const EXPECTED: [AuthErrorCode, string][] = [
+  [AuthErrorCode.Invalid, 'BAD_USER_INPUT'],
+  [AuthErrorCode.AddressRefused, 'FORBIDDEN'],
+  [AuthErrorCode.MetadataUnreachable, 'BAD_GATEWAY'],
+  [AuthErrorCode.MetadataTimeout, 'GATEWAY_TIMEOUT'],
+  [AuthErrorCode.MetadataTooLarge, 'BAD_GATEWAY'],
+  [AuthErrorCode.NotMetadata, 'BAD_USER_INPUT'],
+];
 
 describe('auth errors on GraphQL', () => {
   it('renders every code with its GraphQL code, its reason and the message', () => {
@@ -13,6 +20,17 @@ describe('auth errors on GraphQL', () => {
       expect(rendered.message).toBe(`refused: ${code}`);
       expect(rendered.extensions).toEqual({ code: graphql, reason: code });
     }
+  });
+
+  it('names the field at fault when there is one', () => {
+    const rendered = authGraphQLError(
+      new AuthError(AuthErrorCode.NotMetadata, 'not metadata', 'url'),
+    );
+    expect(rendered.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      reason: 'not_metadata',
+      field: 'url',
+    });
   });
 
   it('is thrown by the filter as a GraphQL error', () => {

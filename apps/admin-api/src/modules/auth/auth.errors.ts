@@ -2,18 +2,31 @@ import { ArgumentsHost, Catch } from '@nestjs/common';
 import type { GqlExceptionFilter } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
 
-// Every refusal of the console's sign-in settings (the identity provider and the IdP groups mapped
-// to admin roles), thrown once and rendered by AuthErrorFilter. A refused SAML sign-in is not an
-// error: it is an outcome, recorded and shown on the sign-in page (SamlRefusal).
+// Every refusal of the console's sign-in settings (the identity provider, its metadata read from a
+// URL, and the IdP groups mapped to admin roles), thrown once and rendered by AuthErrorFilter. A
+// refused SAML sign-in is not an error: it is an outcome, recorded and shown on the sign-in page
+// (SamlRefusal).
 export enum AuthErrorCode {
-  // IdP settings or an IdP group name the API does not accept.
+  // IdP settings, an IdP group name or a metadata URL the API does not accept.
   Invalid = 'invalid',
+  // A metadata URL that reaches a private address the operator has not allowed.
+  AddressRefused = 'address_refused',
+  // The metadata server could not be reached or answered with an HTTP error.
+  MetadataUnreachable = 'metadata_unreachable',
+  // The metadata server did not answer in time.
+  MetadataTimeout = 'metadata_timeout',
+  // The answer was larger than any IdP's metadata.
+  MetadataTooLarge = 'metadata_too_large',
+  // The answer was not SAML metadata of an identity provider.
+  NotMetadata = 'not_metadata',
 }
 
 export class AuthError extends Error {
   constructor(
     readonly code: AuthErrorCode,
     message: string,
+    // The input field at fault, when one is, so a form can show the message next to it.
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -23,11 +36,20 @@ export class AuthError extends Error {
 // without its rendering.
 const GRAPHQL_CODE: Record<AuthErrorCode, string> = {
   [AuthErrorCode.Invalid]: 'BAD_USER_INPUT',
+  [AuthErrorCode.AddressRefused]: 'FORBIDDEN',
+  [AuthErrorCode.MetadataUnreachable]: 'BAD_GATEWAY',
+  [AuthErrorCode.MetadataTimeout]: 'GATEWAY_TIMEOUT',
+  [AuthErrorCode.MetadataTooLarge]: 'BAD_GATEWAY',
+  [AuthErrorCode.NotMetadata]: 'BAD_USER_INPUT',
 };
 
 export function authGraphQLError(error: AuthError): GraphQLError {
   return new GraphQLError(error.message, {
-    extensions: { code: GRAPHQL_CODE[error.code], reason: error.code },
+    extensions: {
+      code: GRAPHQL_CODE[error.code],
+      reason: error.code,
+      ...(error.field ? { field: error.field } : {}),
+    },
   });
 }
 

@@ -1,5 +1,6 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import type { IdpMetadata } from '@steward/saml';
 import { AdminRole } from '../admin-role.graphql';
 import type { AdminPrincipal } from '../admin-principal';
 import { CurrentAdmin, OWNER_ROLES, READ_ROLES, RequireAdmin } from '../admin-auth.guard';
@@ -64,6 +65,17 @@ class AdminRoleMappingObject {
   @Field() createdAt!: Date;
 }
 
+@ObjectType({ description: "An identity provider's settings, read from its SAML metadata." })
+class SamlIdpMetadata {
+  @Field() idpEntityId!: string;
+  @Field({ description: 'Single sign-on URL (the HTTP-Redirect binding, else HTTP-POST).' })
+  ssoUrl!: string;
+  @Field(() => [String], {
+    description: 'Signing certificates (base64 X.509, as in the metadata).',
+  })
+  certificates!: string[];
+}
+
 @Resolver()
 @UseFilters(AuthErrorFilter)
 export class SamlSettingsResolver {
@@ -82,6 +94,15 @@ export class SamlSettingsResolver {
     @Args('input') input: SamlConnectionInput,
   ): Promise<SamlSettingsView> {
     return this.settings.configure(admin, input);
+  }
+
+  @Mutation(() => SamlIdpMetadata, {
+    description:
+      'Fetches IdP metadata from a URL on the API server and reads it for the identity provider form (owner only); stores nothing. Only public addresses unless the operator allows private ones (STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT); at most 1 MiB, within 10 s.',
+  })
+  @RequireAdmin(...OWNER_ROLES)
+  fetchSamlIdpMetadata(@Args('url') url: string): Promise<IdpMetadata> {
+    return this.settings.metadataFromUrl(url);
   }
 
   @Query(() => [AdminRoleMappingObject])

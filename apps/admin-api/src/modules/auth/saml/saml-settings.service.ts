@@ -1,9 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { IdpMetadata } from '@steward/saml';
+import { CONFIG } from '../../../config/config';
+import type { Config } from '../../../config/config';
 import { AdminRoleMapping, Organization, SamlConnection } from '../../../generated/prisma/client';
 import { AuditService } from '../../audit/audit.service';
 import { OrganizationsService } from '../../organizations/organizations.service';
 import { AdminPrincipal, AdminRole } from '../admin-principal';
 import { AuthError, AuthErrorCode } from '../auth.errors';
+import { fetchIdpMetadata } from './idp-metadata-url';
 import { CertificateSummary, summariseCertificate, validateSettings } from './saml-settings';
 import { SamlRepository } from './saml.repository';
 import { SamlService, ServiceProviderUrls } from './saml.service';
@@ -26,6 +30,7 @@ export class SamlSettingsService {
     private readonly saml: SamlService,
     private readonly organizations: OrganizationsService,
     private readonly audit: AuditService,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   async view(organizationId: string): Promise<SamlSettingsView> {
@@ -63,6 +68,14 @@ export class SamlSettingsService {
       },
     });
     return this.toView(organization, connection);
+  }
+
+  // The IdP's metadata at an admin-given URL, for the form; reaches private addresses only where
+  // the operator allows HTTP imports to (the switch connector imports use).
+  metadataFromUrl(url: string): Promise<IdpMetadata> {
+    return fetchIdpMetadata(url, {
+      allowPrivateAddresses: this.config.STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT,
+    });
   }
 
   roleMappings(organizationId: string): Promise<AdminRoleMapping[]> {
