@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { CredentialsService } from '../../apps/admin-api/src/modules/credentials/credentials.service';
@@ -7,7 +9,7 @@ import { OrganizationsService } from '../../apps/admin-api/src/modules/organizat
 import { signInAdmin, type AdminSession } from '../support/admin-session';
 import { startTestApi, type TestApi } from '../support/api';
 import { launchBrowser } from '../support/browser';
-import { generateIdpKeyPair } from '../support/saml-idp';
+import { certificateBody, generateIdpKeyPair, idpMetadataXml } from '../support/saml-idp';
 import {
   openScreen,
   seriousViolations,
@@ -40,7 +42,12 @@ describe('console: an admin’s whole job, by name', () => {
 
   beforeAll(async () => {
     execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'ignore' });
-    [api, browser] = await Promise.all([startTestApi(), launchBrowser()]);
+    // The organization's IdP is an internal one (on this host): its operator lets the API reach
+    // private addresses to fetch the IdP's metadata.
+    [api, browser] = await Promise.all([
+      startTestApi({ STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT: 'true' }),
+      launchBrowser(),
+    ]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -55,6 +62,45 @@ describe('console: an admin’s whole job, by name', () => {
     }
     await page.getByRole('combobox', { name: label }).fill(typed);
     await page.getByRole('option', { name: option }).click();
+  }
+
+  // The form filled from the IdP's metadata URL, which the API fetches; a wrong URL says why.
+  async function fillFromMetadataUrl(page: Page) {
+    const idp = page.getByRole('form', { name: 'Identity provider' });
+    const keys = generateIdpKeyPair('Url IdP');
+    const metadata = idpMetadataXml({
+      entityId: 'https://sts.windows.net/job/',
+      ssoUrl: 'https://login.example.test/job/saml2',
+      signing: [keys],
+      encryption: generateIdpKeyPair('Url IdP encryption'),
+    });
+    const server = http.createServer((request, response) => {
+      response.writeHead(request.url === '/metadata' ? 200 : 404).end(metadata);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const url = idp.getByRole('textbox', { name: /IdP metadata URL/ });
+      await url.fill(`${base}/wrong`);
+      await idp.getByRole('button', { name: 'Fetch from URL' }).click();
+      await idp.getByText(`${base}/wrong answered HTTP 404`).waitFor();
+      await url.fill(`${base}/metadata`);
+      await idp.getByRole('button', { name: 'Fetch from URL' }).click();
+      const ssoUrl = idp.getByRole('textbox', { name: 'SSO URL' });
+      for (let tries = 0; (await ssoUrl.inputValue()) !== 'https://login.example.test/job/saml2';) {
+        if (++tries > 200) throw new Error('the form was not filled from the metadata URL');
+        await page.waitForTimeout(50);
+      }
+      expect(await idp.getByRole('textbox', { name: 'IdP entity ID' }).inputValue()).toBe(
+        'https://sts.windows.net/job/',
+      );
+      expect(await idp.getByRole('textbox', { name: 'Signing certificate' }).inputValue()).toBe(
+        certificateBody(keys.certificate),
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   }
 
   async function scim(token: string, resource: string, body: Record<string, unknown>) {
@@ -272,6 +318,7 @@ describe('console: an admin’s whole job, by name', () => {
     await admins.getByRole('row').filter({ hasText: ownerEmail }).getByText('Owner').waitFor();
     await admins.getByText('(this session)').waitFor();
     const idp = page.getByRole('form', { name: 'Identity provider' });
+    await fillFromMetadataUrl(page);
     await idp.getByRole('textbox', { name: /IdP metadata XML/ }).fill('<EntityDescriptor/>');
     await idp.getByRole('button', { name: 'Fill from metadata' }).click();
     await idp.getByText('No identity provider (IDPSSODescriptor) in this metadata').waitFor();

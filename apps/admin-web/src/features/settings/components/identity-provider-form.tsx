@@ -4,7 +4,8 @@ import { useState } from 'react';
 import { ApiError } from '../../../components/ui/api-error';
 import { confirmDestructive } from '../../../components/ui/confirm';
 import type { SamlSettings } from '../graphql/settings';
-import { useConfigureSaml } from '../hooks/use-settings';
+import { errorMessage } from '../../../lib/errors';
+import { useConfigureSaml, useFetchSamlIdpMetadata } from '../hooks/use-settings';
 import { readIdpMetadata, type IdpMetadata } from '../saml-metadata';
 
 export type Connection = NonNullable<SamlSettings['connection']>;
@@ -33,7 +34,8 @@ function certificateError(value: string, required: boolean): string | null {
     : 'A PEM certificate (-----BEGIN CERTIFICATE-----) or its base64 body';
 }
 
-// Pasting the IdP's metadata fills the form; the owner still reviews and saves.
+// Pasting the IdP's metadata, or giving its URL for the API to fetch, fills the form; the owner
+// still reviews and saves.
 function MetadataImport({ onRead }: { onRead: (metadata: IdpMetadata) => void }) {
   const [xml, setXml] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
@@ -65,6 +67,51 @@ function MetadataImport({ onRead }: { onRead: (metadata: IdpMetadata) => void })
           }}
         >
           Fill from metadata
+        </Button>
+      </Group>
+      <MetadataUrlImport onRead={onRead} />
+    </Stack>
+  );
+}
+
+// The API fetches the metadata (the browser could not: IdPs send no CORS headers) and reads it as
+// pasted metadata is read.
+function MetadataUrlImport({ onRead }: { onRead: (metadata: IdpMetadata) => void }) {
+  const [url, setUrl] = useState('');
+  const fetchMetadata = useFetchSamlIdpMetadata();
+  const fetchFromUrl = () =>
+    fetchMetadata.mutate(
+      { url: url.trim() },
+      { onSuccess: (data) => onRead(data.fetchSamlIdpMetadata) },
+    );
+  return (
+    <Stack gap={4}>
+      <TextInput
+        label="IdP metadata URL (optional)"
+        description="Or give the metadata URL: the Steward server fetches it and fills the fields below."
+        placeholder="https://example.okta.com/app/exk1abcd/sso/saml/metadata"
+        value={url}
+        error={fetchMetadata.error ? errorMessage(fetchMetadata.error) : null}
+        onChange={(event) => {
+          setUrl(event.currentTarget.value);
+          fetchMetadata.reset();
+        }}
+        onKeyDown={(event) => {
+          // Enter fetches instead of submitting the identity provider form.
+          if (event.key !== 'Enter') return;
+          event.preventDefault();
+          if (url.trim()) fetchFromUrl();
+        }}
+      />
+      <Group>
+        <Button
+          size="xs"
+          variant="default"
+          disabled={!url.trim()}
+          loading={fetchMetadata.isPending}
+          onClick={fetchFromUrl}
+        >
+          Fetch from URL
         </Button>
       </Group>
     </Stack>

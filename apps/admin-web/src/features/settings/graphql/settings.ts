@@ -44,6 +44,15 @@ export const ConfigureSamlMutation = graphql(`
     }
   }
 `);
+export const FetchSamlIdpMetadataMutation = graphql(`
+  mutation FetchSamlIdpMetadata($url: String!) {
+    fetchSamlIdpMetadata(url: $url) {
+      idpEntityId
+      ssoUrl
+      certificates
+    }
+  }
+`);
 export const SetAdminRoleMappingMutation = graphql(`
   mutation SetAdminRoleMapping($idpGroup: String!, $role: AdminRole!) {
     setAdminRoleMapping(idpGroup: $idpGroup, role: $role) {

@@ -6,6 +6,7 @@ import {
   AdminRoleMappingsQuery,
   ConfigureSamlMutation,
   CreateMachineCredentialMutation,
+  FetchSamlIdpMetadataMutation,
   MachineCredentialsQuery,
   RemoveAdminRoleMappingMutation,
   RemoveTelemetryCollectorMutation,
@@ -41,6 +42,11 @@ export function useConfigureSaml() {
     invalidates: [queryKeys.samlSettings],
     success: 'Identity provider saved',
   });
+}
+
+// The API fetches the IdP's metadata from its URL; nothing is stored until the form is saved.
+export function useFetchSamlIdpMetadata() {
+  return useApiMutation(FetchSamlIdpMetadataMutation, { invalidates: [] });
 }
 
 export function useSetAdminRoleMapping() {
