@@ -94,9 +94,9 @@ describe('console: an admin’s whole job, by name', () => {
       expect(await idp.getByRole('textbox', { name: 'IdP entity ID' }).inputValue()).toBe(
         'https://sts.windows.net/job/',
       );
-      expect(await idp.getByRole('textbox', { name: 'Signing certificate' }).inputValue()).toBe(
-        certificateBody(keys.certificate),
-      );
+      expect(
+        await idp.getByRole('textbox', { name: 'Signing certificate', exact: true }).inputValue(),
+      ).toBe(certificateBody(keys.certificate));
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
