@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import {
   connectEmbeddedDatabase,
   EmbeddedDatabaseLockedError,
@@ -62,6 +63,48 @@ describe('embedded database', () => {
       expect(await sql(owner.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
       await expect(openEmbeddedDatabase(dataDir)).rejects.toThrow(EmbeddedDatabaseLockedError);
     } finally {
+      await owner.close();
+    }
+  });
+
+  it('keeps each connection’s queries whole when many connections query at once', async () => {
+    const owner = await openEmbeddedDatabase(dataDir);
+    const pool = new pg.Pool({ connectionString: owner.url, max: 8 });
+    try {
+      // Parametrised queries of different shapes (one, two and three parameters), as a pool's
+      // connections send them: each an exchange of Parse, Bind, Describe, Execute, Sync.
+      const answers = await Promise.all(
+        Array.from({ length: 300 }, async (_, i) => {
+          const shape = i % 3;
+          const { rows } =
+            shape === 0
+              ? await pool.query('SELECT $1::int AS value', [i])
+              : shape === 1
+                ? await pool.query('SELECT $1::int + $2::int AS value', [i, 0])
+                : await pool.query('SELECT $1::int + $2::int - $3::int AS value', [i, 1, 1]);
+          return (rows[0] as { value: number }).value;
+        }),
+      );
+      expect(answers).toEqual(Array.from({ length: 300 }, (_, i) => i));
+      // A transaction keeps the session through its exchanges, others queued meanwhile.
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('CREATE TEMP TABLE held (n int)');
+        const others = Promise.all([1, 2, 3].map((n) => pool.query('SELECT $1::int AS n', [n])));
+        await client.query('INSERT INTO held VALUES ($1)', [7]);
+        expect((await client.query('SELECT n FROM held')).rows).toEqual([{ n: 7 }]);
+        await client.query('ROLLBACK');
+        expect((await others).map((result) => result.rows[0])).toEqual([
+          { n: 1 },
+          { n: 2 },
+          { n: 3 },
+        ]);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
       await owner.close();
     }
   });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { applyMigrations } from './migrations';
+import { PgliteSessionQueue } from './pglite-session-queue';
 
 // The zero-setup database: PGlite (Postgres compiled to WebAssembly) persisted in the data folder
 // and served on 127.0.0.1 over the Postgres wire protocol, so the app and the CLI use the normal
@@ -25,8 +26,19 @@ interface ServerInfo {
 const LOCK_FILE = 'embedded-db.lock';
 const INFO_FILE = 'embedded-db.json';
 // pglite-socket rejects connections beyond maxConnections (default 1); Prisma's pool plus the job
-// runner and a CLI need more. Queries are serialised inside PGlite either way.
+// runner and a CLI need more. Queries are serialised inside PGlite either way, an exchange at a time.
 const MAX_CONNECTIONS = 32;
+
+// The server's own queue interleaves connections' queries (see pglite-session-queue.ts); it is
+// replaced before the first connection, the only time the server reads it. Checked, so a release
+// that renames the field fails at start rather than running with the broken queue.
+function withSessionQueue(server: PGLiteSocketServer, db: PGlite): void {
+  const internals = server as unknown as { queryQueue?: unknown };
+  if (!internals.queryQueue) {
+    throw new Error('pglite-socket changed: its query queue is not where Steward replaces it');
+  }
+  internals.queryQueue = new PgliteSessionQueue(db);
+}
 
 export class EmbeddedDatabaseLockedError extends Error {
   override readonly name = 'EmbeddedDatabaseLockedError';
@@ -150,6 +162,7 @@ async function openLocked(dataDir: string): Promise<EmbeddedDatabase> {
       port: 0,
       maxConnections: MAX_CONNECTIONS,
     });
+    withSessionQueue(server, db);
     await server.start();
     const port = Number(server.getServerConn().split(':').pop());
     const info: ServerInfo = { pid: process.pid, port };
