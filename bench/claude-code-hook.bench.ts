@@ -201,8 +201,10 @@ async function session(
     {
       os: 'linux',
       server: sink.url,
-      credential: 'stw_ep_bench',
+      headersHelper: `echo '{"Authorization":"Bearer stw_ep_bench"}'`,
       hookUrl,
+      home: path.join(base, 'home'),
+      secretPaths: [],
     },
   );
   const env = settings.env as Record<string, string>;

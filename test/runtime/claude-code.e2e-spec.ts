@@ -1,22 +1,16 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RollupsService } from '../../apps/admin-api/src/modules/analytics/rollups.service';
 import { AuditVerifier } from '../../apps/admin-api/src/modules/audit/audit-verifier';
-import { CredentialsService } from '../../apps/admin-api/src/modules/credentials/credentials.service';
-import { OrganizationsService } from '../../apps/admin-api/src/modules/organizations/organizations.service';
 import { SpendService } from '../../apps/admin-api/src/modules/spend/spend.service';
-import { graphql, signInAdmin, type AdminSession } from '../support/admin-session';
+import { graphql } from '../support/admin-session';
 import { startTestApi, type TestApi } from '../support/api';
 import { fakeModel, runClaude, type FakeModel } from '../support/claude-code';
+import { CLI, collect, governedOrganization, runAgent, until } from '../support/claude-code-org';
 
 const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/apps/agent-runtime/src/main.js');
-const FILESYSTEM_SERVER = path.join(
-  ROOT,
-  'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
-);
 
 // The real Claude Code 2.1.332 governed by one Steward bundle: steward-agent writes its managed
 // files and answers its hooks, its telemetry comes back through the OTLP receiver. Judged by side
@@ -199,162 +193,9 @@ describe('Claude Code governed by the Steward bundle (real binary)', () => {
   }, 240_000);
 });
 
-interface Governed {
-  organizationId: string;
-  aliceId: string;
-  admin: AdminSession;
-  enrolmentToken: string;
-  analyticsKey: string;
-  deactivateOverScim(): Promise<void>;
-}
-
-// Alice (from SCIM) holds a role with the agent and connectors, `grant` read-write with its
-// private/ folder forbidden by the ceiling, and the filesystem MCP server: read allowed, write
-// denied, list_directory asked.
-async function governedOrganization(api: TestApi, grant: string): Promise<Governed> {
-  const org = await api.get(OrganizationsService).create(`Claude Code ${Math.random()}`, {
-    type: 'operator',
-  });
-  const issue = (type: 'scim' | 'enrolment' | 'analytics') =>
-    api.get(CredentialsService).issue(org.id, type, { actor: { type: 'operator' } });
-  const scim = await issue('scim');
-  const scimCall = async (method: string, resource: string, body: unknown) => {
-    const response = await fetch(`${api.url}/scim/v2/${resource}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${scim.secret}`,
-        'content-type': 'application/scim+json',
-      },
-      body: JSON.stringify(body),
-    });
-    expect(response.ok).toBe(true);
-    return (await response.json()) as { id: string };
-  };
-  const alice = await scimCall('POST', 'Users', {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-    userName: 'alice@example.com',
-    active: true,
-  });
-  const admin = await signInAdmin(api, org.id, 'admin');
-  const call = async <T>(query: string, variables: Record<string, unknown> = {}) => {
-    const result = await graphql<T>(api, admin, query, variables);
-    expect(result.errors).toBeUndefined();
-    return result.data!;
-  };
-  const { createConnector } = await call<{ createConnector: { id: string } }>(
-    'mutation($input: ConnectorInput!) { createConnector(input: $input) { id } }',
-    {
-      input: {
-        name: 'fs',
-        transport: 'stdio',
-        command: process.execPath,
-        args: [FILESYSTEM_SERVER, grant],
-        version: '2026.8.31',
-      },
-    },
-  );
-  const tool = (name: string, readOnlyHint: boolean) => ({
-    name,
-    inputSchema: { type: 'object' },
-    annotations: { readOnlyHint },
-  });
-  const catalogue = JSON.stringify({
-    tools: [tool('read_text_file', true), tool('list_directory', true), tool('write_file', false)],
-  });
-  const uploaded = await call<{ uploadConnectorTools: { connector: { catalogueHash: string } } }>(
-    'mutation($id: ID!, $json: String!) { uploadConnectorTools(id: $id, catalogue: $json) { connector { catalogueHash } } }',
-    { id: createConnector.id, json: catalogue },
-  );
-  await call(
-    'mutation($id: ID!, $hash: String!) { approveConnectorCatalogue(id: $id, catalogueHash: $hash) { id } }',
-    { id: createConnector.id, hash: uploaded.uploadConnectorTools.connector.catalogueHash },
-  );
-  await call(
-    'mutation($input: CeilingEntryInput!) { addCeilingEntry(input: $input) { autoApprovePlansAllowed } }',
-    { input: { pattern: path.join(grant, 'private'), description: 'keys' } },
-  );
-  const { createRole } = await call<{ createRole: { id: string } }>(
-    'mutation($input: RoleInput!) { createRole(input: $input) { id } }',
-    {
-      input: {
-        name: 'Claude Code users',
-        capabilities: ['agent', 'connectors'],
-        connectorRules: [
-          {
-            connectorId: createConnector.id,
-            read: 'allow',
-            write: 'deny',
-            toolOverrides: [{ tool: 'list_directory', decision: 'ask' }],
-          },
-        ],
-        folderRoots: [{ pattern: grant, access: 'read_write' }],
-      },
-    },
-  );
-  await call(
-    'mutation($role: ID!, $user: ID!) { bindRole(roleId: $role, subjectType: user, subjectId: $user) { id } }',
-    { role: createRole.id, user: alice.id },
-  );
-  await call('mutation($input: SpendLimitInput!) { createSpendLimit(input: $input) { id } }', {
-    input: {
-      subjectType: 'user',
-      subjectId: alice.id,
-      period: 'day',
-      amountUsd: '5',
-      enforcement: 'hard',
-      alertThresholds: [],
-    },
-  });
-  await api.jobs.drain();
-  return {
-    organizationId: org.id,
-    aliceId: alice.id,
-    admin,
-    enrolmentToken: (await issue('enrolment')).secret,
-    analyticsKey: (await issue('analytics')).secret,
-    async deactivateOverScim() {
-      await scimCall('PATCH', `Users/${alice.id}`, {
-        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-        Operations: [{ op: 'replace', path: 'active', value: false }],
-      });
-    },
-  };
-}
-
-function runAgent(env: NodeJS.ProcessEnv, args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env }, (error, stdout, stderr) =>
-      resolve({
-        code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-        stdout,
-        stderr,
-      }),
-    );
-  });
-}
-
-function collect(child: ChildProcess): () => string {
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  return () => output;
-}
-
 async function modelRequests(api: TestApi, organizationId: string): Promise<number> {
   const [{ count }] = await api.prisma.$queryRaw<{ count: bigint }[]>`
     SELECT count(*) FROM "AgentEvent"
     WHERE "organizationId" = ${organizationId}::uuid AND type = 'model.requested'`;
   return Number(count);
-}
-
-async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

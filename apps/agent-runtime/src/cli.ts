@@ -5,6 +5,7 @@ import { defaultStateDir } from './control-plane/state-store';
 import { CliExit } from './commands/command-context';
 import { enrolCommand } from './commands/enrol.command';
 import { hookCommand } from './commands/hook.command';
+import { otelHeadersCommand } from './commands/otel-headers.command';
 import { policyCommand } from './commands/policy.command';
 import { pullCommand } from './commands/pull.command';
 import { runCommand } from './commands/run.command';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     policyCommand(),
     runCommand(),
     hookCommand(),
+    otelHeadersCommand(),
   ]) {
     program.addCommand(command);
   }

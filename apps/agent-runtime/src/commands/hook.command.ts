@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { accountHome } from '../session/account-home';
 import { ClaudeCodeHookServer } from '../agents/claude-code/hook-server';
 import type { HookInput } from '../agents/claude-code/hook-decisions';
 import { CliExit, clientOf, print, storeOf } from './command-context';
@@ -31,7 +30,7 @@ export function hookCommand(): Command {
         // Exit code 2 is Claude Code's "block"; the reason goes to stderr.
         throw new CliExit('Steward: this computer is not enrolled', 2);
       }
-      const hooks = new ClaudeCodeHookServer(store, enrolment, clientOf(enrolment), accountHome());
+      const hooks = new ClaudeCodeHookServer(store, enrolment, clientOf(enrolment));
       print(JSON.stringify(await hooks.answer(input)));
     });
 }

@@ -9,6 +9,7 @@ export interface EnrolOptions {
   user: string;
   deviceName: string;
   os: Enrolment['os'];
+  account?: string;
 }
 
 /** The control plane's trust set does not verify: nothing was stored. */
@@ -43,6 +44,7 @@ export async function enrolEndpoint(store: StateStore, options: EnrolOptions): P
     deviceName: options.deviceName,
     os: options.os,
     trustAnchor: response.trustSet,
+    ...(options.account ? { account: options.account } : {}),
   };
   store.saveTrustChain([]);
   store.saveEnrolment(enrolment);

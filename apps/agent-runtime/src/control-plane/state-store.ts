@@ -46,6 +46,9 @@ export interface Enrolment {
   // The signed trust set received at enrolment, as received: the anchor every later set is
   // verified from (docs/endpoint-protocol.md, trust chain).
   trustAnchor: string;
+  // The governed person's local account (login name), when the runtime runs as a system service
+  // for them; absent: the account the runtime runs as (account-home.ts).
+  account?: string;
 }
 
 export interface BundleRecord {

@@ -131,8 +131,10 @@ describe("Claude Code's managed files from the bundle", () => {
   const ctx = {
     os: 'linux' as const,
     server: 'https://steward.example/',
-    credential: 'stw_ep_x',
+    headersHelper: "'/usr/bin/node' '/opt/steward/main.js' otel-headers '/etc/claude-code/h.json'",
     hookUrl: 'http://127.0.0.1:4000/claude-code/hook',
+    home: HOME,
+    secretPaths: ['/var/lib/steward', '/etc/claude-code/h.json'],
   };
 
   it('translates folders, connectors and capabilities into managed rules, hooks and telemetry', () => {
@@ -155,14 +157,15 @@ describe("Claude Code's managed files from the bundle", () => {
       allowedMcpServers: [{ serverName: 'crm' }],
       permissions: { disableBypassPermissionsMode: 'disable' },
       hooks: { PreToolUse: [{ matcher: '*', hooks: [{ url: ctx.hookUrl, onFailure: 'block' }] }] },
+      otelHeadersHelper: ctx.headersHelper,
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: 'https://steward.example',
-        OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer stw_ep_x',
         OTEL_RESOURCE_ATTRIBUTES: 'steward.bundle.version=3',
         OTEL_LOG_USER_PROMPTS: '1',
         OTEL_LOG_TOOL_DETAILS: '0',
       },
     });
+    expect(settings.env).not.toHaveProperty('OTEL_EXPORTER_OTLP_HEADERS');
     expect(settings).not.toHaveProperty('sandbox');
     expect(mcp).toEqual({
       mcpServers: { crm: { type: 'stdio', command: 'node', args: ['crm.js'] } },
@@ -179,7 +182,12 @@ describe("Claude Code's managed files from the bundle", () => {
     expect(shell.settings.sandbox).toMatchObject({
       enabled: true,
       failIfUnavailable: true,
-      filesystem: { allowWrite: [work] },
+      filesystem: {
+        allowWrite: [work],
+        denyRead: expect.arrayContaining([HOME, ...ctx.secretPaths, `${HOME}/Downloads`]),
+        allowRead: [work],
+        denyWrite: expect.arrayContaining(ctx.secretPaths),
+      },
     });
   });
 
@@ -218,8 +226,25 @@ describe("Claude Code's managed files from the bundle", () => {
       );
       expect(written.steward).toMatchObject({ access: 'policy', bundleVersion: 2 });
       expect(fs.statSync(path.join(managed, 'managed-mcp.json')).mode & 0o777).toBe(0o644);
+      // The credential only in the headers file, which no other account can read.
+      const headers = path.join(managed, 'otel-headers.json');
+      expect(fs.statSync(headers).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(fs.readFileSync(headers, 'utf8'))).toEqual({
+        Authorization: `Bearer ${enrolment.credential}`,
+      });
+      for (const file of ['managed-settings.json', 'managed-mcp.json']) {
+        expect(fs.readFileSync(path.join(managed, file), 'utf8')).not.toContain(
+          enrolment.credential,
+        );
+      }
+      expect(written.otelHeadersHelper).toContain(headers);
+      expect(written.sandbox).toBeUndefined();
       expect(applyClaudeCode(store, enrolment, ctx.hookUrl, managed)).toEqual(second);
-      expect(fs.readdirSync(managed).sort()).toEqual(['managed-mcp.json', 'managed-settings.json']);
+      expect(fs.readdirSync(managed).sort()).toEqual([
+        'managed-mcp.json',
+        'managed-settings.json',
+        'otel-headers.json',
+      ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

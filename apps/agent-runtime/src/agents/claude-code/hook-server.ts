@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { BundleManager, type BundleState } from '../../control-plane/bundle-manager';
 import type { ControlPlaneClient } from '../../control-plane/control-plane-client';
 import type { Enrolment, StateStore } from '../../control-plane/state-store';
-import { accountHome } from '../../session/account-home';
+import { governedAccount } from '../../session/account-home';
 import {
   preToolUse,
   userPromptSubmit,
@@ -29,7 +29,9 @@ export class ClaudeCodeHookServer {
     private readonly store: StateStore,
     private readonly enrolment: Enrolment,
     private readonly client: ControlPlaneClient,
-    private readonly home = accountHome(),
+    // The governed person's home, from the user database: with sync running as root for them,
+    // neither root's home nor $HOME.
+    private readonly home = governedAccount(enrolment.account).home,
   ) {}
 
   async listen(port = 0): Promise<string> {

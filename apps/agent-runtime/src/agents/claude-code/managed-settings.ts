@@ -15,12 +15,18 @@ import type { BundleState } from '../../control-plane/bundle-manager';
 
 export interface ManagedContext {
   os: OperatingSystem;
-  // The control plane (its OTLP receiver is at /v1/logs and /v1/metrics) and this endpoint's
-  // credential, which decides whose events Claude Code's telemetry becomes.
+  // The control plane: its OTLP receiver is at /v1/logs and /v1/metrics.
   server: string;
-  credential: string;
+  // The command Claude Code runs for its exporter's headers (otelHeadersHelper), which carry this
+  // endpoint's credential. The credential is never in `env`, which Claude Code hands to every Bash
+  // and MCP child process, nor in these files, which every account reads.
+  headersHelper: string;
   // Where `steward-agent sync` answers Claude Code's hooks.
   hookUrl: string;
+  // The governed person's home folder (from the user database) and the places holding Steward's
+  // state and secrets: sandboxed commands read none of them outside the grants.
+  home: string;
+  secretPaths: string[];
 }
 
 export interface ManagedFiles {
@@ -96,7 +102,7 @@ function policyFiles(bundle: VerifiedBundle, context: ManagedContext): ManagedFi
         disableBypassPermissionsMode: 'disable',
       },
       allowedMcpServers: Object.keys(servers).map((serverName) => ({ serverName })),
-      ...(granted('shell') ? { sandbox: sandboxOf(bundle, context.os) } : {}),
+      ...(granted('shell') ? { sandbox: sandboxOf(bundle, context) } : {}),
       steward: { access: 'policy', bundleVersion: bundle.version, expiresAt: bundle.expiresAt },
     },
     mcp: { mcpServers: servers },
@@ -119,6 +125,7 @@ function lockdown(context: ManagedContext, bundle: VerifiedBundle | null) {
       PreToolUse: [{ matcher: '*', hooks: hook(TOOL_HOOK_TIMEOUT_S) }],
       UserPromptSubmit: [{ hooks: hook(PROMPT_HOOK_TIMEOUT_S) }],
     },
+    otelHeadersHelper: context.headersHelper,
     env: telemetryEnv(context, bundle),
   };
 }
@@ -131,7 +138,6 @@ function telemetryEnv(context: ManagedContext, bundle: VerifiedBundle | null) {
     OTEL_METRICS_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
     OTEL_EXPORTER_OTLP_ENDPOINT: context.server.replace(/\/+$/, ''),
-    OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${context.credential}`,
     OTEL_RESOURCE_ATTRIBUTES: `steward.bundle.version=${bundle?.version ?? 0}`,
     // Prompt text and tool details (which name MCP servers and tools) only where the bundle keeps
     // prompts and commands; Claude Code sends "<REDACTED>" otherwise.
@@ -141,11 +147,16 @@ function telemetryEnv(context: ManagedContext, bundle: VerifiedBundle | null) {
 }
 
 // Where the shell is allowed, Claude Code runs it in its sandbox: writes only in the read-write
-// roots, the forbidden folders unreadable, and the network only to the bundle's hosts.
-function sandboxOf(bundle: VerifiedBundle, os: OperatingSystem) {
-  const entries = bundle.policy.folders[os];
+// roots; reads denied in the whole home, Steward's state and secrets and the forbidden folders,
+// with the granted roots readable again inside them (a denial nested in a grant still holds: the
+// deeper rule wins); the network only to the bundle's hosts (and the hook).
+function sandboxOf(bundle: VerifiedBundle, context: ManagedContext) {
+  const entries = bundle.policy.folders[context.os];
   const paths = (codes: number[]) =>
-    entries.filter(([, code]) => codes.includes(code)).map(([prefix]) => sandboxPath(prefix, os));
+    entries
+      .filter(([, code]) => codes.includes(code))
+      .map(([prefix]) => sandboxPath(prefix, context));
+  const forbidden = paths([FOLDER_FORBID_SUBTREE]);
   return {
     enabled: true,
     failIfUnavailable: true,
@@ -153,10 +164,17 @@ function sandboxOf(bundle: VerifiedBundle, os: OperatingSystem) {
     autoAllowBashIfSandboxed: false,
     filesystem: {
       allowWrite: paths([FOLDER_READ_WRITE]),
-      denyRead: paths([FOLDER_FORBID_SUBTREE]),
-      denyWrite: paths([FOLDER_FORBID_SUBTREE]),
+      denyRead: [sandboxPath('~', context), ...context.secretPaths, ...forbidden],
+      allowRead: paths([FOLDER_READ, FOLDER_READ_WRITE]),
+      denyWrite: [...context.secretPaths, ...forbidden],
     },
-    network: { allowedDomains: bundle.policy.network.hosts, allowManagedDomainsOnly: true },
+    network: {
+      // Claude Code sends its HTTP hooks through the sandbox's proxy: without the hook's own
+      // host and port here every hook fails, and blocks. Commands may reach it too; it answers
+      // decisions only.
+      allowedDomains: [...bundle.policy.network.hosts, new URL(context.hookUrl).host],
+      allowManagedDomainsOnly: true,
+    },
   };
 }
 
@@ -172,7 +190,11 @@ export function rulePath(prefix: string, os: OperatingSystem): string {
   return absolute === '/' ? '//**' : `/${absolute}/**`;
 }
 
-function sandboxPath(prefix: string, os: OperatingSystem): string {
-  if (os === 'windows') return prefix.replace(/\//g, '\\');
-  return prefix;
+// A folder prefix as an absolute sandbox path: `~` is the governed person's home from the user
+// database (Claude Code would take it from $HOME, which the person sets).
+function sandboxPath(prefix: string, context: ManagedContext): string {
+  const absolute =
+    prefix === '~' || prefix.startsWith('~/') ? `${context.home}${prefix.slice(1)}` : prefix;
+  if (context.os === 'windows') return absolute.replace(/\//g, '\\');
+  return absolute;
 }
