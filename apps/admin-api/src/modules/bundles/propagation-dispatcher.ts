@@ -62,9 +62,9 @@ export class PropagationDispatcher implements OnApplicationBootstrap, OnModuleDe
     void poller.run();
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.unsubscribe?.();
-    this.poller?.stop();
+    await this.poller?.stop();
   }
 
   // Until the outbox is empty (what other processes hold included).

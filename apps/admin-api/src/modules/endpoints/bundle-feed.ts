@@ -91,8 +91,8 @@ export class BundleFeed implements OnModuleInit, OnModuleDestroy {
     this.poller.start();
   }
 
-  onModuleDestroy(): void {
-    this.poller.stop();
+  async onModuleDestroy(): Promise<void> {
+    await this.poller.stop();
     this.unsubscribe?.();
     this.unsubscribeLive?.();
     for (const endpointId of [...this.waiters.keys()]) this.wake(endpointId, 'closed');

@@ -30,10 +30,13 @@ export class BusPoller {
     this.schedule();
   }
 
-  stop(): void {
+  // Resolves once a run in progress has finished: a process shutting down closes its database
+  // pool after its pollers, not under one.
+  async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     clearTimeout(this.timer);
+    await this.running;
   }
 
   // Resolves when a run that started after this call has finished.
