@@ -104,6 +104,22 @@ function dayOf(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
+// The first `limit` of `rows` (read with one more, which says whether another page follows), and
+// the cursor after the last of them when one does.
+function keysetPage<Row, View>(
+  rows: Row[],
+  limit: number,
+  key: (row: Row) => [string, string],
+  view: (row: Row) => View,
+): Page<View> {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    data: page.map(view),
+    nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null,
+  };
+}
+
 function metrics(row: UserDailyMetrics | GroupDailyMetrics) {
   return {
     sessions: row.sessions,
@@ -140,13 +156,12 @@ export class AnalyticsService {
       after,
       take: options.limit + 1,
     });
-    const page = rows.slice(0, options.limit);
-    const last = page.at(-1);
-    return {
-      data: page.map((row) => ({ day: dayOf(row.day), userId: row.userId, ...metrics(row) })),
-      nextCursor:
-        rows.length > options.limit && last ? encodeCursor([dayOf(last.day), last.userId]) : null,
-    };
+    return keysetPage(
+      rows,
+      options.limit,
+      (row) => [dayOf(row.day), row.userId],
+      (row) => ({ day: dayOf(row.day), userId: row.userId, ...metrics(row) }),
+    );
   }
 
   async groupDaily(
@@ -160,18 +175,17 @@ export class AnalyticsService {
       after,
       take: options.limit + 1,
     });
-    const page = rows.slice(0, options.limit);
-    const last = page.at(-1);
-    return {
-      data: page.map((row) => ({
+    return keysetPage(
+      rows,
+      options.limit,
+      (row) => [dayOf(row.day), row.groupId],
+      (row) => ({
         day: dayOf(row.day),
         groupId: row.groupId,
         activeUsers: row.activeUsers,
         ...metrics(row),
-      })),
-      nextCursor:
-        rows.length > options.limit && last ? encodeCursor([dayOf(last.day), last.groupId]) : null,
-    };
+      }),
+    );
   }
 
   // Every day of the range in order, from the organization's daily rows (one per day at most).
