@@ -716,6 +716,22 @@ describe('governance (GraphQL)', () => {
         },
       ),
     ).toBe('BAD_USER_INPUT');
+    // A second limit of one subject and period is a conflict, and changes nothing.
+    expect(
+      await errorCode(
+        org.admin,
+        `mutation($input: SpendLimitInput!) { createSpendLimit(input: $input) { id } }`,
+        {
+          input: {
+            subjectType: 'user',
+            subjectId: org.alice,
+            amountUsd: '30',
+            period: 'day',
+            enforcement: 'hard',
+          },
+        },
+      ),
+    ).toBe('CONFLICT');
 
     const limits = await api.get(SpendLimitsService).forUser(org.id, org.alice);
     expect(

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
 import type { ScopedPrisma } from '../../platform/database/org-scope';
-import { directoryFault, faultOf } from './directory.faults';
+import { faultOf } from '../../platform/database/faults';
+import { directoryFault } from './directory.faults';
 import { groupCondition, userCondition } from './directory-filter.repository';
 import type {
   ContactWrite,

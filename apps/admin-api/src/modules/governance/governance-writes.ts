@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma } from '../../generated/prisma/client';
 import { AuditService } from '../audit/audit.service';
 import type { AuditEntry, AuditTx } from '../audit/audit.service';
 import { GovernanceError, GovernanceErrorCode } from './governance.errors';
@@ -8,6 +7,9 @@ import type { GovernanceTx } from './governance.repository';
 import type { GovernanceActor, Subject } from './governance.types';
 import { PolicyChanges } from './policy-changes';
 import type { AffectedUsers } from './policy-changes';
+
+// A role or connector name taken, or a role bound twice to one subject (the unique key refused it).
+const taken = () => new GovernanceError(GovernanceErrorCode.Conflict, 'that already exists');
 
 // How every governance service writes: in one transaction with its audit record and the
 // propagation record of the users whose effective policy it may alter (PolicyChanges), announced
@@ -20,24 +22,12 @@ export class GovernanceWrites {
     private readonly changes: PolicyChanges,
   ) {}
 
-  async write<T>(
+  write<T>(
     organizationId: string,
     affected: AffectedUsers | null,
     work: (tx: GovernanceTx) => Promise<T>,
   ): Promise<T> {
-    try {
-      return await this.changes.commit(
-        organizationId,
-        affected,
-        (inTx) => this.repository.transaction(organizationId, inTx),
-        work,
-      );
-    } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        throw new GovernanceError(GovernanceErrorCode.Conflict, 'that already exists');
-      }
-      throw error;
-    }
+    return this.changes.commit(organizationId, affected, this.repository, work, taken);
   }
 
   record(

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { faultOf } from '../../platform/database/faults';
 import { EVENT_BUS } from '../../platform/redis/event-bus';
 import type { EventBus } from '../../platform/redis/event-bus';
 import { DirectoryService } from '../directory/directory.service';
@@ -10,6 +11,11 @@ import type { GovernanceChanged, Subject } from './governance.types';
 export type AffectedUsers = string[] | 'all';
 
 type OutboxTx = Parameters<PropagationService['record']>[0];
+
+// The owning module's repository, which opens its organization-scoped transactions.
+interface TransactionStore<Tx> {
+  transaction<T>(organizationId: string, work: (tx: Tx) => Promise<T>): Promise<T>;
+}
 
 // What every write that may change users' policies or budgets does besides writing its own rows
 // (governance's and the spend module's spend limits): its propagation record commits in the
@@ -25,26 +31,33 @@ export class PolicyChanges {
     @Inject(EVENT_BUS) private readonly bus: EventBus,
   ) {}
 
-  // Runs `work` in the caller's `transaction` with the outbox record of `affected` (none: null),
-  // then announces the change.
+  // Runs `work` in a transaction of the caller's `store` with the outbox record of `affected`
+  // (none: null), then announces the change. A unique violation (a name or a subject's limit taken
+  // by another write meanwhile) throws the caller's `conflict()`.
   async commit<T, Tx extends OutboxTx>(
     organizationId: string,
     affected: AffectedUsers | null,
-    transaction: (work: (tx: Tx) => Promise<T>) => Promise<T>,
+    store: TransactionStore<Tx>,
     work: (tx: Tx) => Promise<T>,
+    conflict: () => Error,
   ): Promise<T> {
-    const result = await transaction(async (tx) => {
-      const done = await work(tx);
-      if (affected) {
-        await this.propagation.record(tx, {
-          organizationId,
-          userIds: normalised(affected),
-          groupIds: [],
-          reason: 'governance.changed',
-        });
-      }
-      return done;
-    });
+    let result: T;
+    try {
+      result = await store.transaction(organizationId, async (tx) => {
+        const done = await work(tx);
+        if (affected) {
+          await this.propagation.record(tx, {
+            organizationId,
+            userIds: normalised(affected),
+            groupIds: [],
+            reason: 'governance.changed',
+          });
+        }
+        return done;
+      });
+    } catch (error) {
+      throw faultOf(error) === 'unique' ? conflict() : error;
+    }
     if (affected) await this.announce(organizationId, affected);
     return result;
   }

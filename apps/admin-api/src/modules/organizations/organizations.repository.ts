@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Organization, Prisma } from '../../generated/prisma/client';
+import { faultOf } from '../../platform/database/faults';
 import { PrismaService } from '../../platform/database/prisma.service';
 
 @Injectable()
@@ -36,8 +37,7 @@ export class OrganizationsRepository {
       return await this.prisma.organization.create({ data });
     } catch (error) {
       // Another process took the slug between our check and insert: the caller picks another.
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
-        return null;
+      if (faultOf(error) === 'unique') return null;
       throw error;
     }
   }

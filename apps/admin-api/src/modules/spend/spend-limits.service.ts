@@ -1,5 +1,4 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { Prisma } from '../../generated/prisma/client';
 import { AuditService } from '../audit/audit.service';
 import type { AuditEntry, AuditTx } from '../audit/audit.service';
 import { DirectoryService, isDirectoryId } from '../directory/directory.service';
@@ -12,6 +11,9 @@ import type { SpendLimitsTx } from './spend-limits.repository';
 import type { SpendLimitForUser, SpendLimitWrite } from './spend-limits.types';
 
 const DECIMAL_USD = /^\d{1,12}(\.\d{1,6})?$/;
+
+// A second limit of one subject and period (the unique key refused it).
+const limitTaken = () => new SpendError(SpendErrorCode.Conflict, 'that already exists');
 
 // Spend limit definitions: budgets of groups and people per period, hard or soft, with alert
 // thresholds. A write changes what leases are reserved against, so like a governance change it is
@@ -117,25 +119,12 @@ export class SpendLimitsService implements OnModuleInit {
     });
   }
 
-  private async write<T>(
+  private write<T>(
     organizationId: string,
     affected: string[],
     work: (tx: SpendLimitsTx) => Promise<T>,
   ): Promise<T> {
-    try {
-      return await this.changes.commit(
-        organizationId,
-        affected,
-        (inTx) => this.repository.transaction(organizationId, inTx),
-        work,
-      );
-    } catch (error) {
-      // One limit per subject and period.
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        throw new SpendError(SpendErrorCode.Conflict, 'that already exists');
-      }
-      throw error;
-    }
+    return this.changes.commit(organizationId, affected, this.repository, work, limitTaken);
   }
 
   private record(
