@@ -1,5 +1,6 @@
-import type { ArgumentsHost } from '@nestjs/common';
+import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { GraphQLError } from 'graphql';
 
 // The parts of a Fastify reply the error renderers use, recording what was sent.
 export function fakeReply() {
@@ -21,10 +22,25 @@ export function fakeReply() {
   return { reply: reply as unknown as FastifyReply, sent };
 }
 
-// The host an exception filter is given: a GraphQL one, or an HTTP one answering on `reply`.
-export function hostOf(type: 'graphql' | 'http', reply?: FastifyReply): ArgumentsHost {
-  return {
-    getType: () => type,
+// The GraphQL error an exception filter throws for `error` in a GraphQL operation.
+export function graphqlAnswer(filter: ExceptionFilter, error: Error): GraphQLError {
+  const host = { getType: () => 'graphql' } as unknown as ArgumentsHost;
+  try {
+    filter.catch(error, host);
+  } catch (thrown) {
+    if (thrown instanceof GraphQLError) return thrown;
+    throw thrown;
+  }
+  throw new Error('the filter threw no GraphQL error');
+}
+
+// What an exception filter sends for `error` on a REST route.
+export function httpAnswer(filter: ExceptionFilter, error: Error) {
+  const { reply, sent } = fakeReply();
+  const host = {
+    getType: () => 'http',
     switchToHttp: () => ({ getResponse: () => reply }),
   } as unknown as ArgumentsHost;
+  filter.catch(error, host);
+  return sent;
 }

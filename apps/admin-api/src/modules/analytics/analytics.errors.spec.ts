@@ -1,5 +1,4 @@
-import { GraphQLError } from 'graphql';
-import { fakeReply, hostOf } from '../../../../../test/support/fake-http';
+import { graphqlAnswer, httpAnswer } from '../../../../../test/support/fake-http';
 import { AnalyticsError, AnalyticsErrorCode, AnalyticsErrorFilter } from './analytics.errors';
 
 // Per code: the console's GraphQL code, and the Analytics API's status.
@@ -17,22 +16,15 @@ describe('analytics errors', () => {
 
   it('renders every code on GraphQL with its code and reason', () => {
     for (const [code, graphql] of EXPECTED) {
-      let thrown: unknown;
-      try {
-        filter.catch(new AnalyticsError(code, `refused: ${code}`), hostOf('graphql'));
-      } catch (error) {
-        thrown = error;
-      }
-      expect(thrown).toBeInstanceOf(GraphQLError);
-      expect((thrown as GraphQLError).message).toBe(`refused: ${code}`);
-      expect((thrown as GraphQLError).extensions).toEqual({ code: graphql, reason: code });
+      const rendered = graphqlAnswer(filter, new AnalyticsError(code, `refused: ${code}`));
+      expect(rendered.message).toBe(`refused: ${code}`);
+      expect(rendered.extensions).toEqual({ code: graphql, reason: code });
     }
   });
 
   it('answers every code on the Analytics API as problem+json with its status and code', () => {
     for (const [code, , status] of EXPECTED) {
-      const { reply, sent } = fakeReply();
-      filter.catch(new AnalyticsError(code, `refused: ${code}`), hostOf('http', reply));
+      const sent = httpAnswer(filter, new AnalyticsError(code, `refused: ${code}`));
       expect(sent.status).toBe(status);
       expect(sent.type).toBe('application/problem+json');
       expect(sent.body).toEqual({

@@ -1,7 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { GraphQLError } from 'graphql';
-import { sendProblem } from '../../platform/http/problem';
+import { Refusal, refusalFilter } from '../../platform/http/refusal';
 
 // Every refusal of analytics, thrown once (range, page and cursor parsing) and rendered by
 // AnalyticsErrorFilter for each transport: the Analytics API's problem+json and the console's
@@ -13,14 +10,7 @@ export enum AnalyticsErrorCode {
   InvalidCursor = 'invalid_cursor',
 }
 
-export class AnalyticsError extends Error {
-  constructor(
-    readonly code: AnalyticsErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class AnalyticsError extends Refusal<AnalyticsErrorCode> {}
 
 // One row per code, per transport: a new code does not compile until it has both.
 const HTTP_STATUS: Record<AnalyticsErrorCode, number> = {
@@ -35,17 +25,7 @@ const GRAPHQL_CODE: Record<AnalyticsErrorCode, string> = {
 
 // Analytics errors as problem+json (the Analytics API) or as a GraphQL error with a code the
 // console acts on and the analytics code as its reason.
-@Catch(AnalyticsError)
-export class AnalyticsErrorFilter implements ExceptionFilter {
-  catch(error: AnalyticsError, host: ArgumentsHost): void {
-    if (host.getType<string>() === 'graphql') {
-      throw new GraphQLError(error.message, {
-        extensions: { code: GRAPHQL_CODE[error.code], reason: error.code },
-      });
-    }
-    sendProblem(host.switchToHttp().getResponse<FastifyReply>(), HTTP_STATUS[error.code], {
-      detail: error.message,
-      code: error.code,
-    });
-  }
-}
+export const AnalyticsErrorFilter = refusalFilter(AnalyticsError, {
+  graphql: GRAPHQL_CODE,
+  http: HTTP_STATUS,
+});

@@ -1,7 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { GraphQLError } from 'graphql';
-import { problemTitle } from '../../platform/http/problem';
+import { Refusal, refusalFilter } from '../../platform/http/refusal';
 
 // Every refusal of the audit log's API, thrown once (services and adapters alike) and rendered by
 // AuditErrorFilter for each transport.
@@ -13,14 +10,7 @@ export enum AuditErrorCode {
   NotReady = 'not_ready',
 }
 
-export class AuditError extends Error {
-  constructor(
-    readonly code: AuditErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class AuditError extends Refusal<AuditErrorCode> {}
 
 // One row per code, per transport: a new code does not compile until it has both.
 const HTTP_STATUS: Record<AuditErrorCode, number> = {
@@ -36,26 +26,7 @@ const GRAPHQL_CODE: Record<AuditErrorCode, string> = {
 };
 
 // Audit errors as problem+json (REST) or as a GraphQL error with a code the console acts on.
-@Catch(AuditError)
-export class AuditErrorFilter implements ExceptionFilter {
-  catch(error: AuditError, host: ArgumentsHost): void {
-    if (host.getType<string>() === 'graphql') {
-      throw new GraphQLError(error.message, {
-        extensions: { code: GRAPHQL_CODE[error.code], reason: error.code },
-      });
-    }
-    const status = HTTP_STATUS[error.code];
-    void host
-      .switchToHttp()
-      .getResponse<FastifyReply>()
-      .status(status)
-      .type('application/problem+json')
-      .send({
-        type: 'about:blank',
-        title: problemTitle(status),
-        status,
-        detail: error.message,
-        code: error.code,
-      });
-  }
-}
+export const AuditErrorFilter = refusalFilter(AuditError, {
+  graphql: GRAPHQL_CODE,
+  http: HTTP_STATUS,
+});

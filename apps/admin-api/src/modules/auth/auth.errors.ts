@@ -1,6 +1,4 @@
-import { ArgumentsHost, Catch } from '@nestjs/common';
-import type { GqlExceptionFilter } from '@nestjs/graphql';
-import { GraphQLError } from 'graphql';
+import { Refusal, refusalFilter } from '../../platform/http/refusal';
 
 // Every refusal of the console's sign-in settings (the identity provider, its metadata read from a
 // URL, and the IdP groups mapped to admin roles), thrown once and rendered by AuthErrorFilter. A
@@ -21,14 +19,14 @@ export enum AuthErrorCode {
   NotMetadata = 'not_metadata',
 }
 
-export class AuthError extends Error {
+export class AuthError extends Refusal<AuthErrorCode> {
   constructor(
-    readonly code: AuthErrorCode,
+    code: AuthErrorCode,
     message: string,
     // The input field at fault, when one is, so a form can show the message next to it.
     readonly field?: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -43,19 +41,4 @@ const GRAPHQL_CODE: Record<AuthErrorCode, string> = {
   [AuthErrorCode.NotMetadata]: 'BAD_USER_INPUT',
 };
 
-export function authGraphQLError(error: AuthError): GraphQLError {
-  return new GraphQLError(error.message, {
-    extensions: {
-      code: GRAPHQL_CODE[error.code],
-      reason: error.code,
-      ...(error.field ? { field: error.field } : {}),
-    },
-  });
-}
-
-@Catch(AuthError)
-export class AuthErrorFilter implements GqlExceptionFilter {
-  catch(error: AuthError, _host: ArgumentsHost): never {
-    throw authGraphQLError(error);
-  }
-}
+export const AuthErrorFilter = refusalFilter(AuthError, { graphql: GRAPHQL_CODE });

@@ -1,7 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { GraphQLError } from 'graphql';
-import { sendProblem } from '../../platform/http/problem';
+import { Refusal, refusalFilter } from '../../platform/http/refusal';
 
 // Every refusal of bundles, signing keys and endpoints, thrown once (services and adapters alike)
 // and rendered by BundleErrorFilter for each transport.
@@ -16,14 +13,7 @@ export type BundleErrorCode =
   | 'invalid_request'
   | 'publish_not_found';
 
-export class BundleError extends Error {
-  constructor(
-    readonly code: BundleErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class BundleError extends Refusal<BundleErrorCode> {}
 
 // One row per code, per transport: a new code does not compile until it has both.
 const HTTP_STATUS: Record<BundleErrorCode, number> = {
@@ -52,17 +42,7 @@ const GRAPHQL_CODE: Record<BundleErrorCode, string> = {
 
 // Bundle errors as problem+json (REST) or as a GraphQL error with a code the console acts on and
 // the bundle code as its reason.
-@Catch(BundleError)
-export class BundleErrorFilter implements ExceptionFilter {
-  catch(error: BundleError, host: ArgumentsHost): void {
-    if (host.getType<string>() === 'graphql') {
-      throw new GraphQLError(error.message, {
-        extensions: { code: GRAPHQL_CODE[error.code], reason: error.code },
-      });
-    }
-    sendProblem(host.switchToHttp().getResponse<FastifyReply>(), HTTP_STATUS[error.code], {
-      detail: error.message,
-      code: error.code,
-    });
-  }
-}
+export const BundleErrorFilter = refusalFilter(BundleError, {
+  graphql: GRAPHQL_CODE,
+  http: HTTP_STATUS,
+});

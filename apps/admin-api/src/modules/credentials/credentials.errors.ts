@@ -1,6 +1,4 @@
-import { ArgumentsHost, Catch } from '@nestjs/common';
-import type { GqlExceptionFilter } from '@nestjs/graphql';
-import { GraphQLError } from 'graphql';
+import { Refusal, refusalFilter } from '../../platform/http/refusal';
 
 // Every refusal of machine credentials, thrown once and rendered by CredentialErrorFilter for the
 // console (the operator CLI prints the message).
@@ -13,14 +11,7 @@ export enum CredentialErrorCode {
   Invalid = 'invalid',
 }
 
-export class CredentialError extends Error {
-  constructor(
-    readonly code: CredentialErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class CredentialError extends Refusal<CredentialErrorCode> {}
 
 // Credentials' one transport is GraphQL: one row per code, so a new code does not compile without
 // its rendering.
@@ -31,15 +22,4 @@ const GRAPHQL_CODE: Record<CredentialErrorCode, string> = {
   [CredentialErrorCode.Invalid]: 'BAD_USER_INPUT',
 };
 
-export function credentialGraphQLError(error: CredentialError): GraphQLError {
-  return new GraphQLError(error.message, {
-    extensions: { code: GRAPHQL_CODE[error.code], reason: error.code },
-  });
-}
-
-@Catch(CredentialError)
-export class CredentialErrorFilter implements GqlExceptionFilter {
-  catch(error: CredentialError, _host: ArgumentsHost): never {
-    throw credentialGraphQLError(error);
-  }
-}
+export const CredentialErrorFilter = refusalFilter(CredentialError, { graphql: GRAPHQL_CODE });

@@ -1,5 +1,4 @@
-import { Catch, ExceptionFilter } from '@nestjs/common';
-import { GraphQLError } from 'graphql';
+import { refusalFilter } from '../../platform/http/refusal';
 import { DirectoryError } from './directory.types';
 import type { DirectoryErrorCode } from './directory.types';
 
@@ -18,11 +17,4 @@ const GRAPHQL_CODE: Record<DirectoryErrorCode, string> = {
 
 // Directory errors as GraphQL errors with a code the console acts on and the directory's own code
 // as the reason.
-@Catch(DirectoryError)
-export class DirectoryErrorFilter implements ExceptionFilter {
-  catch(error: DirectoryError): never {
-    throw new GraphQLError(error.message, {
-      extensions: { code: GRAPHQL_CODE[error.code], reason: error.code },
-    });
-  }
-}
+export const DirectoryErrorFilter = refusalFilter(DirectoryError, { graphql: GRAPHQL_CODE });

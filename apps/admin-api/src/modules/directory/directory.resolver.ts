@@ -1,5 +1,5 @@
+import { UseFilters } from '@nestjs/common';
 import { Args, ID, Int, Query, Resolver } from '@nestjs/graphql';
-import { GraphQLError } from 'graphql';
 import type { AdminPrincipal } from '../auth/admin-principal';
 import { CurrentAdmin, READ_ROLES, RequireAdmin, SPEND_READ_ROLES } from '../auth/admin-auth.guard';
 import {
@@ -11,14 +11,16 @@ import {
   personView,
   sourceOf,
 } from './directory.graphql';
+import { DirectoryErrorFilter } from './directory.errors';
 import { DirectoryService } from './directory.service';
+import { DirectoryError } from './directory.types';
 import type { DirectoryFilter, DirectoryUserRecord } from './directory.types';
 
 const MAX_PAGE = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+function badInput(message: string): DirectoryError {
+  return new DirectoryError('invalid_value', message);
 }
 
 function checkIds(ids: string[]): void {
@@ -67,6 +69,7 @@ function pageArgs(offset: number, limit: number): { skip: number; take: number }
 // The console's view of the directory (its writes: DirectoryWritesResolver). Billing admins see no
 // directory.
 @Resolver()
+@UseFilters(DirectoryErrorFilter)
 export class DirectoryResolver {
   constructor(private readonly directory: DirectoryService) {}
 
@@ -97,7 +100,7 @@ export class DirectoryResolver {
   ): Promise<DirectoryPerson> {
     checkIds([id]);
     const user = await this.directory.findUser(admin.organizationId, id);
-    if (!user) throw new GraphQLError(`no person ${id}`, { extensions: { code: 'NOT_FOUND' } });
+    if (!user) throw new DirectoryError('not_found', `no person ${id}`);
     return (await this.people(admin.organizationId, [user]))[0]!;
   }
 
@@ -109,7 +112,7 @@ export class DirectoryResolver {
   ): Promise<DirectoryTeam> {
     checkIds([id]);
     const group = await this.directory.findGroup(admin.organizationId, id, { members: false });
-    if (!group) throw new GraphQLError(`no group ${id}`, { extensions: { code: 'NOT_FOUND' } });
+    if (!group) throw new DirectoryError('not_found', `no group ${id}`);
     const counts = await this.directory.memberCounts(admin.organizationId, [id]);
     return {
       id,

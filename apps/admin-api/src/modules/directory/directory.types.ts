@@ -4,6 +4,7 @@ import type {
   DirectoryUserEmail,
   DirectoryUserPhone,
 } from '../../generated/prisma/client';
+import { Refusal } from '../../platform/http/refusal';
 
 export type { DirectoryGroup, DirectoryUser };
 
@@ -113,14 +114,7 @@ export type DirectoryErrorCode =
   // The write did not finish within its deadline and was rolled back: safe to retry.
   | 'busy';
 
-export class DirectoryError extends Error {
-  constructor(
-    readonly code: DirectoryErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class DirectoryError extends Refusal<DirectoryErrorCode> {}
 
 // The change signal bundles listen to: which users' effective policy may have changed.
 export const DIRECTORY_CHANGED_CHANNEL = 'directory.changed';

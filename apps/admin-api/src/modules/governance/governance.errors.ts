@@ -1,6 +1,4 @@
-import { ArgumentsHost, Catch } from '@nestjs/common';
-import type { GqlExceptionFilter } from '@nestjs/graphql';
-import { GraphQLError } from 'graphql';
+import { Refusal, refusalFilter } from '../../platform/http/refusal';
 
 // Every refusal of governance (roles, connectors, folders and network, settings, explain and
 // simulation), thrown once by services and resolvers and rendered by GovernanceErrorFilter.
@@ -17,14 +15,14 @@ export enum GovernanceErrorCode {
   AddressRefused = 'address_refused',
 }
 
-export class GovernanceError extends Error {
+export class GovernanceError extends Refusal<GovernanceErrorCode> {
   constructor(
-    readonly code: GovernanceErrorCode,
+    code: GovernanceErrorCode,
     message: string,
     // The input field at fault, when one is, so a form can show the message next to it.
     readonly field?: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -39,23 +37,6 @@ const GRAPHQL_CODE: Record<GovernanceErrorCode, string> = {
   [GovernanceErrorCode.AddressRefused]: 'FORBIDDEN',
 };
 
-// The GraphQL error of a governance error: a code the console acts on, the reason, and the field
-// at fault.
-export function governanceGraphQLError(error: GovernanceError): GraphQLError {
-  return new GraphQLError(error.message, {
-    extensions: {
-      code: GRAPHQL_CODE[error.code],
-      reason: error.code,
-      ...(error.field ? { field: error.field } : {}),
-    },
-  });
-}
-
-// Governance errors as GraphQL errors. Anything else passes through untouched to the GraphQL
-// driver.
-@Catch(GovernanceError)
-export class GovernanceErrorFilter implements GqlExceptionFilter {
-  catch(error: GovernanceError, _host: ArgumentsHost): never {
-    throw governanceGraphQLError(error);
-  }
-}
+// Governance errors as GraphQL errors with a code the console acts on, the reason and the field at
+// fault. Anything else passes through untouched to the GraphQL driver.
+export const GovernanceErrorFilter = refusalFilter(GovernanceError, { graphql: GRAPHQL_CODE });

@@ -1,5 +1,4 @@
-import { Catch, ExceptionFilter } from '@nestjs/common';
-import { GraphQLError } from 'graphql';
+import { refusalFilter } from '../../platform/http/refusal';
 import { OrganizationError } from './organizations.service';
 
 // One row per code: a new code does not compile until the console's transport has it (the operator
@@ -9,11 +8,4 @@ const GRAPHQL_CODE: Record<OrganizationError['code'], string> = {
   not_found: 'NOT_FOUND',
 };
 
-@Catch(OrganizationError)
-export class OrganizationErrorFilter implements ExceptionFilter {
-  catch(error: OrganizationError): never {
-    throw new GraphQLError(error.message, {
-      extensions: { code: GRAPHQL_CODE[error.code], reason: error.code },
-    });
-  }
-}
+export const OrganizationErrorFilter = refusalFilter(OrganizationError, { graphql: GRAPHQL_CODE });

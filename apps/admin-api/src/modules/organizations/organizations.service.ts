@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Organization, Prisma } from '../../generated/prisma/client';
 import { CONFIG } from '../../config/config';
+import { Refusal } from '../../platform/http/refusal';
 import type { Config } from '../../config/config';
 import { AuditService, ActorType } from '../audit/audit.service';
 import { hashSecret, newSecret } from '../credentials/secrets';
@@ -10,14 +11,7 @@ import { slugify } from './slug';
 const BOOTSTRAP_LIFETIME_MS = 24 * 60 * 60 * 1000;
 const FIRST_ORGANIZATION_NAME = 'My organization';
 
-export class OrganizationError extends Error {
-  constructor(
-    readonly code: 'invalid_name' | 'not_found',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class OrganizationError extends Refusal<'invalid_name' | 'not_found'> {}
 
 function validName(name: string): string {
   const trimmed = name.trim();

@@ -1,8 +1,6 @@
-import { ArgumentsHost, Catch } from '@nestjs/common';
-import type { GqlExceptionFilter } from '@nestjs/graphql';
 import type { FastifyReply } from 'fastify';
-import { GraphQLError } from 'graphql';
 import { sendProblem } from '../../platform/http/problem';
+import { Refusal, refusalFilter } from '../../platform/http/refusal';
 
 // Every refusal of the spend module, thrown once and rendered for its two transports: the
 // console's GraphQL (SpendErrorFilter) and the endpoint protocol's problem+json (sendSpendProblem,
@@ -21,9 +19,9 @@ export enum SpendErrorCode {
   Conflict = 'conflict',
 }
 
-export class SpendError extends Error {
+export class SpendError extends Refusal<SpendErrorCode> {
   constructor(
-    readonly code: SpendErrorCode,
+    code: SpendErrorCode,
     message: string,
     // For limit_exhausted: the budget that refused (the protocol's `limit`); for
     // lease_above_maximum: the organization's settings (`settings`).
@@ -31,7 +29,7 @@ export class SpendError extends Error {
     // For limit_exhausted: the settlement the lease request carried, made before the refusal.
     readonly settle?: unknown,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -57,12 +55,6 @@ const ENDPOINT_PROBLEM: Record<SpendErrorCode, { status: number; code: string }>
   [SpendErrorCode.Conflict]: { status: 409, code: 'conflict' },
 };
 
-export function spendGraphQLError(error: SpendError): GraphQLError {
-  return new GraphQLError(error.message, {
-    extensions: { code: GRAPHQL_CODE[error.code], reason: error.code },
-  });
-}
-
 // A spend error as the endpoint protocol answers it, with the refusing budget (`limit`) or the
 // settings (`settings`) and the settlement the request made.
 export function sendSpendProblem(reply: FastifyReply, error: SpendError): FastifyReply {
@@ -77,9 +69,4 @@ export function sendSpendProblem(reply: FastifyReply, error: SpendError): Fastif
   });
 }
 
-@Catch(SpendError)
-export class SpendErrorFilter implements GqlExceptionFilter {
-  catch(error: SpendError, _host: ArgumentsHost): never {
-    throw spendGraphQLError(error);
-  }
-}
+export const SpendErrorFilter = refusalFilter(SpendError, { graphql: GRAPHQL_CODE });

@@ -1,13 +1,10 @@
-import type { ArgumentsHost } from '@nestjs/common';
-import { GraphQLError } from 'graphql';
-import { fakeReply } from '../../../../../test/support/fake-http';
+import { fakeReply, graphqlAnswer } from '../../../../../test/support/fake-http';
 import {
   otlpStatusOf,
   sendTelemetryProblem,
   TelemetryError,
   TelemetryErrorCode,
   TelemetryErrorFilter,
-  telemetryGraphQLError,
 } from './telemetry.errors';
 
 // Per code: the console's GraphQL code, the endpoint protocol's status and code, and OTLP's status.
@@ -22,15 +19,12 @@ describe('telemetry errors', () => {
   });
 
   it('renders every code on GraphQL with its code and reason', () => {
+    const filter = new TelemetryErrorFilter();
     for (const [code, graphql] of EXPECTED) {
-      const rendered = telemetryGraphQLError(new TelemetryError(code, `refused: ${code}`));
+      const rendered = graphqlAnswer(filter, new TelemetryError(code, `refused: ${code}`));
       expect(rendered.message).toBe(`refused: ${code}`);
       expect(rendered.extensions).toEqual({ code: graphql, reason: code });
     }
-    const filter = new TelemetryErrorFilter();
-    expect(() =>
-      filter.catch(new TelemetryError(TelemetryErrorCode.Invalid, 'x'), {} as ArgumentsHost),
-    ).toThrow(GraphQLError);
   });
 
   it('answers every code on the endpoint protocol as problem+json with its status and code', () => {

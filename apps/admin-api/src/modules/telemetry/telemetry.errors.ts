@@ -1,8 +1,6 @@
-import { ArgumentsHost, Catch } from '@nestjs/common';
-import type { GqlExceptionFilter } from '@nestjs/graphql';
 import type { FastifyReply } from 'fastify';
-import { GraphQLError } from 'graphql';
 import { sendProblem } from '../../platform/http/problem';
+import { Refusal, refusalFilter } from '../../platform/http/refusal';
 
 // Every refusal of telemetry, thrown once and rendered for its three transports: the console's
 // GraphQL (TelemetryErrorFilter), the endpoint protocol's problem+json (sendTelemetryProblem, from
@@ -15,14 +13,7 @@ export enum TelemetryErrorCode {
   UnsupportedMediaType = 'unsupported_media_type',
 }
 
-export class TelemetryError extends Error {
-  constructor(
-    readonly code: TelemetryErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class TelemetryError extends Refusal<TelemetryErrorCode> {}
 
 // One row per code, per transport: a new code does not compile until it has all three.
 const GRAPHQL_CODE: Record<TelemetryErrorCode, string> = {
@@ -42,12 +33,6 @@ const OTLP_STATUS: Record<TelemetryErrorCode, number> = {
   [TelemetryErrorCode.UnsupportedMediaType]: 415,
 };
 
-export function telemetryGraphQLError(error: TelemetryError): GraphQLError {
-  return new GraphQLError(error.message, {
-    extensions: { code: GRAPHQL_CODE[error.code], reason: error.code },
-  });
-}
-
 export function sendTelemetryProblem(reply: FastifyReply, error: TelemetryError): FastifyReply {
   const { status, code } = ENDPOINT_PROBLEM[error.code];
   return sendProblem(reply, status, { detail: error.message, code });
@@ -57,9 +42,4 @@ export function otlpStatusOf(error: TelemetryError): number {
   return OTLP_STATUS[error.code];
 }
 
-@Catch(TelemetryError)
-export class TelemetryErrorFilter implements GqlExceptionFilter {
-  catch(error: TelemetryError, _host: ArgumentsHost): never {
-    throw telemetryGraphQLError(error);
-  }
-}
+export const TelemetryErrorFilter = refusalFilter(TelemetryError, { graphql: GRAPHQL_CODE });

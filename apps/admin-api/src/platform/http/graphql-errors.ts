@@ -2,7 +2,24 @@ import { HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { GraphQLError } from 'graphql';
 import type { ExecutionResult } from 'graphql';
+import type { Refusal } from './refusal';
 import { answerUnexpected } from './unexpected-error';
+
+// A module's refusal as the console's GraphQL error: the GraphQL code the module's table gives its
+// code (one row per code, so a new code does not compile without one), the module's own code as
+// the reason, and the input field at fault where the module names one.
+export function refusalGraphQLError<Code extends string>(
+  error: Refusal<Code> & { field?: string },
+  graphqlCodes: Record<Code, string>,
+): GraphQLError {
+  return new GraphQLError(error.message, {
+    extensions: {
+      code: graphqlCodes[error.code],
+      reason: error.code,
+      ...(error.field ? { field: error.field } : {}),
+    },
+  });
+}
 
 type Execution = ExecutionResult & Required<Pick<ExecutionResult, 'errors'>>;
 
