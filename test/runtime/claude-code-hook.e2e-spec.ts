@@ -178,4 +178,30 @@ describe('steward-agent hook claude-code and the governed account (real process)
     expect(settings.sandbox.filesystem.allowRead).toEqual([`/home/${ACCOUNT}/work`]);
     expect(settings.sandbox.network.allowedDomains).toContain('127.0.0.1:4100');
   });
+
+  it('refuses to enrol for an account the user database does not know, before enrolling', async () => {
+    const stateDir = path.join(base, 'unknown-account');
+    const run = await new Promise<HookRun>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [CLI, '--state-dir', stateDir, 'enrol', '--server', 'http://127.0.0.1:9'].concat([
+          '--token',
+          'stw_enrol_x',
+          '--user',
+          'alice@example.com',
+          '--account',
+          'no-such-login',
+        ]),
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('no local account named no-such-login');
+    expect(fs.existsSync(path.join(stateDir, 'enrolment.json'))).toBe(false);
+  });
 });
