@@ -24,7 +24,7 @@ import type { BundleHeader, ConnectorSource, EncodedPolicy, RoleGrant } from '@s
 import { CredentialsService } from '../apps/admin-api/src/modules/credentials/credentials.service';
 import { OrganizationsService } from '../apps/admin-api/src/modules/organizations/organizations.service';
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
-import { dropTestDatabase } from '../test/support/test-database';
+import { dropTestDatabase } from '@steward/testing';
 import { benchEnvironment, listenOnLoopback, spawnBenchApi } from './support';
 import { machineLoad, reportResult } from './result';
 

@@ -26,7 +26,7 @@ import { OrganizationsService } from '../apps/admin-api/src/modules/organization
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
 import { startDeployment } from '../test/support/fleet';
 import type { Deployment } from '../test/support/fleet';
-import { dropTestDatabase } from '../test/support/test-database';
+import { dropTestDatabase } from '@steward/testing';
 import type { FromGenerator, PollTarget, ToGenerator } from './long-polls';
 import { machineLoad, reportResult } from './result';
 import { benchEnvironment } from './support';

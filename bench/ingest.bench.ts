@@ -21,7 +21,7 @@ import { OrganizationsService } from '../apps/admin-api/src/modules/organization
 import { EventPartitions } from '../apps/admin-api/src/modules/telemetry/event-partitions.repository';
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
-import { dropTestDatabase } from '../test/support/test-database';
+import { dropTestDatabase } from '@steward/testing';
 import { reportResult } from './result';
 import { benchEnvironment, endpointClient, spawnBenchApi } from './support';
 

@@ -10,12 +10,12 @@
 import type { VerifiedBundle } from '@steward/policy';
 import { randomBytes } from 'node:crypto';
 import { JobsService } from '../apps/admin-api/src/platform/jobs/jobs.service';
-import { pullBundle, verifiedBundle } from '../test/support/bundle-pull';
-import type { HeldBundle } from '../test/support/bundle-pull';
+import { pullBundle, verifiedBundle } from '@steward/testing';
+import type { HeldBundle } from '@steward/testing';
 import { createFleet, startDeployment } from '../test/support/fleet';
 import type { Fleet, FleetEndpoint } from '../test/support/fleet';
-import { startOwnRedis } from '../test/support/own-services';
-import { dropTestDatabase } from '../test/support/test-database';
+import { startOwnRedis } from '@steward/testing';
+import { dropTestDatabase } from '@steward/testing';
 import { benchEnvironment, listenOnLoopback } from './support';
 import { machineLoad, reportResult } from './result';
 

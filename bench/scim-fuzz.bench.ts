@@ -6,8 +6,8 @@
 // SCIM_FUZZ_REQUESTS sends more.
 import { CredentialsService } from '../apps/admin-api/src/modules/credentials/credentials.service';
 import { OrganizationsService } from '../apps/admin-api/src/modules/organizations/organizations.service';
-import { httpTransport, runScimFuzz } from '../test/support/scim-fuzz/runner';
-import { dropTestDatabase } from '../test/support/test-database';
+import { httpTransport, runScimFuzz } from '@steward/testing';
+import { dropTestDatabase } from '@steward/testing';
 import { reportResult } from './result';
 import { benchEnvironment, listenOnLoopback } from './support';
 

@@ -8,7 +8,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CredentialsService } from '../apps/admin-api/src/modules/credentials/credentials.service';
 import { OrganizationsService } from '../apps/admin-api/src/modules/organizations/organizations.service';
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
-import { dropTestDatabase } from '../test/support/test-database';
+import { dropTestDatabase } from '@steward/testing';
 import { benchEnvironment, listenOnLoopback } from './support';
 import { reportResult } from './result';
 

@@ -23,7 +23,7 @@ import { OrganizationsService } from '../apps/admin-api/src/modules/organization
 import { SpendService } from '../apps/admin-api/src/modules/spend/spend.service';
 import { PrismaService } from '../apps/admin-api/src/platform/database/prisma.service';
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
-import { dropTestDatabase } from '../test/support/test-database';
+import { dropTestDatabase } from '@steward/testing';
 import { benchEnvironment, endpointClient, spawnBenchApi } from './support';
 import { machineLoad, reportResult } from './result';
 

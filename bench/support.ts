@@ -5,9 +5,9 @@ import { AppModule } from '../apps/admin-api/src/app.module';
 import { Config, loadConfig } from '../apps/admin-api/src/config/config';
 import { applyMigrations } from '../apps/admin-api/src/platform/database/migrations';
 import { createHttpApp } from '../apps/admin-api/src/platform/http/http-app';
-import { startServerProcess } from '../test/support/processes';
-import type { ServerProcess } from '../test/support/processes';
-import { createTestDatabase } from '../test/support/test-database';
+import { startServerProcess } from '@steward/testing';
+import type { ServerProcess } from '@steward/testing';
+import { createTestDatabase } from '@steward/testing';
 
 export interface BenchEnvironment {
   database: { name: string; url: string };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { buildOnce, runCli, startServerProcess } from './support/processes';
+import { buildOnce, runCli, startServerProcess } from '@steward/testing';
 
 jest.setTimeout(120_000);
 

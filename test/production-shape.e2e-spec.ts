@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startServerProcess, type ServerProcess } from './support/processes';
-import { TEST_SECRET_KEY } from './support/secret';
+import { freePort, startServerProcess, type ServerProcess } from '@steward/testing';
+import { TEST_SECRET_KEY } from '@steward/testing';
 import { Story, type StoryResult } from './support/story';
 import { expectStoryOutcome } from './support/story-expectations';
 

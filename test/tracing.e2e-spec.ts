@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildOnce, ServerProcess, startServerProcess } from './support/processes';
-import { TEST_SECRET_KEY } from './support/secret';
+import { buildOnce, ServerProcess, startServerProcess } from '@steward/testing';
+import { TEST_SECRET_KEY } from '@steward/testing';
 
 jest.setTimeout(120_000);
 

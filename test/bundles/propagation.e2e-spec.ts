@@ -7,10 +7,10 @@ import { StaleBundlesSweep } from '../../apps/admin-api/src/modules/bundles/stal
 import { JobName } from '../../apps/admin-api/src/platform/jobs/job-names';
 import { startTestApi, TEST_SECRET_KEY } from '../support/api';
 import type { TestApi } from '../support/api';
-import { pollBundleUntil, pullBundle } from '../support/bundle-pull';
+import { pollBundleUntil, pullBundle } from '@steward/testing';
 import { createFleet } from '../support/fleet';
 import type { Fleet } from '../support/fleet';
-import { buildOnce, startServerProcess } from '../support/processes';
+import { buildOnce, startServerProcess } from '@steward/testing';
 
 function scim(base: string, fleet: Fleet, method: string, path: string) {
   return fetch(`${base}/scim/v2${path}`, {

@@ -5,9 +5,9 @@ import { startTestApi, TEST_SECRET_KEY } from '../support/api';
 import type { TestApi } from '../support/api';
 import { createFleet, startDeployment } from '../support/fleet';
 import type { Deployment, Fleet } from '../support/fleet';
-import { databaseAnswers, startOwnPostgres } from '../support/own-services';
-import type { OwnPostgres } from '../support/own-services';
-import { buildOnce } from '../support/processes';
+import { databaseAnswers, startOwnPostgres } from '@steward/testing';
+import type { OwnPostgres } from '@steward/testing';
+import { buildOnce } from '@steward/testing';
 
 interface Answer {
   label: string;

@@ -2,13 +2,13 @@ import type { VerifiedBundle } from '@steward/policy';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startTestApi, TEST_SECRET_KEY } from '../support/api';
-import { pollBundleUntil, pullBundle } from '../support/bundle-pull';
-import type { HeldBundle } from '../support/bundle-pull';
+import { pollBundleUntil, pullBundle } from '@steward/testing';
+import type { HeldBundle } from '@steward/testing';
 import { createFleet, startDeployment } from '../support/fleet';
 import type { Deployment, Fleet, FleetEndpoint } from '../support/fleet';
-import { startOwnRedis } from '../support/own-services';
-import type { OwnRedis } from '../support/own-services';
-import { buildOnce } from '../support/processes';
+import { startOwnRedis } from '@steward/testing';
+import type { OwnRedis } from '@steward/testing';
+import { buildOnce } from '@steward/testing';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 

@@ -1,6 +1,6 @@
 import { startTestApi } from '../support/api';
 import type { TestApi } from '../support/api';
-import { injectTransport, runScimFuzz } from '../support/scim-fuzz/runner';
+import { injectTransport, runScimFuzz } from '@steward/testing';
 import { scimClient } from './scim-support';
 
 let api: TestApi;

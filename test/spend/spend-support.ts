@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SpendLimitsService } from '../../apps/admin-api/src/modules/spend/spend-limits.service';
-import { TEST_SECRET_KEY } from '../support/secret';
+import { TEST_SECRET_KEY } from '@steward/testing';
 import type { TestApi } from '../support/api';
-import { startServerProcess } from '../support/processes';
-import type { ServerProcess } from '../support/processes';
+import { startServerProcess } from '@steward/testing';
+import type { ServerProcess } from '@steward/testing';
 import { telemetryFixture } from '../telemetry/events';
 
 // The built API as its own process, on this run's database and Redis.

@@ -12,7 +12,7 @@ import { ControlPlaneClient } from '../../apps/agent-runtime/src/control-plane/c
 import { LeaseSpendGuard } from '../../apps/agent-runtime/src/control-plane/spend-guard';
 import { graphql, signInAdmin } from '../support/admin-session';
 import { startTestApi, TestApi } from '../support/api';
-import type { ServerProcess } from '../support/processes';
+import type { ServerProcess } from '@steward/testing';
 import { lease, settle, spendFixture, startApi } from './spend-support';
 
 const CONCURRENT_LEASES = 500;

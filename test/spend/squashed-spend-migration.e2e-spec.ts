@@ -21,7 +21,7 @@ import {
   type Query,
   releasedMigrations,
 } from '../support/migration-history';
-import { createTestDatabase, dropTestDatabase } from '../support/test-database';
+import { createTestDatabase, dropTestDatabase } from '@steward/testing';
 import { lease, settle, spendFixture } from './spend-support';
 
 // The spend feature's eight migrations were squashed into one (20261124040846_spend). A new

@@ -5,7 +5,7 @@ import { Config, loadConfig } from '../../apps/admin-api/src/config/config';
 import { PrismaService } from '../../apps/admin-api/src/platform/database/prisma.service';
 import { createHttpApp } from '../../apps/admin-api/src/platform/http/http-app';
 import { JobsService } from '../../apps/admin-api/src/platform/jobs/jobs.service';
-import { TEST_SECRET_KEY } from './secret';
+import { TEST_SECRET_KEY } from '@steward/testing';
 
 export { TEST_SECRET_KEY };
 

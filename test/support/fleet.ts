@@ -10,8 +10,8 @@ import {
   SESSION_COOKIE,
 } from '../../apps/admin-api/src/modules/auth/admin-principal';
 import { PrismaService } from '../../apps/admin-api/src/platform/database/prisma.service';
-import { startServerProcess } from './processes';
-import type { ServerProcess } from './processes';
+import { startServerProcess } from '@steward/testing';
+import type { ServerProcess } from '@steward/testing';
 
 // An organization with people on enrolled endpoints, an admin's console session and a SCIM token,
 // made through the services of an API in this process (at `apiUrl`); the fault tests and the

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { applyMigrations } from '../../apps/admin-api/src/platform/database/migrations';
-import { createTestDatabase } from './test-database';
+// By path: Jest runs its global set-up outside the test runtime, without moduleNameMapper.
+import { createTestDatabase } from '../../libs/testing/src/test-database';
 
 // One migrated database and one Redis key prefix for the whole run, shared by every test file
 // through the environment; each test makes its own data (its own organizations).

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Redis } from 'ioredis';
-import { dropTestDatabase } from './test-database';
+// By path: Jest runs its global set-up outside the test runtime, without moduleNameMapper.
+import { dropTestDatabase } from '../../libs/testing/src/test-database';
 
 export default async function globalTeardown(): Promise<void> {
   if (process.env.STEWARD_TEST_DATABASE) await dropTestDatabase(process.env.STEWARD_TEST_DATABASE);

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { AgentEvent, createEvent, EventSubject } from '@steward/telemetry';
 import { AuditVerifier } from '../../apps/admin-api/src/modules/audit/audit-verifier';
 import { startTestApi, TEST_SECRET_KEY, TestApi } from '../support/api';
-import { freePort, startServerProcess, stopProcess } from '../support/processes';
-import type { ServerProcess } from '../support/processes';
+import { freePort, startServerProcess, stopProcess } from '@steward/testing';
+import type { ServerProcess } from '@steward/testing';
 import { telemetryFixture } from './events';
 
 const BATCHES = 100;

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 
 // The repository, whether this runs as source (test/support) or compiled for the benchmarks
 // (dist/test/support).
-const HERE = path.join(__dirname, '..', '..');
+const HERE = path.join(__dirname, '..', '..', '..');
 export const ROOT = path.basename(HERE) === 'dist' ? path.dirname(HERE) : HERE;
 const execFileAsync = promisify(execFile);
 

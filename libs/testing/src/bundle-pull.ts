@@ -1,6 +1,14 @@
 import { verifyBundle, verifyTrustSetUpdate } from '@steward/policy';
 import type { VerifiedBundle } from '@steward/policy';
-import type { FleetEndpoint } from './fleet';
+
+// An enrolled endpoint as a pull needs it.
+export interface PullingEndpoint {
+  userId: string;
+  endpointId: string;
+  credential: string;
+  // The signed trust set it received at enrolment (verifies its bundles).
+  trustSet: string;
+}
 
 export interface HeldBundle {
   etag: string;
@@ -11,7 +19,7 @@ export interface HeldBundle {
 export async function pullBundle(
   base: string,
   organizationId: string,
-  endpoint: FleetEndpoint,
+  endpoint: PullingEndpoint,
 ): Promise<HeldBundle> {
   const response = await fetch(`${base}/api/v1/endpoints/bundle`, {
     headers: { authorization: `Bearer ${endpoint.credential}` },
@@ -26,7 +34,7 @@ export async function pullBundle(
 export async function pollBundleUntil(
   base: string,
   organizationId: string,
-  endpoint: FleetEndpoint,
+  endpoint: PullingEndpoint,
   from: HeldBundle,
   accept: (bundle: VerifiedBundle) => boolean,
   signal?: AbortSignal,
@@ -67,7 +75,7 @@ export async function pollBundleUntil(
 export async function verifiedBundle(
   response: Response,
   organizationId: string,
-  endpoint: FleetEndpoint,
+  endpoint: PullingEndpoint,
   heldVersion = 0,
 ): Promise<HeldBundle> {
   const trust = verifyTrustSetUpdate(Buffer.from(endpoint.trustSet), {
