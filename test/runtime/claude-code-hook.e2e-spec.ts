@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,8 +22,8 @@ const SAMPLE = JSON.parse(
   ),
 ) as { tool_input: { file_path: string } } & Record<string, unknown>;
 // An account of this machine's user database other than the one the tests run as (root), whose
-// home is under /home.
-const ACCOUNT = 'cloudsdk';
+// home is under /home; made by the test (as root) where the machine lacks it.
+const ACCOUNT = 'steward-governed';
 
 interface HookRun {
   code: number;
@@ -72,6 +72,9 @@ describe('steward-agent hook claude-code and the governed account (real process)
 
   beforeAll(() => {
     execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'ignore' });
+    if (spawnSync('getent', ['passwd', ACCOUNT]).status !== 0) {
+      execFileSync('useradd', ['--create-home', '--home-dir', `/home/${ACCOUNT}`, ACCOUNT]);
+    }
     expect(execFileSync('getent', ['passwd', ACCOUNT], { encoding: 'utf8' })).toContain(
       `:/home/${ACCOUNT}:`,
     );
