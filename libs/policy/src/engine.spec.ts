@@ -267,6 +267,47 @@ describe('folders', () => {
     }
   });
 
+  it('applies rules written as absolute paths to the paths in the home too', () => {
+    const absolute = engine({
+      grants: [
+        {
+          role: role({
+            id: 'a',
+            capabilities: ['agent'],
+            folderRoots: [
+              { pattern: '/home', access: 'read' },
+              { pattern: '~/Work', access: 'read_write' },
+            ],
+          }),
+          via: { kind: 'user' },
+        },
+      ],
+      ceiling: { extra: [{ id: 'payroll', pattern: '/home/alice/Work/hr', scope: 'subtree' }] },
+    });
+    // A grant of /home covers the person's home (where the ceiling does not forbid it).
+    expect(absolute.path('/home/alice/Projects/a.md', 'read', linux)).toMatchObject({
+      decision: 'allow',
+      rule: { detail: '/home (read-only)' },
+    });
+    expect(absolute.path('~/Projects/a.md', 'write', linux).decision).toBe('deny');
+    // A forbidden place written absolute inside a `~` grant is forbidden, however the path is
+    // written, file by file and through a granted folder's scope.
+    for (const path of ['/home/alice/Work/hr/pay.txt', '~/Work/hr/pay.txt']) {
+      expect(absolute.path(path, 'read', linux)).toMatchObject({
+        decision: 'deny',
+        rule: { id: 'ceiling:payroll' },
+      });
+    }
+    const work = absolute.folderScope('/home/alice/Work', linux)!;
+    expect(work.decide('hr/pay.txt', 'read')).toMatchObject({
+      decision: 'deny',
+      rule: { id: 'ceiling:payroll' },
+    });
+    expect(work.decide('plan.md', 'write')!.decision).toBe('allow');
+    expect(absolute.folderScope('~', linux)!.decide('Work/hr/x', 'read')!.decision).toBe('deny');
+    expect(absolute.path('/home/alice/Work/plan.md', 'write', linux).decision).toBe('allow');
+  });
+
   it('lists what is forbidden or read-only below a folder, placed in the home', () => {
     const below = engine({
       grants: [

@@ -53,13 +53,17 @@ const NO_ROOT: RuleRef = { id: 'folder:no_root', kind: 'no_folder_root' };
 interface FolderMatcher {
   entries: Map<string, number>;
   lengths: number[];
+  // Whether any entry is written as an absolute path (not `~`): only then can a path inside the
+  // home match an entry in its absolute form.
+  absolute: boolean;
 }
 
 const SLASH = 47;
 
 function matcherOf(entries: Map<string, number>): FolderMatcher {
   const lengths = [...new Set([...entries.keys()].map((prefix) => prefix.length))];
-  return { entries, lengths: lengths.sort((a, b) => b - a) };
+  const absolute = [...entries.keys()].some((prefix) => prefix[0] !== '~');
+  return { entries, lengths: lengths.sort((a, b) => b - a), absolute };
 }
 
 function folderMatcher(folders: FolderEntry[] | undefined): FolderMatcher {
@@ -77,6 +81,18 @@ interface Scan {
 }
 
 const NOTHING: Scan = { forbid: -1, allowedBy: -1, readOnlyBy: -1 };
+
+// One place's scans in both the forms rules are written in (`~/…` and absolute): a forbidding
+// entry in either denies; otherwise what either allows is allowed.
+function merged(home: Scan, absolute: Scan): Scan {
+  if (home.forbid >= 0) return home;
+  if (absolute.forbid >= 0) return absolute;
+  return {
+    forbid: -1,
+    allowedBy: home.allowedBy >= 0 ? home.allowedBy : absolute.allowedBy,
+    readOnlyBy: home.readOnlyBy >= 0 ? home.readOnlyBy : absolute.readOnlyBy,
+  };
+}
 
 // Matches `target` against every entry that is it or lies above it, deepest first, so the rule an
 // explanation names is the closest one; a forbidden location above an allowed root still denies.
@@ -199,7 +215,10 @@ export class PolicyEngine {
     if (gate) return gate;
     const target = this.target(path, context);
     if (target === null) return { decision: 'deny', rule: INVALID_PATH };
-    const found = scan(this.folders.get(context.os)!, target, access, true);
+    const matcher = this.folders.get(context.os)!;
+    const absolute = this.absoluteForm(matcher, target, context);
+    let found = scan(matcher, target, access, true);
+    if (absolute !== null) found = merged(found, scan(matcher, absolute, access, true));
     return this.decided(found.forbid, found.allowedBy, found.readOnlyBy);
   }
 
@@ -212,19 +231,31 @@ export class PolicyEngine {
     const target = this.target(folder, context);
     if (target === null) return null;
     const matcher = this.folders.get(context.os)!;
-    const cut = target === '/' ? 1 : target.length + 1;
+    const absolute = this.absoluteForm(matcher, target, context);
+    const forms = absolute === null ? [target] : [target, absolute];
     const below = new Map<string, number>();
-    for (const [prefix, entry] of matcher.entries) {
-      if (prefix.length > target.length && isWithin(prefix, target)) {
-        below.set(prefix.slice(cut), entry);
+    for (const form of forms) {
+      const cut = form === '/' ? 1 : form.length + 1;
+      for (const [prefix, entry] of matcher.entries) {
+        if (prefix.length <= form.length || !isWithin(prefix, form)) continue;
+        const key = prefix.slice(cut);
+        // The same place ruled in both forms: the forbidding rule is the one kept.
+        const held = below.get(key);
+        if (
+          held === undefined ||
+          ((entry & 3) >= FOLDER_FORBID_SUBTREE && (held & 3) < FOLDER_FORBID_SUBTREE)
+        ) {
+          below.set(key, entry);
+        }
       }
     }
     const inside = matcherOf(below);
     // A path below the folder is never the folder itself: a `root` location there does not apply.
-    const above = {
-      read: scan(matcher, target, 'read', false),
-      write: scan(matcher, target, 'write', false),
+    const aboveOf = (access: 'read' | 'write') => {
+      const found = scan(matcher, target, access, false);
+      return absolute === null ? found : merged(found, scan(matcher, absolute, access, false));
     };
+    const above = { read: aboveOf('read'), write: aboveOf('write') };
     const os = context.os;
     return {
       decide: (relative, access) => {
@@ -282,6 +313,15 @@ export class PolicyEngine {
     const canonical = canonicalPath(path, context.os);
     if (canonical === null) return null;
     return canonical[0] === '~' ? canonical : relativeToHome(canonical, this.home(context));
+  }
+
+  // A target inside the home (`~/…`) in its absolute form, when some entry is written absolute:
+  // a rule on `/home` or on `/home/ana/Work/hr` covers `~/Work/hr/x` as much as one written `~/…`.
+  private absoluteForm(matcher: FolderMatcher, target: string, context: PathContext) {
+    if (target[0] !== '~' || !matcher.absolute) return null;
+    const home = this.home(context);
+    if (!home || home === '/') return null;
+    return target === '~' ? home : home + target.slice(1);
   }
 
   private decided(forbid: number, allowedBy: number, readOnlyBy: number): PathDecision {

@@ -61,16 +61,23 @@ function referencePath(
   if (!hasCapability(sources, 'agent')) return 'deny';
   const absolute = canonicalPath(path, os);
   if (absolute === null) return 'deny';
-  const target = relativeToHome(absolute, canonicalPath(home, os));
+  const homeAt = canonicalPath(home, os);
+  const target = relativeToHome(absolute, homeAt);
+  // A path in the home is matched in both forms rules are written in, `~/…` and absolute.
+  const forms =
+    target[0] === '~' && homeAt && homeAt !== '/'
+      ? [target, target === '~' ? homeAt : homeAt + target.slice(1)]
+      : [target];
+  const covers = (location: string) => forms.some((form) => isWithin(form, location));
   const forbiddenRoots: string[] = [];
   for (const entry of ceilingEntries(sources.ceiling)) {
     for (const system of entry.os ?? patternSystems(entry.pattern)) {
       if (system !== os) continue;
       const location = canonicalPath(entry.pattern, os);
       if (location === null) continue;
-      if (entry.scope === 'subtree' && isWithin(target, location)) return 'deny';
+      if (entry.scope === 'subtree' && covers(location)) return 'deny';
       if (entry.scope === 'root') {
-        if (target === location) return 'deny';
+        if (forms.includes(location)) return 'deny';
         forbiddenRoots.push(location);
       }
     }
@@ -80,7 +87,7 @@ function referencePath(
       if (!(root.os ?? patternSystems(root.pattern)).includes(os)) continue;
       const prefix = canonicalPath(root.pattern, os);
       if (prefix === null || forbiddenRoots.some((f) => isWithin(f, prefix))) continue;
-      if (isWithin(target, prefix) && (access === 'read' || root.access === 'read_write')) {
+      if (covers(prefix) && (access === 'read' || root.access === 'read_write')) {
         return 'allow';
       }
     }
