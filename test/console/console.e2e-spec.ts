@@ -117,6 +117,24 @@ describe('admin console in a real browser', () => {
     });
     expect(enrolled.status).toBe(201);
     const laptop = (await enrolled.json()) as { credential: string; endpointId: string };
+    // Its steward-agent governs Claude Code there and reports what it last wrote for it.
+    const agents = await fetch(`${api.url}/api/v1/endpoints/agents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${laptop.credential}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        agents: [
+          {
+            agent: 'claude-code',
+            access: 'policy',
+            bundleVersion: 1,
+            reason: null,
+            digest: 'sha256:0',
+            writtenAt: new Date().toISOString(),
+          },
+        ],
+      }),
+    });
+    expect(agents.status).toBe(204);
 
     // Alice has used the agent on two days (events through endpoint ingest, folded by the rollup
     // job), and Sales has a monthly budget: the Overview has something to chart.
@@ -273,6 +291,10 @@ describe('admin console in a real browser', () => {
     const rollout = page.getByTestId('rollout');
     await rollout.getByText(/of 1 endpoints on this policy/).waitFor();
     await page.getByRole('cell', { name: 'alice-laptop', exact: true }).waitFor();
+    // Whose it is, by name, and the agents it governs: Claude Code, on bundle version 1's policy.
+    const laptopRow = page.getByRole('row').filter({ hasText: 'alice-laptop' });
+    await laptopRow.getByRole('link', { name: /alice/i }).waitFor();
+    await page.getByRole('cell', { name: /claude-code\s.*policy v1/ }).waitFor();
     await context.close();
   });
 

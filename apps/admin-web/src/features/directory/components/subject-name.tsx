@@ -3,16 +3,19 @@ import { TextLink } from '../../../components/ui/links';
 import type { SubjectName } from '../directory-names';
 
 // A person or a group by name, linked to its page; the id only when the directory no longer has it.
+// `detail`: the second line of who it is (user name, member count), left out in narrow columns.
 export function SubjectLabel({
   kind,
   id,
   name,
   loading = false,
+  detail = true,
 }: {
   kind: 'group' | 'user' | string;
   id: string;
   name: SubjectName | undefined;
   loading?: boolean;
+  detail?: boolean;
 }) {
   if (!name && loading) return <Text size="sm">…</Text>;
   if (!name) {
@@ -33,9 +36,11 @@ export function SubjectLabel({
           {name.name}
         </TextLink>
       )}
-      <Text size="xs" c="dimmed">
-        {name.detail}
-      </Text>
+      {detail && (
+        <Text size="xs" c="dimmed">
+          {name.detail}
+        </Text>
+      )}
     </Group>
   );
 }

@@ -2,7 +2,9 @@ import { ActionIcon, Badge, Text, Tooltip, VisuallyHidden } from '@mantine/core'
 import { IconPlayerStop } from '@tabler/icons-react';
 import { confirmDestructive } from '../../../components/ui/confirm';
 import { DataTable } from '../../../components/ui/data-table';
-import { formatDateTime, formatRelative, shortId } from '../../../lib/format';
+import { formatDateTime, formatRelative } from '../../../lib/format';
+import { SubjectLabel } from '../../directory/components/subject-name';
+import { useDirectoryNames } from '../../directory/directory-names';
 import type { EndpointView } from '../graphql/endpoints';
 import { useRevokeEndpoint } from '../hooks/use-endpoints';
 
@@ -74,13 +76,16 @@ export function EndpointList({
   endpoints: readonly EndpointView[];
   editable: boolean;
 }) {
+  const names = useDirectoryNames(endpoints.map((endpoint) => endpoint.userId));
   return (
     <DataTable<EndpointView>
       label="endpoints"
       records={endpoints}
       idAccessor="id"
       initialSort={{ columnAccessor: 'lastSeenAt', direction: 'desc' }}
-      searchText={(e) => `${e.deviceName} ${e.userId} ${e.os} ${e.runtimeVersion}`}
+      searchText={(e) =>
+        `${e.deviceName} ${names.get(e.userId)?.name ?? ''} ${e.os} ${e.runtimeVersion}`
+      }
       emptyText="No endpoints"
       columns={[
         { accessor: 'deviceName', title: 'Device', sortable: true },
@@ -88,9 +93,13 @@ export function EndpointList({
           accessor: 'userId',
           title: 'User',
           render: (e) => (
-            <Text size="sm" ff="monospace">
-              {shortId(e.userId)}
-            </Text>
+            <SubjectLabel
+              kind="user"
+              id={e.userId}
+              name={names.get(e.userId)}
+              loading={names.isLoading}
+              detail={false}
+            />
           ),
         },
         { accessor: 'os', title: 'OS', sortable: true },
@@ -101,7 +110,7 @@ export function EndpointList({
           sortable: true,
           render: (e) => `${e.bundleVersion} / ${e.reportedVersion ?? '—'}`,
         },
-        { accessor: 'status', title: 'Status', render: endpointStatus },
+        { accessor: 'status', title: 'Status', render: endpointStatus, noWrap: true, width: 150 },
         { accessor: 'governedAgents', title: 'Governed agents', render: governedAgents },
         {
           accessor: 'lastSeenAt',
