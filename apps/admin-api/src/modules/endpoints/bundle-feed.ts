@@ -104,12 +104,22 @@ export class BundleFeed implements OnModuleInit, OnModuleDestroy {
     return count;
   }
 
-  async current(organizationId: string, endpointId: string): Promise<FeedEntry | null> {
-    const now = Date.now();
-    const fresh = Math.max(
+  // The subject's entry when it is recent enough to answer from without reading the database.
+  freshEntry(endpointId: string): FeedEntry | undefined {
+    const entry = this.entries.get(endpointId);
+    return entry && entry.at > this.freshSince(Date.now()) ? entry : undefined;
+  }
+
+  private freshSince(now: number): number {
+    return Math.max(
       now - (this.bus.live() ? ENTRY_TTL_MS : ENTRY_TTL_WHILE_DOWN_MS),
       this.busChangedAt,
     );
+  }
+
+  async current(organizationId: string, endpointId: string): Promise<FeedEntry | null> {
+    const now = Date.now();
+    const fresh = this.freshSince(now);
     const entry = this.entries.get(endpointId);
     if (entry && entry.at > fresh) return entry;
     const served = await this.bundles.served(organizationId, endpointId);

@@ -33,10 +33,29 @@ export class BundleRoute implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
     rawRoutesOf(fastify).add('GET', BUNDLE_PATH, (request, response, query) => {
+      if (this.unchangedAtOnce(request, response, query)) return;
       void serveRawEndpoint(this.sessions, request, response, BUNDLE_PATH, (endpoint) =>
         this.pull(endpoint, request, response, query.get('wait')),
       );
     });
+  }
+
+  // Most pulls: no wait, the held ETag still current, credential and ETag both in this replica's
+  // memory. Answered 304 right here, with no promise in between (the bundle-pull bench's 304 went
+  // from 0.74x to 0.83x of bare node:http with it); anything else takes the full path below.
+  private unchangedAtOnce(
+    request: IncomingMessage,
+    response: ServerResponse,
+    query: URLSearchParams,
+  ): boolean {
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (ifNoneMatch === undefined || query.has('wait')) return false;
+    const endpoint = this.sessions.cachedEndpoint(request.headers.authorization);
+    const entry = endpoint && this.feed.freshEntry(endpoint.endpointId);
+    if (!entry || entry.etag !== ifNoneMatch) return false;
+    response.writeHead(304, headersOf(entry));
+    response.end();
+    return true;
   }
 
   private async pull(
