@@ -141,16 +141,21 @@ export class BundleFeed implements OnModuleInit, OnModuleDestroy {
     endpointId: string,
     etag: string,
   ): Promise<ServedBundle | null> {
-    const cached = this.bodies.get(endpointId);
-    if (cached?.etag === etag) {
-      this.bodies.delete(endpointId);
-      this.bodies.set(endpointId, cached);
-      return cached;
-    }
+    const cached = this.cachedBody(endpointId, etag);
+    if (cached) return cached;
     const served = await this.bundles.served(organizationId, endpointId);
     if (!served) return null;
     this.remember(endpointId, served);
     return served;
+  }
+
+  // The bundle whose ETag is `etag` when this replica holds its bytes (kept as recently served).
+  cachedBody(endpointId: string, etag: string): ServedBundle | undefined {
+    const cached = this.bodies.get(endpointId);
+    if (cached?.etag !== etag) return undefined;
+    this.bodies.delete(endpointId);
+    this.bodies.set(endpointId, cached);
+    return cached;
   }
 
   // Resolves when the subject's bundle changes, its endpoint is revoked, or after `ms`.
