@@ -65,18 +65,16 @@ export class EndpointSessions implements OnModuleInit, OnModuleDestroy {
   // bundle pull's fast lane); undefined when it would take a lookup.
   cachedEndpoint(authorization: string | undefined): AuthenticatedEndpoint | undefined {
     if (!authorization?.startsWith('Bearer ')) return undefined;
-    const cached = this.cache.get(hashSecret(authorization.slice(7).trim()));
-    if (cached) this.touch(cached, Date.now());
-    return cached;
+    return this.fromCache(hashSecret(authorization.slice(7).trim()), Date.now());
   }
 
   async authenticate(authorization: string | undefined): Promise<AuthenticatedEndpoint | null> {
     if (!authorization?.startsWith('Bearer ')) return null;
-    const cached = this.cachedEndpoint(authorization);
-    if (cached) return cached;
     const secret = authorization.slice(7).trim();
     const hash = hashSecret(secret);
     const now = Date.now();
+    const cached = this.fromCache(hash, now);
+    if (cached) return cached;
     // Requests with the same credential that miss together share one lookup.
     let lookup = this.lookups.get(hash);
     if (!lookup) {
@@ -86,6 +84,12 @@ export class EndpointSessions implements OnModuleInit, OnModuleDestroy {
     const endpoint = await lookup;
     if (endpoint) this.touch(endpoint, now);
     return endpoint;
+  }
+
+  private fromCache(hash: string, now: number): AuthenticatedEndpoint | undefined {
+    const cached = this.cache.get(hash);
+    if (cached) this.touch(cached, now);
+    return cached;
   }
 
   private async lookUp(secret: string, hash: string): Promise<AuthenticatedEndpoint | null> {
