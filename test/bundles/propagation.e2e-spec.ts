@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { CredentialsService } from '../../apps/admin-api/src/modules/credentials/credentials.service';
 import { StaleBundlesSweep } from '../../apps/admin-api/src/modules/bundles/stale-bundles-sweep';
 import { JobName } from '../../apps/admin-api/src/platform/jobs/job-names';
 import { startTestApi, TEST_SECRET_KEY } from '../support/api';
@@ -184,5 +185,12 @@ describe('propagation on the embedded database', () => {
     });
     expect(await api.get(StaleBundlesSweep).run()).toMatchObject({ published: 1 });
     expect((await pullBundle(api.url, org, hal)).bundle.access).toBe('revoked');
+    // A revocation is one transaction, which holds the embedded database's one session: every read
+    // in it goes through it (a read on another connection would wait for it forever).
+    const credentials = api.get(CredentialsService);
+    const issued = await credentials.issue(org, 'enrolment', { actor: { type: 'operator' } });
+    await expect(credentials.revoke(issued.id, { type: 'operator' })).resolves.toMatchObject({
+      id: issued.id,
+    });
   }, 60_000);
 });

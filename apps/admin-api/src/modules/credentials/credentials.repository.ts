@@ -40,8 +40,10 @@ export class CredentialsRepository {
     return this.prisma.credential.findFirst({ where: { secretHash, revokedAt: null } });
   }
 
-  findById(id: string): Promise<Credential | null> {
-    return this.prisma.credential.findUnique({ where: { id } });
+  // `tx`: the caller's transaction, which must read on its own connection (the embedded database
+  // serves one transaction's connection at a time: a read on another would wait for it forever).
+  findById(id: string, tx?: CredentialsTx): Promise<Credential | null> {
+    return (tx ?? this.prisma).credential.findUnique({ where: { id } });
   }
 
   // Whether this call revoked it: false when it was revoked already (also by a concurrent call).

@@ -84,7 +84,7 @@ export class CredentialsService {
   ): Promise<Credential> {
     if (!tx)
       return this.credentials.transaction((own) => this.revoke(id, actor, organizationId, own));
-    const credential = UUID.test(id) ? await this.credentials.findById(id) : null;
+    const credential = UUID.test(id) ? await this.credentials.findById(id, tx) : null;
     if (!credential || (organizationId && credential.organizationId !== organizationId)) {
       throw new CredentialError(CredentialErrorCode.NotFound, `no credential ${id}`);
     }
