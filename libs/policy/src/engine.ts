@@ -82,6 +82,13 @@ interface Scan {
 
 const NOTHING: Scan = { forbid: -1, allowedBy: -1, readOnlyBy: -1 };
 
+// A canonical `~/…` path placed in the canonical home; null for an absolute path, or when the home
+// is unknown or the root.
+function inHome(canonical: string, home: string | null): string | null {
+  if (canonical[0] !== '~' || !home || home === '/') return null;
+  return home + canonical.slice(1);
+}
+
 // One place's scans in both the forms rules are written in (`~/…` and absolute): a forbidding
 // entry in either denies; otherwise what either allows is allowed.
 function merged(home: Scan, absolute: Scan): Scan {
@@ -282,8 +289,7 @@ export class PolicyEngine {
     if (target === null) return [];
     const home = this.home(context);
     // Compared in absolute form: a `~` rule lies below a folder above the home too.
-    const absolute = (canonical: string) =>
-      canonical[0] === '~' && home ? home + canonical.slice(1) : canonical;
+    const absolute = (canonical: string) => inHome(canonical, home) ?? canonical;
     const folder = absolute(target);
     const found: RuledLocation[] = [];
     for (const [prefix, code] of this.folders.get(context.os)!.entries) {
@@ -318,10 +324,7 @@ export class PolicyEngine {
   // A target inside the home (`~/…`) in its absolute form, when some entry is written absolute:
   // a rule on `/home` or on `/home/ana/Work/hr` covers `~/Work/hr/x` as much as one written `~/…`.
   private absoluteForm(matcher: FolderMatcher, target: string, context: PathContext) {
-    if (target[0] !== '~' || !matcher.absolute) return null;
-    const home = this.home(context);
-    if (!home || home === '/') return null;
-    return target === '~' ? home : home + target.slice(1);
+    return matcher.absolute ? inHome(target, this.home(context)) : null;
   }
 
   private decided(forbid: number, allowedBy: number, readOnlyBy: number): PathDecision {

@@ -19,7 +19,7 @@ export interface KeyActor {
 
 // Trust sets in one catch-up answer: an endpoint that slept through many rotations pages through
 // them, so no answer outgrows what the runtime reads (1 MiB).
-export const TRUST_SETS_PER_ANSWER = 100;
+const TRUST_SETS_PER_ANSWER = 100;
 
 export interface SignedTrustSet {
   version: number;

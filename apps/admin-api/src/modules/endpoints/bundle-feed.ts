@@ -118,10 +118,10 @@ export class BundleFeed implements OnModuleInit, OnModuleDestroy {
   }
 
   async current(organizationId: string, endpointId: string): Promise<FeedEntry | null> {
+    const entry = this.freshEntry(endpointId);
+    if (entry) return entry;
     const now = Date.now();
     const fresh = this.freshSince(now);
-    const entry = this.entries.get(endpointId);
-    if (entry && entry.at > fresh) return entry;
     const served = await this.bundles.served(organizationId, endpointId);
     if (!served) return null;
     const trustSet = await this.keys.latestTrustSetVersion(organizationId);

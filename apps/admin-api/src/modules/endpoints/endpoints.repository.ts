@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Endpoint, Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
 
-export type EndpointsTx = Prisma.TransactionClient;
+type EndpointsTx = Prisma.TransactionClient;
 
 export interface EndpointStatus {
   reportedVersion: number | null;

@@ -47,28 +47,23 @@ function etcSecrets(): string[] {
   } catch {
     // no /etc/ssh: nothing to hide there
   }
-  return [...ETC_SECRETS, ...sshKeys].flatMap((location) => {
-    const stats = fs.lstatSync(location, { throwIfNoEntry: false });
-    if (!stats || stats.isSymbolicLink()) return [];
-    return stats.isDirectory() ? ['--tmpfs', location] : ['--ro-bind', '/dev/null', location];
-  });
+  return [...ETC_SECRETS, ...sshKeys].flatMap((location) => mask(location, false));
+}
+
+// The bwrap arguments that make `location` read-only (`readable`) or empty. A symbolic link (or a
+// missing place) is left alone: bwrap would mount over its target; where it leads is checked per
+// call, on the resolved path.
+function mask(location: string, readable: boolean): string[] {
+  const stats = fs.lstatSync(location, { throwIfNoEntry: false });
+  if (!stats || stats.isSymbolicLink()) return [];
+  if (readable) return ['--ro-bind', location, location];
+  return stats.isDirectory() ? ['--tmpfs', location] : ['--ro-bind', '/dev/null', location];
 }
 
 function masks(folders: SessionFolders): string[] {
-  const args: string[] = [];
-  const ordered = [...folders.protectedLocations].sort(
-    (a, b) => depth(a.location) - depth(b.location),
-  );
-  for (const { location, readable } of ordered) {
-    // A symbolic link is left alone (bwrap would mount over its target); where it leads is checked
-    // per call, on the resolved path.
-    const stats = fs.lstatSync(location, { throwIfNoEntry: false });
-    if (!stats || stats.isSymbolicLink()) continue;
-    if (readable) args.push('--ro-bind', location, location);
-    else if (stats.isDirectory()) args.push('--tmpfs', location);
-    else args.push('--ro-bind', '/dev/null', location);
-  }
-  return args;
+  return [...folders.protectedLocations]
+    .sort((a, b) => depth(a.location) - depth(b.location))
+    .flatMap(({ location, readable }) => mask(location, readable));
 }
 
 /**

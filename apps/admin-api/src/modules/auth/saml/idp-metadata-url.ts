@@ -5,8 +5,8 @@ import { GuardedHttp } from '../../../platform/http/guarded-http';
 import { AuthError, AuthErrorCode } from '../auth.errors';
 
 // An IdP's metadata is tens of KB at most (Entra's, with its WS-Federation roles, about 25 KB).
-export const MAX_METADATA_BYTES = 1024 * 1024;
-export const METADATA_TIMEOUT_MS = 10_000;
+const MAX_METADATA_BYTES = 1024 * 1024;
+const METADATA_TIMEOUT_MS = 10_000;
 const MAX_URL_LENGTH = 2048;
 
 export interface MetadataFetchOptions {
