@@ -7,6 +7,7 @@ import { AnalyticsError, AnalyticsErrorCode, AnalyticsErrorFilter } from './anal
 import {
   AnalyticsService,
   DailyMetricsRow,
+  DayRange,
   MAX_PAGE,
   OrganizationSummary,
   Page,
@@ -70,6 +71,19 @@ function formatOf(value?: string): 'json' | 'csv' {
   throw new AnalyticsError(AnalyticsErrorCode.Invalid, 'format must be json or csv');
 }
 
+// A page of daily rows, JSON or CSV, filtered by one user or group.
+function DailyMetrics(path: string, summary: string, filter: 'userId' | 'groupId') {
+  return applyDecorators(
+    Get(path),
+    ApiOperation({ summary }),
+    ApiProduces('application/json', 'text/csv'),
+    ...RANGE_QUERIES,
+    ...PAGE_QUERIES,
+    ApiQuery({ name: filter, required: false }),
+    ApiOkResponse({ description: '{data: [...], nextCursor}' }),
+  );
+}
+
 // The Analytics API (API key with analytics:read). JSON pages are {data, nextCursor}; CSV pages
 // carry the next cursor in the X-Next-Cursor header.
 @ApiTags('analytics')
@@ -79,43 +93,29 @@ function formatOf(value?: string): 'json' | 'csv' {
 export class AnalyticsController {
   constructor(private readonly analytics: AnalyticsService) {}
 
-  @Get('users/daily')
-  @ApiOperation({ summary: 'Per-user daily metrics' })
-  @ApiProduces('application/json', 'text/csv')
-  @ApiQuery({ name: 'userId', required: false })
-  @applyDecorators(...RANGE_QUERIES, ...PAGE_QUERIES)
-  @ApiOkResponse({ description: '{data: [...], nextCursor}' })
+  @DailyMetrics('users/daily', 'Per-user daily metrics', 'userId')
   async users(
     @CurrentApiKey() caller: ApiKeyCaller,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Query() query: Record<string, string | undefined>,
   ): Promise<Page<DailyMetricsRow> | string> {
-    return this.answer(reply, query, 'userId', () =>
-      this.analytics.userDaily(caller.organizationId, parseRange(query.from, query.to), {
-        userId: query.userId,
-        cursor: query.cursor,
-        limit: limitOf(query.limit),
-      }),
+    return this.answer(reply, query, 'userId', (range, page) =>
+      this.analytics.userDaily(caller.organizationId, range, { userId: query.userId, ...page }),
     );
   }
 
-  @Get('groups/daily')
-  @ApiOperation({ summary: 'Per-group daily metrics (directory groups, with active users)' })
-  @ApiProduces('application/json', 'text/csv')
-  @ApiQuery({ name: 'groupId', required: false })
-  @applyDecorators(...RANGE_QUERIES, ...PAGE_QUERIES)
-  @ApiOkResponse({ description: '{data: [...], nextCursor}' })
+  @DailyMetrics(
+    'groups/daily',
+    'Per-group daily metrics (directory groups, with active users)',
+    'groupId',
+  )
   async groups(
     @CurrentApiKey() caller: ApiKeyCaller,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Query() query: Record<string, string | undefined>,
   ): Promise<Page<DailyMetricsRow> | string> {
-    return this.answer(reply, query, 'groupId', () =>
-      this.analytics.groupDaily(caller.organizationId, parseRange(query.from, query.to), {
-        groupId: query.groupId,
-        cursor: query.cursor,
-        limit: limitOf(query.limit),
-      }),
+    return this.answer(reply, query, 'groupId', (range, page) =>
+      this.analytics.groupDaily(caller.organizationId, range, { groupId: query.groupId, ...page }),
     );
   }
 
@@ -134,10 +134,14 @@ export class AnalyticsController {
     reply: FastifyReply,
     query: Record<string, string | undefined>,
     key: 'userId' | 'groupId',
-    load: () => Promise<Page<DailyMetricsRow>>,
+    load: (
+      range: DayRange,
+      page: { cursor?: string; limit: number },
+    ) => Promise<Page<DailyMetricsRow>>,
   ): Promise<Page<DailyMetricsRow> | string> {
     const format = formatOf(query.format);
-    const page = await load();
+    const range = parseRange(query.from, query.to);
+    const page = await load(range, { cursor: query.cursor, limit: limitOf(query.limit) });
     if (format === 'json') return page;
     const columns = ['day', key, ...(key === 'groupId' ? ['activeUsers'] : []), ...METRIC_FIELDS];
     if (page.nextCursor) void reply.header('x-next-cursor', page.nextCursor);

@@ -104,19 +104,22 @@ function dayOf(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-// The first `limit` of `rows` (read with one more, which says whether another page follows), and
-// the cursor after the last of them when one does.
-function keysetPage<Row, View>(
-  rows: Row[],
-  limit: number,
-  key: (row: Row) => [string, string],
+// One page of daily rows after the cursor, ordered by (day, user or group): the first `limit`
+// of them (read with one more, which says whether another page follows), and the cursor after
+// the last of them when one does.
+async function keysetPage<Row extends { day: Date }, View>(
+  options: { cursor?: string; limit: number },
+  read: (after: MetricsCursor | null, take: number) => Promise<Row[]>,
+  key: (row: Row) => string,
   view: (row: Row) => View,
-): Page<View> {
-  const page = rows.slice(0, limit);
+): Promise<Page<View>> {
+  const rows = await read(options.cursor ? cursorOf(options.cursor) : null, options.limit + 1);
+  const page = rows.slice(0, options.limit);
   const last = page.at(-1);
   return {
     data: page.map(view),
-    nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null,
+    nextCursor:
+      rows.length > options.limit && last ? encodeCursor([dayOf(last.day), key(last)]) : null,
   };
 }
 
@@ -145,40 +148,30 @@ function metrics(row: UserDailyMetrics | GroupDailyMetrics) {
 export class AnalyticsService {
   constructor(private readonly metrics: MetricsRepository) {}
 
-  async userDaily(
+  userDaily(
     organizationId: string,
     range: DayRange,
     options: { userId?: string; cursor?: string; limit: number },
   ): Promise<Page<DailyMetricsRow>> {
-    const after = options.cursor ? cursorOf(options.cursor) : null;
-    const rows = await this.metrics.userDaily(organizationId, range, {
-      userId: options.userId,
-      after,
-      take: options.limit + 1,
-    });
     return keysetPage(
-      rows,
-      options.limit,
-      (row) => [dayOf(row.day), row.userId],
+      options,
+      (after, take) =>
+        this.metrics.userDaily(organizationId, range, { userId: options.userId, after, take }),
+      (row) => row.userId,
       (row) => ({ day: dayOf(row.day), userId: row.userId, ...metrics(row) }),
     );
   }
 
-  async groupDaily(
+  groupDaily(
     organizationId: string,
     range: DayRange,
     options: { groupId?: string; cursor?: string; limit: number },
   ): Promise<Page<DailyMetricsRow>> {
-    const after = options.cursor ? cursorOf(options.cursor) : null;
-    const rows = await this.metrics.groupDaily(organizationId, range, {
-      groupId: options.groupId,
-      after,
-      take: options.limit + 1,
-    });
     return keysetPage(
-      rows,
-      options.limit,
-      (row) => [dayOf(row.day), row.groupId],
+      options,
+      (after, take) =>
+        this.metrics.groupDaily(organizationId, range, { groupId: options.groupId, after, take }),
+      (row) => row.groupId,
       (row) => ({
         day: dayOf(row.day),
         groupId: row.groupId,

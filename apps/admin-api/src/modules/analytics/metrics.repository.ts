@@ -24,6 +24,14 @@ function dayWhere(range: DayRange) {
   return { day: { gte: new Date(range.from), lte: new Date(range.to) } };
 }
 
+// The rows after a keyset position: a later day, or the same day and a greater user or group.
+function afterWhere<Key extends 'userId' | 'groupId'>(after: MetricsCursor | null, key: Key) {
+  if (!after) return {};
+  const day = new Date(after[0]);
+  const sameDay = { day, ...({ [key]: { gt: after[1] } } as Record<Key, { gt: string }>) };
+  return { OR: [{ day: { gt: day } }, sameDay] };
+}
+
 // The rollup tables as the Analytics API reads them (RollupsRepository writes them).
 @Injectable()
 export class MetricsRepository {
@@ -34,19 +42,11 @@ export class MetricsRepository {
     range: DayRange,
     options: { userId?: string; after: MetricsCursor | null; take: number },
   ): Promise<UserDailyMetrics[]> {
-    const after = options.after;
     return this.prisma.forOrganization(organizationId).userDailyMetrics.findMany({
       where: {
         ...dayWhere(range),
         ...(options.userId ? { userId: options.userId } : {}),
-        ...(after
-          ? {
-              OR: [
-                { day: { gt: new Date(after[0]) } },
-                { day: new Date(after[0]), userId: { gt: after[1] } },
-              ],
-            }
-          : {}),
+        ...afterWhere(options.after, 'userId'),
       },
       orderBy: [{ day: 'asc' }, { userId: 'asc' }],
       take: options.take,
@@ -58,19 +58,11 @@ export class MetricsRepository {
     range: DayRange,
     options: { groupId?: string; after: MetricsCursor | null; take: number },
   ): Promise<GroupDailyMetrics[]> {
-    const after = options.after;
     return this.prisma.forOrganization(organizationId).groupDailyMetrics.findMany({
       where: {
         ...dayWhere(range),
         ...(options.groupId ? { groupId: options.groupId } : {}),
-        ...(after
-          ? {
-              OR: [
-                { day: { gt: new Date(after[0]) } },
-                { day: new Date(after[0]), groupId: { gt: after[1] } },
-              ],
-            }
-          : {}),
+        ...afterWhere(options.after, 'groupId'),
       },
       orderBy: [{ day: 'asc' }, { groupId: 'asc' }],
       take: options.take,
