@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { escapeLiteral } from 'pg';
+import type { ScopedTx } from '../../platform/database/org-scope';
 import { PrismaService } from '../../platform/database/prisma.service';
 import { unsequencedBody } from './audit-hash';
 import type { AuditTx } from './audit.repository';
@@ -15,6 +16,12 @@ export interface AuditEntry {
   data?: Record<string, unknown>;
 }
 
+// Who made a change, as the modules name their callers.
+export interface AuditActor {
+  type: ActorType;
+  id?: string | null;
+}
+
 // A transaction client, so an audit record commits or rolls back with the change it describes.
 export type { AuditTx } from './audit.repository';
 
@@ -27,6 +34,19 @@ export class AuditService {
 
   async record(organizationId: string, entry: AuditEntry, tx?: AuditTx): Promise<void> {
     await this.recordMany(organizationId, [entry], tx);
+  }
+
+  // The record of `actor`'s change, in the change's organization-scoped transaction: a Prisma
+  // transaction client with the organization filter on top (the chain only writes this
+  // organization's rows).
+  recordIn(
+    tx: ScopedTx,
+    organizationId: string,
+    actor: AuditActor,
+    change: Omit<AuditEntry, 'actorType' | 'actorId'>,
+  ): Promise<void> {
+    const entry = { actorType: actor.type, actorId: actor.id, ...change };
+    return this.record(organizationId, entry, tx as unknown as AuditTx);
   }
 
   async recordMany(organizationId: string, entries: AuditEntry[], tx?: AuditTx): Promise<void> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
-import type { ScopedPrisma } from '../../platform/database/org-scope';
+import type { ScopedTx } from '../../platform/database/org-scope';
 import { faultOf } from '../../platform/database/faults';
 import { directoryFault } from './directory.faults';
 import { groupCondition, userCondition } from './directory-filter.repository';
@@ -17,16 +17,13 @@ import type {
   UserWrite,
 } from './directory.types';
 
-// The organization-scoped client inside a transaction.
 // Anything that runs a raw query: the client, or a caller's transaction.
 export interface RawReader {
   $queryRaw<T>(query: TemplateStringsArray, ...values: unknown[]): Promise<T>;
 }
 
-export type DirectoryTx = Omit<
-  ScopedPrisma,
-  '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'
->;
+// The organization-scoped client inside a transaction.
+export type DirectoryTx = ScopedTx;
 
 const CONTACT_ORDER = { orderBy: { position: 'asc' } } as const;
 const USER_INCLUDE = { emails: CONTACT_ORDER, phoneNumbers: CONTACT_ORDER } as const;
@@ -425,37 +422,43 @@ export class DirectoryRepository {
     return tx.directoryGroup.findFirstOrThrow({ where: { id } });
   }
 
-  async addMembers(
+  addMembers(
     tx: DirectoryTx,
     organizationId: string,
     groupId: string,
     userIds: string[],
   ): Promise<void> {
-    if (!userIds.length) return;
-    await tx.$executeRawUnsafe(
+    return this.changeMembers(
+      tx,
       `INSERT INTO "DirectoryGroupMember" ("organizationId", "groupId", "userId")
        SELECT $1::uuid, $2::uuid, u FROM unnest($3::uuid[]) AS u
        ON CONFLICT DO NOTHING`,
-      organizationId,
-      groupId,
-      userIds,
+      { organizationId, groupId, userIds },
     );
   }
 
-  async removeMembers(
+  removeMembers(
     tx: DirectoryTx,
     organizationId: string,
     groupId: string,
     userIds: string[],
   ): Promise<void> {
-    if (!userIds.length) return;
-    await tx.$executeRawUnsafe(
+    return this.changeMembers(
+      tx,
       `DELETE FROM "DirectoryGroupMember"
        WHERE "organizationId" = $1::uuid AND "groupId" = $2::uuid AND "userId" = ANY($3::uuid[])`,
-      organizationId,
-      groupId,
-      userIds,
+      { organizationId, groupId, userIds },
     );
+  }
+
+  // One statement over a group's members: $1 the organization, $2 the group, $3 the users.
+  private async changeMembers(
+    tx: DirectoryTx,
+    sql: string,
+    members: { organizationId: string; groupId: string; userIds: string[] },
+  ): Promise<void> {
+    if (!members.userIds.length) return;
+    await tx.$executeRawUnsafe(sql, members.organizationId, members.groupId, members.userIds);
   }
 
   async deleteGroup(tx: DirectoryTx, id: string): Promise<void> {

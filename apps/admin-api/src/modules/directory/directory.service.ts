@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_BUS } from '../../platform/redis/event-bus';
 import type { EventBus } from '../../platform/redis/event-bus';
 import { AuditService } from '../audit/audit.service';
-import type { AuditEntry, AuditTx } from '../audit/audit.service';
+import type { AuditEntry } from '../audit/audit.service';
 import { PropagationService } from '../propagation/propagation.service';
 import { DirectoryRepository } from './directory.repository';
 import type { DirectoryTx, RawReader } from './directory.repository';
@@ -201,18 +201,13 @@ export class DirectoryService {
     options: WriteOptions = {},
   ): Promise<void> {
     id = canonicalId(id);
-    const groupIds = await this.write(organizationId, options, async (tx) => {
-      await this.lock(tx, organizationId, id, 'user', options);
-      const memberOf = await this.directory.groupIdsOfUserIn(tx, id);
-      const removed = await this.removeDependents(tx, { type: 'user', id });
-      await this.directory.deleteUser(tx, id);
-      // The groups lost a member.
-      await this.directory.touch(tx, organizationId, 'group', memberOf);
-      await this.record(tx, organizationId, actor, 'directory.user.deleted', 'user', id, removed);
-      await this.propagate(tx, { organizationId, userIds: [id], groupIds: memberOf });
-      return memberOf;
+    await this.deleteSubject(organizationId, { type: 'user', id }, actor, options, {
+      // The groups lose a member.
+      related: (tx) => this.directory.groupIdsOfUserIn(tx, id),
+      delete: (tx) => this.directory.deleteUser(tx, id),
+      republish: (groupIds) => ({ userIds: [id], groupIds }),
+      announce: (groupIds) => ({ userIds: [id], groupIds }),
     });
-    await this.changed({ organizationId, userIds: [id], groupIds });
   }
 
   async createGroup(
@@ -295,17 +290,41 @@ export class DirectoryService {
     options: WriteOptions = {},
   ): Promise<void> {
     id = canonicalId(id);
-    const memberIds = await this.write(organizationId, options, async (tx) => {
-      await this.lock(tx, organizationId, id, 'group', options);
-      const members = await this.directory.memberIds(tx, id);
-      const removed = await this.removeDependents(tx, { type: 'group', id });
-      await this.directory.deleteGroup(tx, id);
-      await this.directory.touch(tx, organizationId, 'user', members);
-      await this.record(tx, organizationId, actor, 'directory.group.deleted', 'group', id, removed);
-      await this.propagate(tx, { organizationId, userIds: members, groupIds: [] });
-      return members;
+    await this.deleteSubject(organizationId, { type: 'group', id }, actor, options, {
+      // Its members lose a group; the group itself has no one left to republish.
+      related: (tx) => this.directory.memberIds(tx, id),
+      delete: (tx) => this.directory.deleteGroup(tx, id),
+      republish: (userIds) => ({ userIds, groupIds: [] }),
+      announce: (userIds) => ({ userIds, groupIds: [id] }),
     });
-    await this.changed({ organizationId, userIds: memberIds, groupIds: [id] });
+  }
+
+  // Deletes a user or group with the rows that name it, and touches the records of the other kind
+  // it was related to (a user's groups, a group's members): their SCIM views change.
+  private async deleteSubject(
+    organizationId: string,
+    subject: { type: 'user' | 'group'; id: string },
+    actor: DirectoryActor,
+    options: WriteOptions,
+    steps: {
+      related: (tx: DirectoryTx) => Promise<string[]>;
+      delete: (tx: DirectoryTx) => Promise<void>;
+      republish: (related: string[]) => Omit<DirectoryChanged, 'organizationId'>;
+      announce: (related: string[]) => Omit<DirectoryChanged, 'organizationId'>;
+    },
+  ): Promise<void> {
+    const { type, id } = subject;
+    const related = await this.write(organizationId, options, async (tx) => {
+      await this.lock(tx, organizationId, id, type, options);
+      const ids = await steps.related(tx);
+      const removed = await this.removeDependents(tx, subject);
+      await steps.delete(tx);
+      await this.directory.touch(tx, organizationId, type === 'user' ? 'group' : 'user', ids);
+      await this.record(tx, organizationId, actor, `directory.${type}.deleted`, type, id, removed);
+      await this.propagate(tx, { organizationId, ...steps.republish(ids) });
+      return ids;
+    });
+    await this.changed({ organizationId, ...steps.announce(related) });
   }
 
   // Rows of other modules that name a user or group by id (role bindings, spend limits: no foreign
@@ -381,13 +400,12 @@ export class DirectoryService {
     resourceId: string,
     data: AuditEntry['data'],
   ): Promise<void> {
-    // The scoped transaction client is a Prisma transaction client with the organization filter on
-    // top; the audit chain only writes this organization's rows.
-    return this.audit.record(
-      organizationId,
-      { actorType: actor.type, actorId: actor.id, action, resourceType, resourceId, data },
-      tx as unknown as AuditTx,
-    );
+    return this.audit.recordIn(tx, organizationId, actor, {
+      action,
+      resourceType,
+      resourceId,
+      data,
+    });
   }
 
   // In the change's transaction: the record that its users' bundles must be republished.

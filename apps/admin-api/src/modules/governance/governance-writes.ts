@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
-import type { AuditEntry, AuditTx } from '../audit/audit.service';
+import type { AuditEntry } from '../audit/audit.service';
 import { GovernanceError, GovernanceErrorCode } from './governance.errors';
 import { GovernanceRepository } from './governance.repository';
 import type { GovernanceTx } from './governance.repository';
@@ -39,13 +39,12 @@ export class GovernanceWrites {
     resourceId: string | null,
     data: AuditEntry['data'],
   ): Promise<void> {
-    // The scoped transaction client is a Prisma transaction client with the organization filter
-    // on top; the audit chain only writes this organization's rows.
-    return this.audit.record(
-      organizationId,
-      { actorType: actor.type, actorId: actor.id, action, resourceType, resourceId, data },
-      tx as unknown as AuditTx,
-    );
+    return this.audit.recordIn(tx, organizationId, actor, {
+      action,
+      resourceType,
+      resourceId,
+      data,
+    });
   }
 
   // The users a binding on this subject reaches; the subject must exist in the organization unless
@@ -61,7 +60,7 @@ export class GovernanceWrites {
       type,
       id,
       options.mustExist
-        ? () => new GovernanceError(GovernanceErrorCode.NotFound, `no ${type} ${id}`)
+        ? (message) => new GovernanceError(GovernanceErrorCode.NotFound, message)
         : undefined,
     );
   }

@@ -1,14 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../../generated/prisma/client';
-import type { ScopedPrisma } from '../../platform/database/org-scope';
+import type { ScopedTx } from '../../platform/database/org-scope';
 import { PrismaService } from '../../platform/database/prisma.service';
 import type { CatalogueTool, ConnectorWrite, RoleWrite, Subject } from './governance.types';
 
 // The organization-scoped client inside a transaction.
-export type GovernanceTx = Omit<
-  ScopedPrisma,
-  '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'
->;
+export type GovernanceTx = ScopedTx;
 
 export const ROLE_INCLUDE = {
   connectorRules: { include: { connector: { select: { name: true } } } },

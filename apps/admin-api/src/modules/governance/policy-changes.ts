@@ -63,20 +63,22 @@ export class PolicyChanges {
   }
 
   // The users a binding or limit on this subject reaches. A subject that is not in the organization
-  // throws `missing()`, or without it (cleaning up after a subject that may be gone) reaches no
-  // group member, and a user still names themself.
+  // throws `missing(message)`, or without it (cleaning up after a subject that may be gone) reaches
+  // no group member, and a user still names themself.
   async reach(
     organizationId: string,
     type: Subject,
     id: string,
-    missing?: () => Error,
+    missing?: (message: string) => Error,
   ): Promise<string[]> {
     if (type === 'user') {
-      if (missing && !(await this.directory.findUser(organizationId, id))) throw missing();
+      if (missing && !(await this.directory.findUser(organizationId, id))) {
+        throw missing(`no user ${id}`);
+      }
       return [id];
     }
     const group = await this.directory.findGroup(organizationId, id, { members: true });
-    if (!group && missing) throw missing();
+    if (!group && missing) throw missing(`no group ${id}`);
     return group?.memberIds ?? [];
   }
 

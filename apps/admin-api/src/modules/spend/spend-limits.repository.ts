@@ -1,15 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../../generated/prisma/client';
-import type { ScopedPrisma } from '../../platform/database/org-scope';
+import type { ScopedTx } from '../../platform/database/org-scope';
 import { PrismaService } from '../../platform/database/prisma.service';
 import type { Subject } from '../governance/governance.types';
 import type { SpendLimitWrite } from './spend-limits.types';
 
 // The organization-scoped client inside a transaction.
-export type SpendLimitsTx = Omit<
-  ScopedPrisma,
-  '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'
->;
+export type SpendLimitsTx = ScopedTx;
 
 // Spend limit definitions (SpendLimit); their counters are SpendRepository's.
 @Injectable()

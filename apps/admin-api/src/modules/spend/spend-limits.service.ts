@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
-import type { AuditEntry, AuditTx } from '../audit/audit.service';
+import type { AuditEntry } from '../audit/audit.service';
 import { DirectoryService, isDirectoryId } from '../directory/directory.service';
 import type { GovernanceActor, Subject } from '../governance/governance.types';
 import { PolicyChanges } from '../governance/policy-changes';
@@ -14,6 +14,9 @@ const DECIMAL_USD = /^\d{1,12}(\.\d{1,6})?$/;
 
 // A second limit of one subject and period (the unique key refused it).
 const limitTaken = () => new SpendError(SpendErrorCode.Conflict, 'that already exists');
+
+// A limit names a user or group that is not in the organization.
+const subjectMissing = (message: string) => new SpendError(SpendErrorCode.NotFound, message);
 
 // Spend limit definitions: budgets of groups and people per period, hard or soft, with alert
 // thresholds. A write changes what leases are reserved against, so like a governance change it is
@@ -77,7 +80,12 @@ export class SpendLimitsService implements OnModuleInit {
 
   async create(organizationId: string, input: SpendLimitWrite, actor: GovernanceActor) {
     const limit = validateSpendLimit(input);
-    const affected = await this.usersOfSubject(organizationId, limit.subjectType, limit.subjectId);
+    const affected = await this.changes.reach(
+      organizationId,
+      limit.subjectType,
+      limit.subjectId,
+      subjectMissing,
+    );
     return this.write(organizationId, affected, async (tx) => {
       const row = await this.repository.create(tx, organizationId, limit);
       await this.record(tx, organizationId, actor, 'governance.spend_limit.created', row.id, {
@@ -91,10 +99,13 @@ export class SpendLimitsService implements OnModuleInit {
     const current = await this.get(organizationId, id);
     const limit = validateSpendLimit(input);
     const affected = [
-      ...(await this.usersOfSubject(organizationId, current.subjectType, current.subjectId, {
-        mustExist: false,
-      })),
-      ...(await this.usersOfSubject(organizationId, limit.subjectType, limit.subjectId)),
+      ...(await this.changes.reach(organizationId, current.subjectType, current.subjectId)),
+      ...(await this.changes.reach(
+        organizationId,
+        limit.subjectType,
+        limit.subjectId,
+        subjectMissing,
+      )),
     ];
     return this.write(organizationId, affected, async (tx) => {
       const row = await this.repository.update(tx, id, limit);
@@ -107,11 +118,10 @@ export class SpendLimitsService implements OnModuleInit {
 
   async delete(organizationId: string, id: string, actor: GovernanceActor): Promise<void> {
     const current = await this.get(organizationId, id);
-    const affected = await this.usersOfSubject(
+    const affected = await this.changes.reach(
       organizationId,
       current.subjectType,
       current.subjectId,
-      { mustExist: false },
     );
     await this.write(organizationId, affected, async (tx) => {
       await this.repository.delete(tx, id);
@@ -135,38 +145,12 @@ export class SpendLimitsService implements OnModuleInit {
     limitId: string,
     data: AuditEntry['data'],
   ): Promise<void> {
-    // The scoped transaction client is a Prisma transaction client with the organization filter
-    // on top; the audit chain only writes this organization's rows.
-    return this.audit.record(
-      organizationId,
-      {
-        actorType: actor.type,
-        actorId: actor.id,
-        action,
-        resourceType: 'spend_limit',
-        resourceId: limitId,
-        data,
-      },
-      tx as unknown as AuditTx,
-    );
-  }
-
-  // The users a limit on this subject reaches; the subject must exist in the organization unless
-  // the limit is being moved or removed from one that may be gone.
-  private usersOfSubject(
-    organizationId: string,
-    type: Subject,
-    id: string,
-    options = { mustExist: true },
-  ): Promise<string[]> {
-    return this.changes.reach(
-      organizationId,
-      type,
-      id,
-      options.mustExist
-        ? () => new SpendError(SpendErrorCode.NotFound, `no ${type} ${id}`)
-        : undefined,
-    );
+    return this.audit.recordIn(tx, organizationId, actor, {
+      action,
+      resourceType: 'spend_limit',
+      resourceId: limitId,
+      data,
+    });
   }
 }
 

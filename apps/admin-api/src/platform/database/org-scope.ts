@@ -64,3 +64,9 @@ export function scopeToOrganization(prisma: PrismaClient, organizationId: string
 }
 
 export type ScopedPrisma = ReturnType<typeof scopeToOrganization>;
+
+// The organization-scoped client inside a transaction.
+export type ScopedTx = Omit<
+  ScopedPrisma,
+  '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'
+>;
