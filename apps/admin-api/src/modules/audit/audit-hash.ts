@@ -3,15 +3,32 @@ import { canonicalJson } from '../../platform/canonical-json';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export interface ChainedFields {
-  seq: bigint;
-  occurredAt: Date;
+// What a record says: who did what to which resource.
+export interface AuditStatement {
   actorType: string;
   actorId: string | null;
   action: string;
   resourceType: string;
   resourceId: string | null;
   data: unknown;
+}
+
+export interface ChainedFields extends AuditStatement {
+  seq: bigint;
+  occurredAt: Date;
+}
+
+// A record's fields but `seq` as JSON values, in the order the views show them.
+export function recordFields(record: Omit<ChainedFields, 'seq'>) {
+  return {
+    occurredAt: record.occurredAt.toISOString(),
+    actorType: record.actorType,
+    actorId: record.actorId,
+    action: record.action,
+    resourceType: record.resourceType,
+    resourceId: record.resourceId,
+    data: record.data,
+  };
 }
 
 // A record is hashed over its RFC 8785 canonical JSON (platform/canonical-json.ts). Records written
@@ -24,27 +41,10 @@ export interface ChainedFields {
 // the organization's lock (steward_audit_append), so everything else is serialised before. "seq"
 // sorts after every other key, which lets the database put it last: `${body minus "}"},"seq":"N"}`.
 export function unsequencedBody(record: Omit<ChainedFields, 'seq'>): string {
-  return canonicalJson({
-    occurredAt: record.occurredAt.toISOString(),
-    actorType: record.actorType,
-    actorId: record.actorId,
-    action: record.action,
-    resourceType: record.resourceType,
-    resourceId: record.resourceId,
-    data: record.data,
-  });
+  return canonicalJson(recordFields(record));
 }
 
 export function chainHash(prevHash: string, record: ChainedFields): string {
-  const body = canonicalJson({
-    seq: record.seq.toString(),
-    occurredAt: record.occurredAt.toISOString(),
-    actorType: record.actorType,
-    actorId: record.actorId,
-    action: record.action,
-    resourceType: record.resourceType,
-    resourceId: record.resourceId,
-    data: record.data,
-  });
+  const body = canonicalJson({ seq: record.seq.toString(), ...recordFields(record) });
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }

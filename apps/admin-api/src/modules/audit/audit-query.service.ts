@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditEvent, Prisma } from '../../generated/prisma/client';
+import { recordFields } from './audit-hash';
+import type { AuditStatement } from './audit-hash';
 import { AuditRepository } from './audit.repository';
 import { AuditError, AuditErrorCode } from './audit.errors';
 
@@ -14,16 +16,10 @@ export interface AuditFilter {
   to?: Date;
 }
 
-export interface AuditRecordView {
+export interface AuditRecordView extends AuditStatement {
   seq: string;
   id: string;
   occurredAt: string;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  resourceType: string;
-  resourceId: string | null;
-  data: unknown;
   prevHash: string;
   hash: string;
 }
@@ -34,13 +30,7 @@ export function auditView(row: AuditEvent): AuditRecordView {
   return {
     seq: row.seq.toString(),
     id: row.id.toString(),
-    occurredAt: row.occurredAt.toISOString(),
-    actorType: row.actorType,
-    actorId: row.actorId,
-    action: row.action,
-    resourceType: row.resourceType,
-    resourceId: row.resourceId,
-    data: row.data,
+    ...recordFields(row),
     prevHash: row.prevHash,
     hash: row.hash,
   };
