@@ -19,6 +19,7 @@ import type {
   ConnectorWrite,
   GovernanceActor,
 } from './governance.types';
+import { connectorDefinition } from './governance.types';
 import { GovernanceWrites } from './governance-writes';
 
 export type ToolStatus = 'approved' | 'changed' | 'new';
@@ -34,14 +35,8 @@ export interface ConnectorToolView {
   status: ToolStatus;
 }
 
-export interface ConnectorView {
+export interface ConnectorView extends ConnectorWrite {
   id: string;
-  name: string;
-  transport: 'stdio' | 'streamable_http';
-  command: string | null;
-  args: string[];
-  url: string | null;
-  version: string;
   catalogueHash: string;
   approvedHash: string | null;
   approvedAt: Date | null;
@@ -75,12 +70,7 @@ export function connectorView(connector: ConnectorRecord, stdioImport: boolean):
   });
   return {
     id: connector.id,
-    name: connector.name,
-    transport: connector.transport,
-    command: connector.command,
-    args: connector.args,
-    url: connector.url,
-    version: connector.version,
+    ...connectorDefinition(connector),
     catalogueHash: catalogueHash(connector.tools),
     approvedHash: connector.approvedHash,
     approvedAt: connector.approvedAt,

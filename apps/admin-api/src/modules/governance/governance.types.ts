@@ -60,6 +60,18 @@ export interface ConnectorWrite {
   version: string;
 }
 
+// The server a connector names, as written (from a stored connector, which carries more).
+export function connectorDefinition(connector: ConnectorWrite): ConnectorWrite {
+  return {
+    name: connector.name,
+    transport: connector.transport,
+    command: connector.command,
+    args: connector.args,
+    url: connector.url,
+    version: connector.version,
+  };
+}
+
 // A tool as an MCP server lists it (the parts governance keeps).
 export interface CatalogueTool {
   name: string;

@@ -17,6 +17,7 @@ import { toolFingerprint } from './connector-catalogue';
 import { GovernanceRepository } from './governance.repository';
 import type { ConnectorRecord, RoleRecord } from './governance.repository';
 import { GovernanceSettingsService } from './governance-settings.service';
+import { connectorDefinition } from './governance.types';
 
 export function toRoleSource(role: RoleRecord): RoleSource {
   return {
@@ -39,12 +40,7 @@ export function toRoleSource(role: RoleRecord): RoleSource {
 
 export function toConnectorSource(connector: ConnectorRecord): ConnectorSource {
   return {
-    name: connector.name,
-    transport: connector.transport,
-    command: connector.command,
-    args: connector.args,
-    url: connector.url,
-    version: connector.version,
+    ...connectorDefinition(connector),
     tools: connector.tools.map((tool) => ({
       name: tool.name,
       ...classifyTool(tool.annotations as ToolAnnotations, tool.kindOverride),
