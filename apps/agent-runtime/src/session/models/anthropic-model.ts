@@ -50,10 +50,19 @@ export class AnthropicModel implements AgentModel {
   ) {}
 
   /**
+   * The next turn of the conversation, with the tools offered (`choice`: whether it may call one).
    * The SDK warns with console.warn, synchronously inside create(), on every request to a model it
    * knows to be deprecated: the person gets that warning once per session, not once per call.
    */
-  private create(params: Anthropic.MessageCreateParamsNonStreaming): Promise<Anthropic.Message> {
+  private create(choice: { tool_choice?: Anthropic.ToolChoice } = {}): Promise<Anthropic.Message> {
+    const params: Anthropic.MessageCreateParamsNonStreaming = {
+      model: this.name,
+      max_tokens: this.maxTokens,
+      system: SYSTEM,
+      messages: this.messages,
+      tools: this.tools,
+      ...choice,
+    };
     const consoleWarn = console.warn;
     console.warn = (...args: unknown[]) => {
       const text = args.map(String).join(' ');
@@ -92,14 +101,7 @@ export class AnthropicModel implements AgentModel {
       role: 'user',
       content: `Task: ${task}\n\nFirst reply with a short numbered plan only; do not call tools yet.`,
     });
-    const message = await this.create({
-      model: this.name,
-      max_tokens: this.maxTokens,
-      system: SYSTEM,
-      messages: this.messages,
-      tools: this.tools,
-      tool_choice: { type: 'none' },
-    });
+    const message = await this.create({ tool_choice: { type: 'none' } });
     this.messages.push({ role: 'assistant', content: message.content });
     this.messages.push({ role: 'user', content: 'The plan is approved. Carry it out.' });
     return { value: textOf(message), usage: this.usageOf(message) };
@@ -119,13 +121,7 @@ export class AnthropicModel implements AgentModel {
         ],
       });
     }
-    const message = await this.create({
-      model: this.name,
-      max_tokens: this.maxTokens,
-      system: SYSTEM,
-      messages: this.messages,
-      tools: this.tools,
-    });
+    const message = await this.create();
     // Only the first tool call of a reply is run; the conversation keeps just that call, so the
     // next request carries exactly one matching tool_result.
     const toolUse = message.content.find(
