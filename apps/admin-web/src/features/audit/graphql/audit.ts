@@ -65,7 +65,6 @@ export const AuditExportQuery = graphql(`
   }
 `);
 
-export type AuditRecord = ResultOf<typeof AuditRecordsQuery>['auditRecords']['records'][number];
 export type AuditFilter = NonNullable<VariablesOf<typeof AuditRecordsQuery>['filter']>;
 export type AuditExport = ResultOf<typeof AuditExportQuery>['auditExport'];
 

@@ -41,24 +41,35 @@ export const DeleteConnectorMutation = graphql(`
     deleteConnector(id: $id)
   }
 `);
-export const UploadConnectorToolsMutation = graphql(`
-  mutation UploadConnectorTools($id: ID!, $catalogue: String!) {
-    uploadConnectorTools(id: $id, catalogue: $catalogue) {
-      added
-      changed
-      removed
-    }
+// What an import changed in the catalogue, whether the admin pasted it or the server was asked.
+const CatalogueChangeFields = graphql(`
+  fragment CatalogueChangeFields on CatalogueImport @_unmask {
+    added
+    changed
+    removed
   }
 `);
-export const ImportConnectorToolsMutation = graphql(`
-  mutation ImportConnectorTools($id: ID!) {
-    importConnectorTools(id: $id) {
-      added
-      changed
-      removed
+
+export const UploadConnectorToolsMutation = graphql(
+  `
+    mutation UploadConnectorTools($id: ID!, $catalogue: String!) {
+      uploadConnectorTools(id: $id, catalogue: $catalogue) {
+        ...CatalogueChangeFields
+      }
     }
-  }
-`);
+  `,
+  [CatalogueChangeFields],
+);
+export const ImportConnectorToolsMutation = graphql(
+  `
+    mutation ImportConnectorTools($id: ID!) {
+      importConnectorTools(id: $id) {
+        ...CatalogueChangeFields
+      }
+    }
+  `,
+  [CatalogueChangeFields],
+);
 export const ApproveConnectorCatalogueMutation = graphql(`
   mutation ApproveConnectorCatalogue($id: ID!, $catalogueHash: String!) {
     approveConnectorCatalogue(id: $id, catalogueHash: $catalogueHash) {

@@ -48,25 +48,34 @@ export const SpendBudgetsQuery = graphql(`
 
 export type SpendBudget = ResultOf<typeof SpendBudgetsQuery>['spendBudgets'][number];
 
-export const EndpointSpendSettingsQuery = graphql(`
-  query EndpointSpendSettings {
-    endpointSpendSettings {
-      leaseRequired
-      maxLeaseUsd
-      offlineAllowanceUsd
-    }
-  }
-`);
-export const SetEndpointSpendSettingsMutation = graphql(`
-  mutation SetEndpointSpendSettings($input: EndpointSpendSettingsInput!) {
-    setEndpointSpendSettings(input: $input) {
-      leaseRequired
-      maxLeaseUsd
-      offlineAllowanceUsd
-    }
+// The settings as the form shows them; saving answers with what the API kept (amounts canonical).
+const EndpointSpendSettingsFields = graphql(`
+  fragment EndpointSpendSettingsFields on EndpointSpendSettings @_unmask {
+    leaseRequired
+    maxLeaseUsd
+    offlineAllowanceUsd
   }
 `);
 
-export type EndpointSpendSettings = ResultOf<
-  typeof EndpointSpendSettingsQuery
->['endpointSpendSettings'];
+export const EndpointSpendSettingsQuery = graphql(
+  `
+    query EndpointSpendSettings {
+      endpointSpendSettings {
+        ...EndpointSpendSettingsFields
+      }
+    }
+  `,
+  [EndpointSpendSettingsFields],
+);
+export const SetEndpointSpendSettingsMutation = graphql(
+  `
+    mutation SetEndpointSpendSettings($input: EndpointSpendSettingsInput!) {
+      setEndpointSpendSettings(input: $input) {
+        ...EndpointSpendSettingsFields
+      }
+    }
+  `,
+  [EndpointSpendSettingsFields],
+);
+
+export type EndpointSpendSettings = ResultOf<typeof EndpointSpendSettingsFields>;
