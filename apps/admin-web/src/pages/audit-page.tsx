@@ -1,9 +1,9 @@
-import { Alert, Button, Grid, Loader, Stack, Text } from '@mantine/core';
+import { Alert, Button, Loader, Stack, Text } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconShieldCheck, IconShieldX } from '@tabler/icons-react';
 import { ApiError } from '../components/ui/api-error';
 import { Page } from '../components/ui/page';
-import { Section } from '../components/ui/section';
+import { Section, SectionsSideBySide } from '../components/ui/section';
 import { useViewer } from '../features/auth/hooks/use-viewer';
 import { AuditExport } from '../features/audit/components/audit-export';
 import { useAuditFilters } from '../features/audit/components/audit-filters';
@@ -72,20 +72,16 @@ export function AuditPage() {
       title="Audit"
       description="Every change, tamper-evident: each record carries the hash of the one before."
     >
-      <Grid>
-        <Grid.Col span={{ base: 12, md: 6 }}>
-          <Section title="Chain verification">
-            <ChainStatus />
-          </Section>
-        </Grid.Col>
+      <SectionsSideBySide>
+        <Section title="Chain verification">
+          <ChainStatus />
+        </Section>
         {canExportAudit(viewer) && (
-          <Grid.Col span={{ base: 12, md: 6 }}>
-            <Section title="Export" description="The records matching the filters below.">
-              <AuditExport filter={debounced} />
-            </Section>
-          </Grid.Col>
+          <Section title="Export" description="The records matching the filters below.">
+            <AuditExport filter={debounced} />
+          </Section>
         )}
-      </Grid>
+      </SectionsSideBySide>
       <Section title="Log" description="Newest first: who did what to which object, and when.">
         {controls}
         <ApiError error={records.error} />

@@ -1,10 +1,10 @@
-import { Badge, Grid } from '@mantine/core';
+import { Badge } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
 import { ApiError } from '../components/ui/api-error';
 import { Page } from '../components/ui/page';
 import { PagedSearchTable, usePagedSearch } from '../components/ui/paged-search';
-import { Section } from '../components/ui/section';
+import { Section, SectionsSideBySide } from '../components/ui/section';
 import { canEdit } from '../lib/permissions';
 import { AuditTrail } from '../features/audit/components/audit-trail';
 import { useViewer } from '../features/auth/hooks/use-viewer';
@@ -96,18 +96,14 @@ export function GroupPage() {
           editable={canEdit(viewer) && group.data.source !== 'scim'}
         />
       </Section>
-      <Grid>
-        <Grid.Col span={{ base: 12, md: 6 }}>
-          <Section title="Roles" description="Roles bound to this group reach every member.">
-            <RolesHeld subject={subject} />
-          </Section>
-        </Grid.Col>
-        <Grid.Col span={{ base: 12, md: 6 }}>
-          <Section title="Team budget">
-            <SpendHeld subject={subject} />
-          </Section>
-        </Grid.Col>
-      </Grid>
+      <SectionsSideBySide>
+        <Section title="Roles" description="Roles bound to this group reach every member.">
+          <RolesHeld subject={subject} />
+        </Section>
+        <Section title="Team budget">
+          <SpendHeld subject={subject} />
+        </Section>
+      </SectionsSideBySide>
       <Section title="Recent changes" description="Audit records about this group.">
         <AuditTrail filter={{ resourceId: group.data.id }} />
       </Section>

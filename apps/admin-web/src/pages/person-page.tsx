@@ -1,11 +1,11 @@
-import { Badge, Grid, Group, Table, Text } from '@mantine/core';
+import { Badge, Group, Table, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
 import { ApiError } from '../components/ui/api-error';
 import { HeadedTable } from '../components/ui/headed-table';
 import { TextLink } from '../components/ui/links';
 import { Page } from '../components/ui/page';
-import { Section } from '../components/ui/section';
+import { Section, SectionsSideBySide } from '../components/ui/section';
 import { AuditTrail } from '../features/audit/components/audit-trail';
 import { useViewer } from '../features/auth/hooks/use-viewer';
 import {
@@ -81,43 +81,35 @@ function PersonDetail({ person }: { person: DirectoryPerson }) {
           )}
         </Section>
       )}
-      <Grid>
-        <Grid.Col span={{ base: 12, md: 6 }}>
-          <Section title="Groups">
-            {person.groups.length ? (
-              <Group gap="xs">
-                {person.groups.map((group) => (
-                  <TextLink key={group.id} to="/groups/$groupId" params={{ groupId: group.id }}>
-                    {group.displayName}
-                  </TextLink>
-                ))}
-              </Group>
-            ) : (
-              <Text size="sm" c="dimmed">
-                In no group.
-              </Text>
-            )}
-          </Section>
-        </Grid.Col>
-        <Grid.Col span={{ base: 12, md: 6 }}>
-          <Section title="Roles" description="Each role and the binding it comes from.">
-            <RolesHeld subject={person} />
-          </Section>
-        </Grid.Col>
-      </Grid>
+      <SectionsSideBySide>
+        <Section title="Groups">
+          {person.groups.length ? (
+            <Group gap="xs">
+              {person.groups.map((group) => (
+                <TextLink key={group.id} to="/groups/$groupId" params={{ groupId: group.id }}>
+                  {group.displayName}
+                </TextLink>
+              ))}
+            </Group>
+          ) : (
+            <Text size="sm" c="dimmed">
+              In no group.
+            </Text>
+          )}
+        </Section>
+        <Section title="Roles" description="Each role and the binding it comes from.">
+          <RolesHeld subject={person} />
+        </Section>
+      </SectionsSideBySide>
       <PersonPolicy person={person} />
-      <Grid>
-        <Grid.Col span={{ base: 12, md: 6 }}>
-          <Section title="Endpoints">
-            <PersonEndpoints personId={person.id} />
-          </Section>
-        </Grid.Col>
-        <Grid.Col span={{ base: 12, md: 6 }}>
-          <Section title="Spend against limits" description="Their own limits and their teams’.">
-            <SpendHeld subject={person} />
-          </Section>
-        </Grid.Col>
-      </Grid>
+      <SectionsSideBySide>
+        <Section title="Endpoints">
+          <PersonEndpoints personId={person.id} />
+        </Section>
+        <Section title="Spend against limits" description="Their own limits and their teams’.">
+          <SpendHeld subject={person} />
+        </Section>
+      </SectionsSideBySide>
       <Section title="Recent changes" description="Audit records about this person.">
         <AuditTrail filter={{ resourceId: person.id }} />
       </Section>

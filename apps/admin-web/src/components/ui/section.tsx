@@ -1,5 +1,5 @@
-import { Group, Paper, Stack, Text, Title } from '@mantine/core';
-import type { ReactNode } from 'react';
+import { Grid, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { Children, type ReactNode } from 'react';
 import { SectionBoundary } from './section-boundary';
 
 interface SectionProps {
@@ -29,5 +29,19 @@ export function Section({ title, description, actions, children }: SectionProps)
         <SectionBoundary title={`${title} could not load`}>{children}</SectionBoundary>
       </Stack>
     </Paper>
+  );
+}
+
+// Sections two to a row on a wide screen, one above the other on a narrow one. A section left out
+// (`{allowed && <Section …/>}`) leaves no empty column.
+export function SectionsSideBySide({ children }: { children: ReactNode }) {
+  return (
+    <Grid>
+      {Children.toArray(children).map((section, index) => (
+        <Grid.Col key={index} span={{ base: 12, md: 6 }}>
+          {section}
+        </Grid.Col>
+      ))}
+    </Grid>
   );
 }
