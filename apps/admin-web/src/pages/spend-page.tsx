@@ -1,6 +1,6 @@
-import { Badge, Group, Progress, Stack, Text, VisuallyHidden } from '@mantine/core';
+import { Badge, Group, Progress, Stack, Text } from '@mantine/core';
 import { IconCoin } from '@tabler/icons-react';
-import { DataTable } from '../components/ui/data-table';
+import { actionsColumn, DataTable } from '../components/ui/data-table';
 import { EmptyState } from '../components/ui/empty-state';
 import { Page } from '../components/ui/page';
 import { Section } from '../components/ui/section';
@@ -112,20 +112,17 @@ function LimitsAndUsage({ editable }: { editable: boolean }) {
           sortable: true,
           render: (b) => formatRelative(b.resetsAt),
         },
-        {
-          accessor: 'actions',
-          title: <VisuallyHidden>Actions</VisuallyHidden>,
-          render: (b) =>
-            editable ? (
-              <RemoveButton
-                label={`Remove the ${b.period} limit for ${nameOf(b)}`}
-                title="Remove this spend limit?"
-                message="Spending for this group or person is no longer capped by it."
-                confirmLabel="Remove limit"
-                onConfirm={() => remove.mutate({ id: b.limitId })}
-              />
-            ) : null,
-        },
+        actionsColumn((b) =>
+          editable ? (
+            <RemoveButton
+              label={`Remove the ${b.period} limit for ${nameOf(b)}`}
+              title="Remove this spend limit?"
+              message="Spending for this group or person is no longer capped by it."
+              confirmLabel="Remove limit"
+              onConfirm={() => remove.mutate({ id: b.limitId })}
+            />
+          ) : null,
+        ),
       ]}
     />
   );

@@ -1,6 +1,7 @@
-import { ActionIcon, Text } from '@mantine/core';
+import { ActionIcon, Button, Text, type ButtonSize } from '@mantine/core';
 import { modals } from '@mantine/modals';
 import { IconTrash } from '@tabler/icons-react';
+import type { ReactNode } from 'react';
 
 interface ConfirmOptions {
   title: string;
@@ -31,5 +32,31 @@ export function RemoveButton({ label, ...confirm }: ConfirmOptions & { label: st
     >
       <IconTrash size={16} aria-hidden />
     </ActionIcon>
+  );
+}
+
+// A red text button for a destructive action (delete, revoke, stop): it asks before it acts.
+export function DestructiveButton({
+  children,
+  variant = 'subtle',
+  size,
+  loading,
+  ...confirm
+}: ConfirmOptions & {
+  children: ReactNode;
+  variant?: 'subtle' | 'light';
+  size?: ButtonSize;
+  loading?: boolean;
+}) {
+  return (
+    <Button
+      variant={variant}
+      color="red"
+      size={size}
+      loading={loading}
+      onClick={() => confirmDestructive(confirm)}
+    >
+      {children}
+    </Button>
   );
 }

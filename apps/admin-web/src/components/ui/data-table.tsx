@@ -1,4 +1,4 @@
-import { Button, Stack, TextInput } from '@mantine/core';
+import { Button, Stack, TextInput, VisuallyHidden } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconSearch } from '@tabler/icons-react';
 import {
@@ -98,19 +98,40 @@ export function DataTable<T>({
   );
 }
 
-// The name in a list row that opens the row beside the list; pressed while it is open.
-export function RowSelectButton({
-  selected,
+// The column of a list whose rows open beside it: each row's name is a button, pressed while its
+// row is the one open.
+export function rowSelectColumn<T extends { id: string }>({
+  accessor,
+  title,
+  selectedId,
   onSelect,
-  children,
+  name,
 }: {
-  selected: boolean;
-  onSelect: () => void;
-  children: ReactNode;
-}) {
-  return (
-    <Button variant="subtle" size="compact-sm" aria-pressed={selected} onClick={onSelect}>
-      {children}
-    </Button>
-  );
+  accessor: keyof T & string;
+  title?: string;
+  selectedId: string | null | undefined;
+  onSelect: (id: string) => void;
+  name: (record: T) => ReactNode;
+}): DataTableColumn<T> {
+  return {
+    accessor,
+    title,
+    sortable: true,
+    render: (record) => (
+      <Button
+        variant="subtle"
+        size="compact-sm"
+        aria-pressed={record.id === selectedId}
+        onClick={() => onSelect(record.id)}
+      >
+        {name(record)}
+      </Button>
+    ),
+  };
+}
+
+// The last column of a list: what the admin may do to the row (revoke, remove), headed for screen
+// readers only.
+export function actionsColumn<T>(render: (record: T) => ReactNode): DataTableColumn<T> {
+  return { accessor: 'actions', title: <VisuallyHidden>Actions</VisuallyHidden>, render };
 }

@@ -1,7 +1,7 @@
 import { Alert, Button, Group, Stack, Text, Title } from '@mantine/core';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { ApiError } from '../../../components/ui/api-error';
-import { confirmDestructive } from '../../../components/ui/confirm';
+import { DestructiveButton } from '../../../components/ui/confirm';
 import { formatDateTime } from '../../../lib/format';
 import type { Connector } from '../graphql/connectors';
 import { useApproveConnectorCatalogue, useDeleteConnector } from '../hooks/use-connectors';
@@ -35,21 +35,14 @@ function ConnectorHeader({
         </Text>
       </div>
       {!readOnly && (
-        <Button
-          variant="subtle"
-          color="red"
-          onClick={() =>
-            confirmDestructive({
-              title: `Remove ${connector.name} from the allow-list?`,
-              message:
-                'Every role loses its rules for it and endpoints stop calling it at their next policy pull.',
-              confirmLabel: 'Remove connector',
-              onConfirm: onRemove,
-            })
-          }
+        <DestructiveButton
+          title={`Remove ${connector.name} from the allow-list?`}
+          message="Every role loses its rules for it and endpoints stop calling it at their next policy pull."
+          confirmLabel="Remove connector"
+          onConfirm={onRemove}
         >
           Remove
-        </Button>
+        </DestructiveButton>
       )}
     </Group>
   );

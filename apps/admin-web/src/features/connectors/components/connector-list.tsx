@@ -1,5 +1,5 @@
 import { Badge, Text } from '@mantine/core';
-import { DataTable, RowSelectButton } from '../../../components/ui/data-table';
+import { DataTable, rowSelectColumn } from '../../../components/ui/data-table';
 import type { Connector } from '../graphql/connectors';
 
 // The allow-list, each connector with its tool count and whether its catalogue awaits approval.
@@ -21,15 +21,7 @@ export function ConnectorList({
       searchText={(c) => `${c.name} ${c.command ?? ''} ${c.url ?? ''}`}
       emptyText="No connectors"
       columns={[
-        {
-          accessor: 'name',
-          sortable: true,
-          render: (c) => (
-            <RowSelectButton selected={c.id === selectedId} onSelect={() => onSelect(c.id)}>
-              {c.name}
-            </RowSelectButton>
-          ),
-        },
+        rowSelectColumn<Connector>({ accessor: 'name', selectedId, onSelect, name: (c) => c.name }),
         {
           accessor: 'tools',
           title: 'Tools',

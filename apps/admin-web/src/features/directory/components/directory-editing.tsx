@@ -3,7 +3,11 @@ import { useForm } from '@mantine/form';
 import { useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { ApiError } from '../../../components/ui/api-error';
-import { confirmDestructive, RemoveButton } from '../../../components/ui/confirm';
+import {
+  confirmDestructive,
+  DestructiveButton,
+  RemoveButton,
+} from '../../../components/ui/confirm';
 import type { DirectoryPerson } from '../directory-queries';
 import {
   useCreateGroup,
@@ -173,24 +177,17 @@ export function PersonEditor({ person }: { person: DirectoryPerson }) {
             Activate
           </Button>
         )}
-        <Button
-          color="red"
+        <DestructiveButton
           variant="light"
-          onClick={() =>
-            confirmDestructive({
-              title: `Delete ${name}?`,
-              message: `${name} is removed with their role bindings and spend limits; their endpoints lose access.`,
-              confirmLabel: 'Delete person',
-              onConfirm: () =>
-                remove.mutate(
-                  { id: person.id },
-                  { onSuccess: () => void navigate({ to: '/people' }) },
-                ),
-            })
+          title={`Delete ${name}?`}
+          message={`${name} is removed with their role bindings and spend limits; their endpoints lose access.`}
+          confirmLabel="Delete person"
+          onConfirm={() =>
+            remove.mutate({ id: person.id }, { onSuccess: () => void navigate({ to: '/people' }) })
           }
         >
           Delete
-        </Button>
+        </DestructiveButton>
       </Group>
       <ApiError error={update.error ?? remove.error} title="The person was not changed" />
     </Stack>
@@ -247,25 +244,17 @@ export function GroupEditor({ group }: { group: { id: string; displayName: strin
             Add member
           </Button>
         </Group>
-        <Button
-          color="red"
+        <DestructiveButton
           variant="light"
-          onClick={() =>
-            confirmDestructive({
-              title: `Delete ${group.displayName}?`,
-              message:
-                'The group is removed with its role bindings and team budget; its members keep their own.',
-              confirmLabel: 'Delete group',
-              onConfirm: () =>
-                remove.mutate(
-                  { id: group.id },
-                  { onSuccess: () => void navigate({ to: '/people' }) },
-                ),
-            })
+          title={`Delete ${group.displayName}?`}
+          message="The group is removed with its role bindings and team budget; its members keep their own."
+          confirmLabel="Delete group"
+          onConfirm={() =>
+            remove.mutate({ id: group.id }, { onSuccess: () => void navigate({ to: '/people' }) })
           }
         >
           Delete group
-        </Button>
+        </DestructiveButton>
       </Group>
       <ApiError error={update.error ?? remove.error} title="The group was not changed" />
     </Stack>

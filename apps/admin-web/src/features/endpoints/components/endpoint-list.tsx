@@ -1,7 +1,7 @@
-import { ActionIcon, Badge, Text, Tooltip, VisuallyHidden } from '@mantine/core';
+import { ActionIcon, Badge, Text, Tooltip } from '@mantine/core';
 import { IconPlayerStop } from '@tabler/icons-react';
 import { confirmDestructive } from '../../../components/ui/confirm';
-import { DataTable } from '../../../components/ui/data-table';
+import { actionsColumn, DataTable } from '../../../components/ui/data-table';
 import { formatDateTime, formatRelative } from '../../../lib/format';
 import { SubjectLabel } from '../../directory/components/subject-name';
 import { useDirectoryNames } from '../../directory/directory-names';
@@ -118,11 +118,9 @@ export function EndpointList({
           sortable: true,
           render: (e) => formatRelative(e.lastSeenAt),
         },
-        {
-          accessor: 'actions',
-          title: <VisuallyHidden>Actions</VisuallyHidden>,
-          render: (e) => (editable && !e.revokedAt ? <RevokeEndpointButton endpoint={e} /> : null),
-        },
+        actionsColumn((e) =>
+          editable && !e.revokedAt ? <RevokeEndpointButton endpoint={e} /> : null,
+        ),
       ]}
     />
   );

@@ -1,4 +1,4 @@
-import { DataTable, RowSelectButton } from '../../../components/ui/data-table';
+import { DataTable, rowSelectColumn } from '../../../components/ui/data-table';
 import { formatDateTime } from '../../../lib/format';
 import type { BundlePublish } from '../graphql/endpoints';
 
@@ -21,16 +21,13 @@ export function PublishList({
       emptyText="Nothing published yet"
       pageSize={8}
       columns={[
-        {
+        rowSelectColumn<BundlePublish>({
           accessor: 'createdAt',
           title: 'When',
-          sortable: true,
-          render: (p) => (
-            <RowSelectButton selected={p.id === shownId} onSelect={() => onShow(p.id)}>
-              {formatDateTime(p.createdAt)}
-            </RowSelectButton>
-          ),
-        },
+          selectedId: shownId,
+          onSelect: onShow,
+          name: (p) => formatDateTime(p.createdAt),
+        }),
         { accessor: 'reason', title: 'Why', sortable: true },
         { accessor: 'subjectCount', title: 'People', sortable: true },
       ]}

@@ -3,7 +3,7 @@ import { schemaResolver } from '@mantine/form';
 import { IconEye } from '@tabler/icons-react';
 import { useState } from 'react';
 import { ApiError } from '../../../components/ui/api-error';
-import { confirmDestructive } from '../../../components/ui/confirm';
+import { DestructiveButton } from '../../../components/ui/confirm';
 import type { Role, RoleInput } from '../graphql/roles';
 import {
   useCreateRole,
@@ -99,22 +99,15 @@ function RoleEditorActions({
         </Button>
       </Group>
       {role && (
-        <Button
-          variant="subtle"
-          color="red"
+        <DestructiveButton
           loading={deleting}
-          onClick={() =>
-            confirmDestructive({
-              title: `Delete role ${role.name}?`,
-              message:
-                'Everyone who holds it through a group or directly loses what it grants at their next policy pull.',
-              confirmLabel: 'Delete role',
-              onConfirm: onDelete,
-            })
-          }
+          title={`Delete role ${role.name}?`}
+          message="Everyone who holds it through a group or directly loses what it grants at their next policy pull."
+          confirmLabel="Delete role"
+          onConfirm={onDelete}
         >
           Delete role
-        </Button>
+        </DestructiveButton>
       )}
     </Group>
   );

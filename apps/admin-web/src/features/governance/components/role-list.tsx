@@ -1,5 +1,5 @@
 import { Badge, Text } from '@mantine/core';
-import { DataTable, RowSelectButton } from '../../../components/ui/data-table';
+import { DataTable, rowSelectColumn } from '../../../components/ui/data-table';
 import type { Role } from '../graphql/roles';
 
 // The roles, each with how many capabilities it grants and how many bindings hold it.
@@ -21,15 +21,12 @@ export function RoleList({
       searchText={(role) => `${role.name} ${role.description}`}
       emptyText="No roles yet"
       columns={[
-        {
+        rowSelectColumn<Role>({
           accessor: 'name',
-          sortable: true,
-          render: (role) => (
-            <RowSelectButton selected={selectedId === role.id} onSelect={() => onSelect(role.id)}>
-              {role.name}
-            </RowSelectButton>
-          ),
-        },
+          selectedId,
+          onSelect,
+          name: (role) => role.name,
+        }),
         {
           accessor: 'capabilities',
           title: 'Capabilities',

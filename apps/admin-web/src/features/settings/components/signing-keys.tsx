@@ -1,31 +1,10 @@
-import { Badge, Button, Group, Stack, Text, VisuallyHidden } from '@mantine/core';
+import { Badge, Button, Group, Stack, Text } from '@mantine/core';
 import { ApiError } from '../../../components/ui/api-error';
-import { confirmDestructive } from '../../../components/ui/confirm';
-import { DataTable } from '../../../components/ui/data-table';
+import { confirmDestructive, DestructiveButton } from '../../../components/ui/confirm';
+import { actionsColumn, DataTable } from '../../../components/ui/data-table';
 import { formatDateTime } from '../../../lib/format';
 import type { SigningKey } from '../graphql/settings';
 import { useRevokeSigningKey, useRotateSigningKey, useSigningKeys } from '../hooks/use-settings';
-
-function RevokeKeyButton({ keyId, onRevoke }: { keyId: string; onRevoke: () => void }) {
-  return (
-    <Button
-      size="compact-xs"
-      variant="subtle"
-      color="red"
-      onClick={() =>
-        confirmDestructive({
-          title: `Revoke key ${keyId}?`,
-          message:
-            'For a compromised key: endpoints stop trusting it for good, and bundles are re-signed with the next key.',
-          confirmLabel: 'Revoke key',
-          onConfirm: onRevoke,
-        })
-      }
-    >
-      Revoke
-    </Button>
-  );
-}
 
 function SigningKeysTable({
   keys,
@@ -70,14 +49,19 @@ function SigningKeysTable({
           render: (k) => formatDateTime(k.createdAt),
         },
         { accessor: 'notAfter', title: 'Retires', render: (k) => formatDateTime(k.notAfter) },
-        {
-          accessor: 'actions',
-          title: <VisuallyHidden>Actions</VisuallyHidden>,
-          render: (k) =>
-            editable && !k.revokedAt ? (
-              <RevokeKeyButton keyId={k.keyId} onRevoke={() => onRevoke(k.keyId)} />
-            ) : null,
-        },
+        actionsColumn((k) =>
+          editable && !k.revokedAt ? (
+            <DestructiveButton
+              size="compact-xs"
+              title={`Revoke key ${k.keyId}?`}
+              message="For a compromised key: endpoints stop trusting it for good, and bundles are re-signed with the next key."
+              confirmLabel="Revoke key"
+              onConfirm={() => onRevoke(k.keyId)}
+            >
+              Revoke
+            </DestructiveButton>
+          ) : null,
+        ),
       ]}
     />
   );

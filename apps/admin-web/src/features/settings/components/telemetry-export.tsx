@@ -13,7 +13,7 @@ import {
 import { useForm } from '@mantine/form';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { ApiError } from '../../../components/ui/api-error';
-import { confirmDestructive } from '../../../components/ui/confirm';
+import { DestructiveButton } from '../../../components/ui/confirm';
 import { formatDateTime } from '../../../lib/format';
 import type { TelemetryCollector } from '../graphql/settings';
 import {
@@ -162,26 +162,6 @@ function RedactionFields({ form }: { form: CollectorFormState }) {
   );
 }
 
-function StopForwardingButton({ onStop }: { onStop: () => void }) {
-  return (
-    <Button
-      variant="subtle"
-      color="red"
-      onClick={() =>
-        confirmDestructive({
-          title: 'Stop forwarding agent events?',
-          message:
-            'Your collector receives no more events from Steward, and its URL and headers are deleted.',
-          confirmLabel: 'Stop forwarding',
-          onConfirm: onStop,
-        })
-      }
-    >
-      Stop forwarding
-    </Button>
-  );
-}
-
 function CollectorForm({ collector }: { collector: TelemetryCollector | null }) {
   const save = useSetTelemetryCollector();
   const remove = useRemoveTelemetryCollector();
@@ -226,7 +206,16 @@ function CollectorForm({ collector }: { collector: TelemetryCollector | null }) 
           <Button type="submit" loading={save.isPending}>
             Save export
           </Button>
-          {collector && <StopForwardingButton onStop={() => remove.mutate({})} />}
+          {collector && (
+            <DestructiveButton
+              title="Stop forwarding agent events?"
+              message="Your collector receives no more events from Steward, and its URL and headers are deleted."
+              confirmLabel="Stop forwarding"
+              onConfirm={() => remove.mutate({})}
+            >
+              Stop forwarding
+            </DestructiveButton>
+          )}
         </Group>
       </Stack>
     </form>
