@@ -1,6 +1,7 @@
-import { Button, Code, CopyButton, Group, List, Tabs, Text } from '@mantine/core';
+import { Code, Group, List, Tabs, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { ApiError } from '../components/ui/api-error';
+import { CopyValueButton } from '../components/ui/copy-value-button';
 import { Page } from '../components/ui/page';
 import { Section } from '../components/ui/section';
 import { AuditTrail } from '../features/audit/components/audit-trail';
@@ -31,13 +32,7 @@ function BaseUrl() {
     <Group gap="xs">
       <Text size="sm">SCIM base URL</Text>
       <Code data-testid="scim-base-url">{url}</Code>
-      <CopyButton value={url}>
-        {({ copied, copy }) => (
-          <Button size="xs" variant="default" onClick={copy}>
-            {copied ? 'Copied' : 'Copy URL'}
-          </Button>
-        )}
-      </CopyButton>
+      <CopyValueButton value={url} label="Copy URL" />
     </Group>
   );
 }

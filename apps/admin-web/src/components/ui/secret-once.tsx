@@ -1,5 +1,6 @@
-import { Alert, Code, CopyButton, Button, Group, Stack, Text } from '@mantine/core';
+import { Alert, Code, Button, Group, Stack, Text } from '@mantine/core';
 import { IconKey } from '@tabler/icons-react';
+import { CopyValueButton } from './copy-value-button';
 
 // A freshly issued secret: the API stores only its hash, so this is the only time it exists.
 export function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
@@ -16,13 +17,7 @@ export function SecretOnce({ secret, onDone }: { secret: string; onDone: () => v
           {secret}
         </Code>
         <Group gap="xs">
-          <CopyButton value={secret}>
-            {({ copied, copy }) => (
-              <Button size="xs" variant="default" onClick={copy}>
-                {copied ? 'Copied' : 'Copy'}
-              </Button>
-            )}
-          </CopyButton>
+          <CopyValueButton value={secret} label="Copy" />
           <Button size="xs" variant="subtle" onClick={onDone}>
             I have stored it
           </Button>
