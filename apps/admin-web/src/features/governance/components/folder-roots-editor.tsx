@@ -1,14 +1,6 @@
-import {
-  ActionIcon,
-  Button,
-  Group,
-  MultiSelect,
-  Select,
-  Stack,
-  Text,
-  TextInput,
-} from '@mantine/core';
-import { IconPlus, IconTrash } from '@tabler/icons-react';
+import { Button, Group, MultiSelect, Select, Stack, Text, TextInput } from '@mantine/core';
+import { IconPlus } from '@tabler/icons-react';
+import { RemoveFormRowButton } from '../../../components/ui/form-row-remove';
 import { useRoleFormContext } from './role-form';
 
 export const OS_OPTIONS = [
@@ -57,15 +49,10 @@ export function FolderRootsEditor({ readOnly }: { readOnly: boolean }) {
             {...form.getInputProps(`folderRoots.${index}.os`)}
           />
           {!readOnly && (
-            <ActionIcon
-              variant="subtle"
-              color="red"
-              size="lg"
-              aria-label={`Remove folder ${index + 1}`}
-              onClick={() => form.removeListItem('folderRoots', index)}
-            >
-              <IconTrash size={16} aria-hidden />
-            </ActionIcon>
+            <RemoveFormRowButton
+              label={`Remove folder ${index + 1}`}
+              onRemove={() => form.removeListItem('folderRoots', index)}
+            />
           )}
         </Group>
       ))}

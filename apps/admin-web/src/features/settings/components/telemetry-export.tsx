@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Button,
   Code,
   Group,
@@ -11,7 +10,8 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconPlus } from '@tabler/icons-react';
+import { RemoveFormRowButton } from '../../../components/ui/form-row-remove';
 import { ApiError } from '../../../components/ui/api-error';
 import { DestructiveButton } from '../../../components/ui/confirm';
 import { formatDateTime } from '../../../lib/format';
@@ -112,15 +112,10 @@ function HeaderFields({
             style={{ flex: 1 }}
             {...form.getInputProps(`headers.${index}.value`)}
           />
-          <ActionIcon
-            variant="subtle"
-            color="red"
-            size="lg"
-            aria-label={`Remove header ${index + 1}`}
-            onClick={() => form.removeListItem('headers', index)}
-          >
-            <IconTrash size={16} aria-hidden />
-          </ActionIcon>
+          <RemoveFormRowButton
+            label={`Remove header ${index + 1}`}
+            onRemove={() => form.removeListItem('headers', index)}
+          />
         </Group>
       ))}
       <Group>
