@@ -75,6 +75,15 @@ const variables = {
     .describe(
       'Longest a SCIM write may take; past it nothing is written and the IdP gets 503 to retry (Entra ID gives up at 60 s).',
     ),
+  STEWARD_INGEST_THREADS: z.coerce
+    .number({ error: 'must be a number of threads' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(64, 'must be at most 64')
+    .optional()
+    .describe(
+      'Worker threads that parse and validate event uploads (0: on the event loop). Default: one fewer than the CPUs, at least 1.',
+    ),
   STEWARD_QUEUE_PREFIX: z
     .string()
     .min(1)

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../platform/database/prisma.service';
+import { MAX_EVENT_AGE_DAYS } from './upload-preparation';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
 const PARTITION = /^AgentEvent_p(\d{4})(\d{2})(\d{2})$/;
-// An endpoint may upload what it recorded while offline; events older than this are refused.
-export const MAX_EVENT_AGE_DAYS = 90;
 
 export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);

@@ -11,35 +11,11 @@ import { PrismaService } from '../../platform/database/prisma.service';
 import type { Prisma } from '../../generated/prisma/client';
 import type { SqlExecutor } from '../audit/audit.service';
 import type { BatchDigest } from './batch-digest';
-
-// An event of one endpoint's upload, as stored (its organization, user and endpoint are the
-// upload's: see EventSubject).
-export interface EventRow {
-  day: string;
-  id: string;
-  occurredAt: string;
-  type: string;
-  sessionId: string;
-  // The validated event as canonical JSON: the stored payload.
-  json: string;
-}
-
-export interface UploadSubject {
-  organizationId: string;
-  userId: string;
-  endpointId: string;
-}
+import type { EncodedRows, RowFormat } from './upload-preparation';
 
 export interface StoredEvent {
   day: Date;
   payload: AgentEvent;
-}
-
-// A batch encoded for the write: `copy` where the database speaks COPY, else `json`.
-export interface EncodedRows {
-  ids: string[];
-  copy?: Buffer;
-  json?: string;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -47,31 +23,14 @@ const UPLOAD_TABLE = 'agent_event_upload';
 const COPY_COLUMNS = `("organizationId", day, id, "occurredAt", type, "userId", "endpointId",
   "sessionId", "batchId", payload)`;
 
-async function copyInto(client: PoolClient, table: string, text: Buffer): Promise<void> {
-  // One chunk: one CopyData message for the batch rather than one per row.
+async function copyInto(client: PoolClient, table: string, text: Uint8Array): Promise<void> {
+  // One chunk: one CopyData message for the batch rather than one per row. (Bytes prepared on a
+  // worker thread arrive as a plain Uint8Array: viewed as a Buffer, not copied.)
+  const chunk = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
   await pipeline(
-    Readable.from([text]),
+    Readable.from([chunk]),
     client.query(copyFrom(`COPY ${table} ${COPY_COLUMNS} FROM STDIN`)),
   );
-}
-
-// COPY's text format: tab-separated, with backslash, tab and line breaks escaped in each field.
-function copyField(value: string): string {
-  return value.replace(/[\\\t\n\r]/g, (c) =>
-    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
-  );
-}
-
-// An upload's rows as COPY text; the user and endpoint every row shares are escaped once.
-function copyLines(subject: UploadSubject, batchId: string, rows: EventRow[]): string {
-  const who = `${copyField(subject.userId)}\t${copyField(subject.endpointId)}`;
-  return rows
-    .map((row) => {
-      // JSON text holds no raw tab or line break (JSON escapes them), only backslashes to double.
-      const payload = row.json.includes('\\') ? row.json.replaceAll('\\', '\\\\') : row.json;
-      return `${subject.organizationId}\t${row.day}\t${row.id}\t${row.occurredAt}\t${copyField(row.type)}\t${who}\t${copyField(row.sessionId)}\t${batchId}\t${payload}\n`;
-    })
-    .join('');
 }
 
 // Writes go through a `pg` pool of their own rather than Prisma: a batch is ~300 KB of rows, and
@@ -81,14 +40,14 @@ export class EventsRepository implements OnModuleDestroy {
   private readonly pool: Pool;
   // The embedded database's socket server does not speak COPY FROM STDIN (the server loses
   // protocol sync and the process dies), so there every batch takes the INSERT path.
-  private readonly copySupported: boolean;
+  readonly rowFormat: RowFormat;
 
   constructor(
     private readonly prisma: PrismaService,
     @Inject(DATABASE) database: DatabaseHandle,
   ) {
     this.pool = createPgPool(database, { label: 'event ingest', max: database.embedded ? 2 : 10 });
-    this.copySupported = !database.embedded;
+    this.rowFormat = database.embedded ? 'json' : 'copy';
   }
 
   // Runs `work` in a transaction on one connection; its executor also serves AuditService. The
@@ -116,27 +75,6 @@ export class EventsRepository implements OnModuleDestroy {
     } finally {
       client.release();
     }
-  }
-
-  // A batch's rows as what is sent to Postgres: COPY text (as one Buffer, outside the JS heap), or,
-  // where COPY is not spoken, the JSON array an INSERT reads. Encoded before the upload waits on
-  // Postgres, so none of the rows' many small strings live on through that wait (see
-  // ingest-route.ts). `rows` must not repeat an id: COPY would fail on it.
-  encode(subject: UploadSubject, batchId: string, rows: EventRow[]): EncodedRows {
-    const ids = rows.map((row) => row.id);
-    if (this.copySupported) return { ids, copy: Buffer.from(copyLines(subject, batchId, rows)) };
-    const who =
-      `"organizationId":"${subject.organizationId}","userId":${JSON.stringify(subject.userId)},` +
-      `"endpointId":${JSON.stringify(subject.endpointId)},"batchId":"${batchId}"`;
-    const json = `[${rows
-      .map(
-        (row) =>
-          `{${who},"day":"${row.day}","id":"${row.id}","occurredAt":"${row.occurredAt}",` +
-          `"type":${JSON.stringify(row.type)},"sessionId":${JSON.stringify(row.sessionId)},` +
-          `"payload":${row.json}}`,
-      )
-      .join(',')}]`;
-    return { ids, json };
   }
 
   // The ids actually stored: a duplicate of an event already stored (a retried batch) is skipped.

@@ -9,10 +9,9 @@ import { sendTelemetryProblem, TelemetryError, TelemetryErrorCode } from './tele
 export const EVENTS_PATH = '/api/v1/endpoints/events';
 
 // Event upload from endpoints (docs/telemetry.md; not in the public OpenAPI document). A plain
-// Fastify route, like the bundle pull and spend leases, that takes the body as bytes: the service
-// parses and validates a batch and turns it into the rows it writes in one synchronous step, so the
-// parsed batch is garbage before the upload waits on Postgres (parsed by Fastify, the request would
-// hold it for the whole upload).
+// Fastify route, like the bundle pull and spend leases, that takes the body as bytes: they go to a
+// worker thread that parses, validates and encodes them (upload-preparer.ts), so no parsed batch
+// ever lives on this thread, and its event loop does not stop for the ~10 ms a batch costs.
 //
 // A batch is answered 200 even when some events were invalid: the valid ones are stored and each
 // invalid one is listed by its index in `rejected`, so the runtime drops those and never retries

@@ -11,6 +11,7 @@ import { EventStoreModule } from './event-store.module';
 import { ForwardingService } from './forwarding.service';
 import { IngestRoute } from './ingest-route';
 import { IngestService } from './ingest.service';
+import { UploadPreparer } from './upload-preparer';
 import { OtlpReceiverService } from './otlp-receiver.service';
 import { OtlpRoute } from './otlp-route';
 import { TelemetryJobs } from './telemetry.jobs';
@@ -30,6 +31,7 @@ import { TelemetryResolver } from './telemetry.resolver';
   providers: [
     EventPartitions,
     IngestService,
+    UploadPreparer,
     IngestRoute,
     OtlpReceiverService,
     OtlpRoute,

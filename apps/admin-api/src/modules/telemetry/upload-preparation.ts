@@ -1,0 +1,257 @@
+import { AgentEvent, MAX_BATCH_EVENTS, newEventId } from '@steward/telemetry';
+import { canonicalJson } from '../../platform/canonical-json';
+import { eventsDigest } from './batch-digest';
+
+// The synchronous step of an event upload: parse, validate and encode a batch into the rows
+// EventsRepository writes. Pure (no Nest, no database), so it runs on a worker thread
+// (upload-worker.ts) as well as on the event loop.
+
+// Whom an upload's events must name: the endpoint's enrolment (see EventSubject).
+export interface UploadSubject {
+  organizationId: string;
+  userId: string;
+  endpointId: string;
+}
+
+// An event of one endpoint's upload, as stored.
+export interface EventRow {
+  day: string;
+  id: string;
+  occurredAt: string;
+  type: string;
+  sessionId: string;
+  // The validated event as canonical JSON: the stored payload.
+  json: string;
+}
+
+// How the rows travel to Postgres: COPY text, or (where COPY is not spoken: the embedded
+// database) the JSON array an INSERT reads.
+export type RowFormat = 'copy' | 'json';
+
+export interface EncodedRows {
+  ids: string[];
+  copy?: Uint8Array;
+  json?: string;
+}
+
+export interface RejectedEvent {
+  index: number;
+  errors: { path: string; message: string }[];
+}
+
+// A validated upload, ready to write: the encoded rows, and per row (in the same order) its day
+// and type; the digest of all of them.
+export interface PreparedBatch {
+  rows: EncodedRows;
+  days: string[];
+  types: string[];
+  digest: string;
+}
+
+export interface PreparedUpload {
+  batchId: string;
+  batch: PreparedBatch | null;
+  accepted: number;
+  rejected: RejectedEvent[];
+}
+
+// An upload that is not a batch at all (answered 400): the only refusal of the whole upload.
+export class UnreadableBatch extends Error {}
+
+// An endpoint may upload what it recorded while offline; events older than this are refused.
+export const MAX_EVENT_AGE_DAYS = 90;
+const DAY_MS = 86_400_000;
+// Endpoint clocks drift; events far in the future are refused.
+const MAX_FUTURE_MS = DAY_MS;
+const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const decoder = new TextDecoder();
+
+// An upload's body: {"events": [...]} with 1 to MAX_BATCH_EVENTS events.
+export function parseBatch(body: Uint8Array): unknown[] {
+  let parsedBody: unknown;
+  try {
+    parsedBody = JSON.parse(decoder.decode(body));
+  } catch {
+    throw new UnreadableBatch('the body is not JSON');
+  }
+  const raw = (parsedBody as { events?: unknown } | null)?.events;
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_BATCH_EVENTS) {
+    throw new UnreadableBatch(
+      `the body must be {"events": [...]} with 1 to ${MAX_BATCH_EVENTS} events`,
+    );
+  }
+  return raw;
+}
+
+// Validates `events` and encodes the valid ones: what is left is the encoded rows and a little
+// metadata per event.
+export function prepareUpload(
+  subject: UploadSubject,
+  events: unknown[],
+  now: Date,
+  format: RowFormat,
+): PreparedUpload {
+  // Time-ordered (UUID v7), so the day's index of batch ids grows at one end, like its events'.
+  const batchId = newEventId();
+  const { rows, accepted, rejected } = validate(subject, events, now);
+  if (!rows.length) return { batchId, batch: null, accepted, rejected };
+  return {
+    batchId,
+    batch: {
+      rows: encodeRows(subject, batchId, rows, format),
+      days: rows.map((row) => row.day),
+      types: rows.map((row) => row.type),
+      digest: eventsDigest(rows),
+    },
+    accepted,
+    rejected,
+  };
+}
+
+// The batch's valid events as the rows to store, each id once (in one order for every batch, so
+// two batches sharing events, a retry racing its original, lock the same keys in the same order
+// and can't deadlock), and the invalid ones by index.
+function validate(
+  subject: UploadSubject,
+  raw: unknown[],
+  now: Date,
+): { rows: EventRow[]; accepted: number; rejected: RejectedEvent[] } {
+  const rejected: RejectedEvent[] = [];
+  const rows: EventRow[] = [];
+  const ids = new Set<string>();
+  let accepted = 0;
+  raw.forEach((candidate, index) => {
+    const parsed = AgentEvent.safeParse(candidate);
+    if (!parsed.success) {
+      rejected.push({
+        index,
+        errors: parsed.error.issues.map((issue) => ({
+          path: issue.path.join('.'),
+          message: issue.message,
+        })),
+      });
+      return;
+    }
+    const event = parsed.data;
+    const at = Date.parse(event.occurredAt);
+    const problem = contextProblem(subject, event, at, now);
+    if (problem) {
+      rejected.push({ index, errors: [problem] });
+      return;
+    }
+    accepted++;
+    // An id repeated within the batch is stored once, as it first appears.
+    if (ids.has(event.id)) return;
+    ids.add(event.id);
+    // Endpoints send the form toISOString writes; any other (an offset, more digits) is normalised.
+    const occurredAt = UTC_INSTANT.test(event.occurredAt)
+      ? event.occurredAt
+      : new Date(at).toISOString();
+    rows.push({
+      day: occurredAt.slice(0, 10),
+      id: event.id,
+      occurredAt,
+      type: event.type,
+      sessionId: event.sessionId,
+      // Canonical, so the digest of the batch's audit record is over the very text stored.
+      json: canonicalJson(event),
+    });
+  });
+  rows.sort((a, b) =>
+    a.day !== b.day ? (a.day < b.day ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+  );
+  return { rows, accepted, rejected };
+}
+
+function contextProblem(
+  subject: UploadSubject,
+  event: AgentEvent,
+  at: number,
+  now: Date,
+): { path: string; message: string } | null {
+  // The subject comes from the endpoint's enrolment: an endpoint reports for itself and its user.
+  if (event.organizationId !== subject.organizationId) {
+    return { path: 'organizationId', message: "not this endpoint's organization" };
+  }
+  if (event.endpointId !== subject.endpointId) {
+    return { path: 'endpointId', message: 'not this endpoint' };
+  }
+  if (event.userId !== subject.userId) {
+    return { path: 'userId', message: "not this endpoint's user" };
+  }
+  if (at > now.getTime() + MAX_FUTURE_MS) {
+    return { path: 'occurredAt', message: 'more than a day in the future' };
+  }
+  if (at < now.getTime() - MAX_EVENT_AGE_DAYS * DAY_MS) {
+    return { path: 'occurredAt', message: `older than ${MAX_EVENT_AGE_DAYS} days` };
+  }
+  return null;
+}
+
+// COPY's text format: tab-separated, with backslash, tab and line breaks escaped in each field.
+function copyField(value: string): string {
+  return value.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
+}
+
+// An upload's rows as COPY text; the user and endpoint every row shares are escaped once.
+function copyLines(subject: UploadSubject, batchId: string, rows: EventRow[]): string {
+  const who = `${copyField(subject.userId)}\t${copyField(subject.endpointId)}`;
+  return rows
+    .map((row) => {
+      // JSON text holds no raw tab or line break (JSON escapes them), only backslashes to double.
+      const payload = row.json.includes('\\') ? row.json.replaceAll('\\', '\\\\') : row.json;
+      return `${subject.organizationId}\t${row.day}\t${row.id}\t${row.occurredAt}\t${copyField(row.type)}\t${who}\t${copyField(row.sessionId)}\t${batchId}\t${payload}\n`;
+    })
+    .join('');
+}
+
+// A batch's rows as what is sent to Postgres: COPY text (as bytes, outside the JS heap), or the
+// JSON array an INSERT reads. Encoded before the upload waits on Postgres, so none of the rows'
+// many small strings live on through that wait. `rows` must not repeat an id: COPY would fail
+// on it.
+function encodeRows(
+  subject: UploadSubject,
+  batchId: string,
+  rows: EventRow[],
+  format: RowFormat,
+): EncodedRows {
+  const ids = rows.map((row) => row.id);
+  if (format === 'copy') return { ids, copy: Buffer.from(copyLines(subject, batchId, rows)) };
+  const who =
+    `"organizationId":"${subject.organizationId}","userId":${JSON.stringify(subject.userId)},` +
+    `"endpointId":${JSON.stringify(subject.endpointId)},"batchId":"${batchId}"`;
+  const json = `[${rows
+    .map(
+      (row) =>
+        `{${who},"day":"${row.day}","id":"${row.id}","occurredAt":"${row.occurredAt}",` +
+        `"type":${JSON.stringify(row.type)},"sessionId":${JSON.stringify(row.sessionId)},` +
+        `"payload":${row.json}}`,
+    )
+    .join(',')}]`;
+  return { ids, json };
+}
+
+// One upload's bytes and what its preparation needs to know: a worker thread's task.
+export interface UploadTask {
+  body: Uint8Array;
+  subject: UploadSubject;
+  now: number;
+  format: RowFormat;
+}
+
+// A body that is not a batch comes back as `unreadable` rather than thrown: an error class does
+// not survive the trip back from a worker thread.
+export type UploadOutcome = { prepared: PreparedUpload } | { unreadable: string };
+
+// The worker threads' entry point (UploadPreparer), and the event loop's when they are off.
+export function prepareUploadBody(task: UploadTask): UploadOutcome {
+  try {
+    const events = parseBatch(task.body);
+    return { prepared: prepareUpload(task.subject, events, new Date(task.now), task.format) };
+  } catch (error) {
+    if (error instanceof UnreadableBatch) return { unreadable: error.message };
+    throw error;
+  }
+}
