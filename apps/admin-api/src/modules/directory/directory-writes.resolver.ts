@@ -215,7 +215,7 @@ export class DirectoryWritesResolver {
     const user = await this.directory.findUser(admin.organizationId, userId);
     if (!user) throw new DirectoryError('not_found', `no person ${id}`);
     assertConsoleManaged(user, user.userName);
-    await this.directory.deleteUser(admin.organizationId, userId, actorOf(admin));
+    await this.directory.delete(admin.organizationId, { type: 'user', id: userId }, actorOf(admin));
     return true;
   }
 
@@ -277,7 +277,11 @@ export class DirectoryWritesResolver {
     const group = await this.directory.findGroup(admin.organizationId, groupId, { members: false });
     if (!group) throw new DirectoryError('not_found', `no group ${id}`);
     assertConsoleManaged(group, group.displayName);
-    await this.directory.deleteGroup(admin.organizationId, groupId, actorOf(admin));
+    await this.directory.delete(
+      admin.organizationId,
+      { type: 'group', id: groupId },
+      actorOf(admin),
+    );
     return true;
   }
 

@@ -12,6 +12,7 @@ import type {
   DirectoryChanged,
   DirectoryFilter,
   DirectoryGroupRecord,
+  DirectorySubject,
   DirectoryUserRecord,
   GroupWrite,
   Page,
@@ -48,7 +49,7 @@ const DEFAULT_PAGE = 100;
 // Removes what names a deleted user or group, in the deleting transaction; returns audit data.
 export type SubjectDeletionHook = (
   tx: DirectoryTx,
-  subject: { type: 'user' | 'group'; id: string },
+  subject: DirectorySubject,
 ) => Promise<Record<string, unknown>>;
 
 // The directory's rules: versions, uniqueness, membership integrity, the audit record and the
@@ -194,22 +195,6 @@ export class DirectoryService {
     return updated;
   }
 
-  async deleteUser(
-    organizationId: string,
-    id: string,
-    actor: DirectoryActor,
-    options: WriteOptions = {},
-  ): Promise<void> {
-    id = canonicalId(id);
-    await this.deleteSubject(organizationId, { type: 'user', id }, actor, options, {
-      // The groups lose a member.
-      related: (tx) => this.directory.groupIdsOfUserIn(tx, id),
-      delete: (tx) => this.directory.deleteUser(tx, id),
-      republish: (groupIds) => ({ userIds: [id], groupIds }),
-      announce: (groupIds) => ({ userIds: [id], groupIds }),
-    });
-  }
-
   async createGroup(
     organizationId: string,
     group: GroupWrite,
@@ -283,41 +268,21 @@ export class DirectoryService {
     return updated;
   }
 
-  async deleteGroup(
+  // Deletes a user or group with the rows that name it, and touches the records of the other kind
+  // it was related to (a user's groups, a group's members): their SCIM views change.
+  async delete(
     organizationId: string,
-    id: string,
+    subject: DirectorySubject,
     actor: DirectoryActor,
     options: WriteOptions = {},
   ): Promise<void> {
-    id = canonicalId(id);
-    await this.deleteSubject(organizationId, { type: 'group', id }, actor, options, {
-      // Its members lose a group; the group itself has no one left to republish.
-      related: (tx) => this.directory.memberIds(tx, id),
-      delete: (tx) => this.directory.deleteGroup(tx, id),
-      republish: (userIds) => ({ userIds, groupIds: [] }),
-      announce: (userIds) => ({ userIds, groupIds: [id] }),
-    });
-  }
-
-  // Deletes a user or group with the rows that name it, and touches the records of the other kind
-  // it was related to (a user's groups, a group's members): their SCIM views change.
-  private async deleteSubject(
-    organizationId: string,
-    subject: { type: 'user' | 'group'; id: string },
-    actor: DirectoryActor,
-    options: WriteOptions,
-    steps: {
-      related: (tx: DirectoryTx) => Promise<string[]>;
-      delete: (tx: DirectoryTx) => Promise<void>;
-      republish: (related: string[]) => Omit<DirectoryChanged, 'organizationId'>;
-      announce: (related: string[]) => Omit<DirectoryChanged, 'organizationId'>;
-    },
-  ): Promise<void> {
-    const { type, id } = subject;
+    const { type } = subject;
+    const id = canonicalId(subject.id);
+    const steps = this.deletion(type, id);
     const related = await this.write(organizationId, options, async (tx) => {
       await this.lock(tx, organizationId, id, type, options);
       const ids = await steps.related(tx);
-      const removed = await this.removeDependents(tx, subject);
+      const removed = await this.removeDependents(tx, { type, id });
       await steps.delete(tx);
       await this.directory.touch(tx, organizationId, type === 'user' ? 'group' : 'user', ids);
       await this.record(tx, organizationId, actor, `directory.${type}.deleted`, type, id, removed);
@@ -325,6 +290,25 @@ export class DirectoryService {
       return ids;
     });
     await this.changed({ organizationId, ...steps.announce(related) });
+  }
+
+  // What deleting a user or group involves besides the rows that name it: the records of the other
+  // kind it is related to, and the change to republish in the transaction and announce after it.
+  private deletion(type: DirectorySubject['type'], id: string) {
+    return type === 'user'
+      ? {
+          related: (tx: DirectoryTx) => this.directory.groupIdsOfUserIn(tx, id),
+          delete: (tx: DirectoryTx) => this.directory.deleteUser(tx, id),
+          republish: (groupIds: string[]) => ({ userIds: [id], groupIds }),
+          announce: (groupIds: string[]) => ({ userIds: [id], groupIds }),
+        }
+      : {
+          related: (tx: DirectoryTx) => this.directory.memberIds(tx, id),
+          delete: (tx: DirectoryTx) => this.directory.deleteGroup(tx, id),
+          // The group itself has no one left to republish.
+          republish: (userIds: string[]) => ({ userIds, groupIds: [] }),
+          announce: (userIds: string[]) => ({ userIds, groupIds: [id] }),
+        };
   }
 
   // Rows of other modules that name a user or group by id (role bindings, spend limits: no foreign
@@ -336,7 +320,7 @@ export class DirectoryService {
 
   private async removeDependents(
     tx: DirectoryTx,
-    subject: { type: 'user' | 'group'; id: string },
+    subject: DirectorySubject,
   ): Promise<Record<string, unknown>> {
     const removed: Record<string, unknown> = {};
     for (const hook of this.deletionHooks) Object.assign(removed, await hook(tx, subject));

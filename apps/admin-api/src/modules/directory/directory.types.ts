@@ -69,6 +69,12 @@ export interface Page<T> {
   items: T[];
 }
 
+// A user or a group, by id.
+export interface DirectorySubject {
+  type: 'user' | 'group';
+  id: string;
+}
+
 export interface DirectoryActor {
   type: 'scim' | 'admin' | 'system';
   id?: string;

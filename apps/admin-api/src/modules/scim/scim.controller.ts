@@ -73,10 +73,10 @@ interface ScimResourceOperations {
   remove(caller: ScimCaller, id: string, ifVersion?: number): Promise<void>;
 }
 
-// /Users and /Groups speak the same protocol (RFC 7644 section 3): the routes are defined once here
-// and each resource type's controller names its path and its operations.
-abstract class ScimResourceController {
-  protected abstract readonly operations: ScimResourceOperations;
+// A query (RFC 7644 section 3.4.2): by GET with query parameters, or by POST to `.search` with the
+// same request as a body.
+abstract class ScimQueryController {
+  protected abstract query(caller: ScimCaller, request: ListRequest): Promise<ListResponse>;
 
   @Get()
   async list(
@@ -84,7 +84,7 @@ abstract class ScimResourceController {
     @Query() query: Query,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return scim(reply, await this.operations.list(caller, parseListQuery(query)));
+    return scim(reply, await this.query(caller, parseListQuery(query)));
   }
 
   @Post('.search')
@@ -94,7 +94,17 @@ abstract class ScimResourceController {
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return scim(reply, await this.operations.list(caller, parseSearch(body)));
+    return scim(reply, await this.query(caller, parseSearch(body)));
+  }
+}
+
+// /Users and /Groups speak the same protocol (RFC 7644 section 3): the routes are defined once here
+// and each resource type's controller names its path and its operations.
+abstract class ScimResourceController extends ScimQueryController {
+  protected abstract readonly operations: ScimResourceOperations;
+
+  protected query(caller: ScimCaller, request: ListRequest): Promise<ListResponse> {
+    return this.operations.list(caller, request);
   }
 
   @Get(':id')
@@ -167,7 +177,7 @@ export class ScimUsersController extends ScimResourceController {
       create: (caller, body) => service.createUser(caller, body),
       replace: (caller, id, body, ifVersion) => service.replaceUser(caller, id, body, ifVersion),
       patch: (caller, id, patch, ifVersion) => service.patchUser(caller, id, patch, ifVersion),
-      remove: (caller, id, ifVersion) => service.deleteUser(caller, id, ifVersion),
+      remove: (caller, id, ifVersion) => service.delete(caller, { type: 'user', id }, ifVersion),
     };
   }
 }
@@ -186,7 +196,7 @@ export class ScimGroupsController extends ScimResourceController {
       create: (caller, body) => service.createGroup(caller, body),
       replace: (caller, id, body, ifVersion) => service.replaceGroup(caller, id, body, ifVersion),
       patch: (caller, id, patch, ifVersion) => service.patchGroup(caller, id, patch, ifVersion),
-      remove: (caller, id, ifVersion) => service.deleteGroup(caller, id, ifVersion),
+      remove: (caller, id, ifVersion) => service.delete(caller, { type: 'group', id }, ifVersion),
     };
   }
 }
@@ -230,25 +240,19 @@ export class ScimDiscoveryController {
     if (!schema) throw new ScimError(ScimErrorCode.NotFound, `no schema ${id}`);
     return scim(reply, schema);
   }
+}
 
-  // A query of every resource type from the server root (RFC 7644 section 3.4.2.1).
-  @Get()
-  async searchAllByQuery(
-    @Caller() caller: ScimCaller,
-    @Query() query: Query,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return scim(reply, await this.scimService.searchAll(caller, parseListQuery(query)));
+// A query of every resource type from the server root (RFC 7644 section 3.4.2.1).
+@Controller('scim/v2')
+@UseGuards(ScimAuthGuard)
+@UseFilters(ScimExceptionFilter)
+export class ScimRootQueryController extends ScimQueryController {
+  constructor(private readonly scimService: ScimService) {
+    super();
   }
 
-  @Post('.search')
-  @HttpCode(200)
-  async searchAll(
-    @Caller() caller: ScimCaller,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return scim(reply, await this.scimService.searchAll(caller, parseSearch(body)));
+  protected query(caller: ScimCaller, request: ListRequest): Promise<ListResponse> {
+    return this.scimService.searchAll(caller, request);
   }
 }
 

@@ -12,6 +12,7 @@ import {
   ScimDiscoveryController,
   ScimFallbackController,
   ScimGroupsController,
+  ScimRootQueryController,
   ScimUsersController,
 } from './scim.controller';
 import { ScimRefusalsRepository } from './scim-refusals.repository';
@@ -27,6 +28,7 @@ const SCIM_PREFIX = /^\/scim\/v2(\/|\?|$)/;
     ScimUsersController,
     ScimGroupsController,
     ScimDiscoveryController,
+    ScimRootQueryController,
     ScimFallbackController,
   ],
   providers: [

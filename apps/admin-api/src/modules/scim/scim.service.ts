@@ -2,7 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '../../config/config';
 import type { Config } from '../../config/config';
 import { DirectoryService } from '../directory/directory.service';
-import type { DirectoryActor, DirectoryFilter } from '../directory/directory.types';
+import type {
+  DirectoryActor,
+  DirectoryFilter,
+  DirectoryGroupRecord,
+  DirectorySubject,
+  DirectoryUserRecord,
+  GroupWrite,
+  UserWrite,
+} from '../directory/directory.types';
 import type { ListRequest } from './scim.dto';
 import { ScimError, ScimErrorCode } from './scim.errors';
 import { scimFilter, scimFilterAcross } from './scim.filter';
@@ -61,10 +69,8 @@ export class ScimService {
     return { ifVersion, deadlineMs: this.config.SCIM_WRITE_DEADLINE_SECONDS * 1000 };
   }
 
-  async listUsers(caller: ScimCaller, request: ListRequest): Promise<ListResponse> {
-    const filter = request.filter === undefined ? undefined : scimFilter(USER, request.filter);
-    const page = await this.usersPage(caller, filter, request);
-    return this.listResponse(page.total, request, page.resources);
+  listUsers(caller: ScimCaller, request: ListRequest): Promise<ListResponse> {
+    return this.list(USER, request, (filter) => this.usersPage(caller, filter, request));
   }
 
   private async usersPage(
@@ -75,8 +81,7 @@ export class ScimService {
   ) {
     const page = await this.directory.listUsers(caller.organizationId, {
       filter,
-      skip: request.startIndex - 1,
-      take: request.count,
+      ...window(request),
     });
     const groups = await this.directory.groupsOfUsers(
       caller.organizationId,
@@ -110,14 +115,7 @@ export class ScimService {
   ): Promise<Versioned> {
     const resource = normalizeResource(USER, body);
     // A PUT that leaves `active` out keeps it: IdPs replace profiles without the lifecycle flag.
-    const user = await this.directory.updateUser(
-      caller.organizationId,
-      id,
-      (current) => userWrite(resource, current.active),
-      actorOf(caller),
-      this.write(ifVersion),
-    );
-    return this.versioned(await this.userResource(caller, user));
+    return this.updateUser(caller, id, (current) => userWrite(resource, current.active), ifVersion);
   }
 
   async patchUser(
@@ -128,29 +126,42 @@ export class ScimService {
   ): Promise<Versioned> {
     const steps = preparePatch(USER, operations);
     // A removed or nulled `active` is unassigned (null) and grants nothing.
+    return this.updateUser(
+      caller,
+      id,
+      (current) => userWrite(applyPatch(USER, userAttributes(current), steps, id)),
+      ifVersion,
+    );
+  }
+
+  private async updateUser(
+    caller: ScimCaller,
+    id: string,
+    change: (current: DirectoryUserRecord) => UserWrite,
+    ifVersion?: number,
+  ): Promise<Versioned> {
     const user = await this.directory.updateUser(
       caller.organizationId,
       id,
-      (current) => userWrite(applyPatch(USER, userAttributes(current), steps, id)),
+      change,
       actorOf(caller),
       this.write(ifVersion),
     );
     return this.versioned(await this.userResource(caller, user));
   }
 
-  async deleteUser(caller: ScimCaller, id: string, ifVersion?: number): Promise<void> {
-    await this.directory.deleteUser(
+  // A user or group, with what names it (memberships, role bindings, spend limits).
+  async delete(caller: ScimCaller, subject: DirectorySubject, ifVersion?: number): Promise<void> {
+    await this.directory.delete(
       caller.organizationId,
-      id,
+      subject,
       actorOf(caller),
       this.write(ifVersion),
     );
   }
 
-  async listGroups(caller: ScimCaller, request: ListRequest): Promise<ListResponse> {
-    const filter = request.filter === undefined ? undefined : scimFilter(GROUP, request.filter);
-    const page = await this.groupsPage(caller, filter, request);
-    return this.listResponse(page.total, request, page.resources);
+  listGroups(caller: ScimCaller, request: ListRequest): Promise<ListResponse> {
+    return this.list(GROUP, request, (filter) => this.groupsPage(caller, filter, request));
   }
 
   private async groupsPage(
@@ -161,8 +172,7 @@ export class ScimService {
   ) {
     const page = await this.directory.listGroups(caller.organizationId, {
       filter,
-      skip: request.startIndex - 1,
-      take: request.count,
+      ...window(request),
       members: wantsMembers(GROUP, request),
     });
     const resources = page.items.map((group) =>
@@ -213,14 +223,7 @@ export class ScimService {
     ifVersion?: number,
   ): Promise<Versioned> {
     const write = groupWrite(normalizeResource(GROUP, body));
-    const group = await this.directory.updateGroup(
-      caller.organizationId,
-      id,
-      () => write,
-      actorOf(caller),
-      this.write(ifVersion),
-    );
-    return this.versioned(groupResource(group, this.baseUrl));
+    return this.updateGroup(caller, id, () => write, ifVersion);
   }
 
   // Okta and Entra ignore the body of a group PATCH response; members are returned only when the
@@ -232,28 +235,46 @@ export class ScimService {
     ifVersion?: number,
   ): Promise<Versioned> {
     const steps = preparePatch(GROUP, operations);
+    return this.updateGroup(
+      caller,
+      id,
+      (current) => groupWrite(applyPatch(GROUP, groupAttributes(current, this.baseUrl), steps, id)),
+      ifVersion,
+    );
+  }
+
+  private async updateGroup(
+    caller: ScimCaller,
+    id: string,
+    change: (current: DirectoryGroupRecord & { memberIds: string[] }) => GroupWrite,
+    ifVersion?: number,
+  ): Promise<Versioned> {
     const group = await this.directory.updateGroup(
       caller.organizationId,
       id,
-      (current) => groupWrite(applyPatch(GROUP, groupAttributes(current, this.baseUrl), steps, id)),
+      change,
       actorOf(caller),
       this.write(ifVersion),
     );
     return this.versioned(groupResource(group, this.baseUrl));
   }
 
-  async deleteGroup(caller: ScimCaller, id: string, ifVersion?: number): Promise<void> {
-    await this.directory.deleteGroup(
-      caller.organizationId,
-      id,
-      actorOf(caller),
-      this.write(ifVersion),
-    );
-  }
-
   private async userResource(caller: ScimCaller, user: Parameters<typeof userResource>[0]) {
     const groups = await this.directory.groupsOfUsers(caller.organizationId, [user.id]);
     return userResource(user, groups.get(user.id) ?? [], this.baseUrl);
+  }
+
+  // A list of one resource type: its filter, then the page `read` finds for it.
+  private async list(
+    schema: typeof USER | typeof GROUP,
+    request: ListRequest,
+    read: (
+      filter: DirectoryFilter | undefined,
+    ) => Promise<{ total: number; resources: ScimObject[] }>,
+  ): Promise<ListResponse> {
+    const filter = request.filter === undefined ? undefined : scimFilter(schema, request.filter);
+    const page = await read(filter);
+    return this.listResponse(page.total, request, page.resources);
   }
 
   private versioned(resource: ScimObject, shape = (full: ScimObject) => full): Versioned {
@@ -269,6 +290,11 @@ export class ScimService {
       Resources: resources,
     };
   }
+}
+
+// The directory's page of a SCIM list request (startIndex counts from 1).
+function window(request: ListRequest): { skip: number; take: number } {
+  return { skip: request.startIndex - 1, take: request.count };
 }
 
 function actorOf(caller: ScimCaller): DirectoryActor {
