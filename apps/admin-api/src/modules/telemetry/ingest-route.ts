@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { byteRoutes } from '../../platform/http/byte-routes';
 import { serveEndpoint } from '../endpoints/endpoint-route';
 import { EndpointSessions } from '../endpoints/endpoint-sessions';
 import { IngestService } from './ingest.service';
@@ -27,15 +28,8 @@ export class IngestRoute implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
-    void fastify.register((scope, _options, done) => {
-      scope.removeContentTypeParser('application/json');
-      scope.addContentTypeParser(
-        'application/json',
-        { parseAs: 'buffer' },
-        (_request, body, ready) => ready(null, body),
-      );
+    byteRoutes(fastify, { contentType: 'application/json' }, (scope) => {
       scope.post(EVENTS_PATH, (request, reply) => this.upload(request, reply));
-      done();
     });
   }
 

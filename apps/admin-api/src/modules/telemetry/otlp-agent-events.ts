@@ -3,6 +3,7 @@ import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
 import {
   flatAttributes,
   flatValue,
+  type KeyValue,
   type LogRecord,
   type LogsRequest,
   type Metric,
@@ -40,14 +41,14 @@ export function logEvents(
   request: LogsRequest,
   now: Date,
 ): AgentEventDraft[] {
-  const events: AgentEventDraft[] = [];
-  for (const { resource, scopeLogs } of request.resourceLogs ?? []) {
-    const context = contextOf(caller, flatAttributes(resource?.attributes), now);
-    for (const { logRecords } of scopeLogs ?? []) {
-      for (const record of logRecords ?? []) events.push(logEvent(context, record));
-    }
-  }
-  return events;
+  const records = withContext(
+    caller,
+    now,
+    request.resourceLogs,
+    (resource) => resource.scopeLogs,
+    (scope) => scope.logRecords,
+  );
+  return records.map(([context, record]) => logEvent(context, record));
 }
 
 export function metricEvents(
@@ -55,14 +56,33 @@ export function metricEvents(
   request: MetricsRequest,
   now: Date,
 ): AgentEventDraft[] {
-  const events: AgentEventDraft[] = [];
-  for (const { resource, scopeMetrics } of request.resourceMetrics ?? []) {
-    const context = contextOf(caller, flatAttributes(resource?.attributes), now);
-    for (const { metrics } of scopeMetrics ?? []) {
-      for (const metric of metrics ?? []) events.push(...metricPointEvents(context, metric));
+  const metrics = withContext(
+    caller,
+    now,
+    request.resourceMetrics,
+    (resource) => resource.scopeMetrics,
+    (scope) => scope.metrics,
+  );
+  return metrics.flatMap(([context, metric]) => metricPointEvents(context, metric));
+}
+
+// The records of an export request (resources, their scopes, the scopes' records; logs and metrics
+// nest alike), in order, each with the context of its resource.
+function withContext<Resource extends { resource?: { attributes?: KeyValue[] } }, Scope, Item>(
+  caller: AuthenticatedEndpoint,
+  now: Date,
+  resources: Resource[] | undefined,
+  scopesOf: (resource: Resource) => Scope[] | undefined,
+  recordsOf: (scope: Scope) => Item[] | undefined,
+): [Context, Item][] {
+  const records: [Context, Item][] = [];
+  for (const resource of resources ?? []) {
+    const context = contextOf(caller, flatAttributes(resource.resource?.attributes), now);
+    for (const scope of scopesOf(resource) ?? []) {
+      for (const record of recordsOf(scope) ?? []) records.push([context, record]);
     }
   }
-  return events;
+  return records;
 }
 
 function contextOf(caller: AuthenticatedEndpoint, resource: Flat, now: Date): Context {

@@ -95,9 +95,7 @@ const OWN_ATTRIBUTES: {
     'steward.plan': event.plan,
   }),
   'tool.called': (event) => ({
-    'gen_ai.operation.name': 'execute_tool',
-    'gen_ai.tool.name': event.mcpTool ?? event.tool,
-    'gen_ai.tool.call.arguments': event.parameters,
+    ...toolCall(event),
     'mcp.method.name': event.connector ? 'tools/call' : undefined,
     // No convention names the MCP server yet.
     'steward.mcp.server.name': event.connector,
@@ -105,9 +103,7 @@ const OWN_ATTRIBUTES: {
     'steward.policy.decision': event.decision,
     'steward.policy.rule': event.rule,
     'steward.approval.source': event.approvalSource,
-    'steward.tool.outcome': event.outcome,
-    'steward.tool.duration_ms': event.durationMs,
-    'error.type': event.outcome === 'error' ? 'tool_error' : undefined,
+    ...toolOutcome(event),
   }),
   'file.read': (event) => ({ 'file.path': event.path, 'file.size': event.bytes }),
   'file.modified': (event) => ({
@@ -143,15 +139,30 @@ const OWN_ATTRIBUTES: {
     'steward.model.duration_ms': event.durationMs,
   }),
   'tool.completed': (event) => ({
+    ...toolCall(event),
+    'steward.mcp.server.name': event.connector,
+    ...toolOutcome(event),
+  }),
+};
+
+// A tool call (Steward's own, or another agent's completed one): what was called, and how it ended.
+type ToolEvent = AgentEventOf<'tool.called'> | AgentEventOf<'tool.completed'>;
+
+function toolCall(event: ToolEvent): Attributes {
+  return {
     'gen_ai.operation.name': 'execute_tool',
     'gen_ai.tool.name': event.mcpTool ?? event.tool,
     'gen_ai.tool.call.arguments': event.parameters,
-    'steward.mcp.server.name': event.connector,
+  };
+}
+
+function toolOutcome(event: ToolEvent): Attributes {
+  return {
     'steward.tool.outcome': event.outcome,
     'steward.tool.duration_ms': event.durationMs,
     'error.type': event.outcome === 'error' ? 'tool_error' : undefined,
-  }),
-};
+  };
+}
 
 function unixNano(ms: number): string {
   return (BigInt(ms) * 1_000_000n).toString();

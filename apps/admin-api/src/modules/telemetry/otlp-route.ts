@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { byteRoutes } from '../../platform/http/byte-routes';
 import { answerUnexpected } from '../../platform/http/unexpected-error';
 import { EndpointSessions } from '../endpoints/endpoint-sessions';
 import { OtlpReceiverService } from './otlp-receiver.service';
@@ -35,16 +36,9 @@ export class OtlpRoute implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
-    void fastify.register((scope, _options, done) => {
-      scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser(
-        '*',
-        { parseAs: 'buffer', bodyLimit: MAX_OTLP_BYTES },
-        (_request, body, ready) => ready(null, body),
-      );
+    byteRoutes(fastify, { contentType: '*', limit: MAX_OTLP_BYTES }, (scope) => {
       scope.post(OTLP_LOGS_PATH, (request, reply) => this.export('logs', request, reply));
       scope.post(OTLP_METRICS_PATH, (request, reply) => this.export('metrics', request, reply));
-      done();
     });
   }
 
