@@ -40,6 +40,7 @@ export function redactEvent(event: AgentEvent, rules: RedactionRules, key: strin
     case 'plan.approved':
       return { ...event, plan: prompt(event.plan) };
     case 'tool.called':
+    case 'tool.completed':
       // Error messages quote the call's arguments (paths, command lines), so they follow them.
       return {
         ...event,
@@ -69,12 +70,6 @@ export function redactEvent(event: AgentEvent, rules: RedactionRules, key: strin
       return event.prompt === undefined ? event : { ...event, prompt: prompt(event.prompt) };
     case 'model.failed':
       return { ...event, error: command(event.error) };
-    case 'tool.completed':
-      return {
-        ...event,
-        ...(event.parameters === undefined ? {} : { parameters: command(event.parameters) }),
-        ...(event.error === undefined ? {} : { error: command(event.error) }),
-      };
     case 'agent.event':
       // Nothing says what a generic attribute holds: its text is treated like a command line.
       return {

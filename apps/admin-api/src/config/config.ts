@@ -1,6 +1,15 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+// A true/false switch, off unless set to true.
+function switchOff(description: string) {
+  return z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true')
+    .describe(description);
+}
+
 // The one reader of process.env. Each variable has a one-line description, which the README's
 // configuration table mirrors; a bad or missing value stops the start with the full list.
 const variables = {
@@ -89,20 +98,12 @@ const variables = {
     .min(1)
     .default('steward')
     .describe('Prefix of BullMQ queues and Redis keys (lets several deployments share one Redis).'),
-  STEWARD_ALLOW_STDIO_IMPORT: z
-    .enum(['true', 'false'], { error: 'must be true or false' })
-    .default('false')
-    .transform((value) => value === 'true')
-    .describe(
-      'true: importing a stdio connector’s tools runs its command on the API host. Off: upload the tools/list JSON.',
-    ),
-  STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT: z
-    .enum(['true', 'false'], { error: 'must be true or false' })
-    .default('false')
-    .transform((value) => value === 'true')
-    .describe(
-      'true: importing an HTTP connector’s tools, or an IdP’s SAML metadata from its URL, may connect to loopback, link-local and private addresses. Off: public addresses only.',
-    ),
+  STEWARD_ALLOW_STDIO_IMPORT: switchOff(
+    'true: importing a stdio connector’s tools runs its command on the API host. Off: upload the tools/list JSON.',
+  ),
+  STEWARD_ALLOW_PRIVATE_CONNECTOR_IMPORT: switchOff(
+    'true: importing an HTTP connector’s tools, or an IdP’s SAML metadata from its URL, may connect to loopback, link-local and private addresses. Off: public addresses only.',
+  ),
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .url({ error: 'must be an absolute URL such as http://collector:4318' })
     .optional()
