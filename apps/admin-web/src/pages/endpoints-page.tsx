@@ -24,7 +24,7 @@ function PublishesAndRollout() {
           title="Publishes"
           description="Every policy change signs new bundles for the people it affects."
         >
-          <PublishList publishes={publishes} shownId={shownPublish} onShow={setPublishId} />
+          <PublishList publishes={publishes} selectedId={shownPublish} onSelect={setPublishId} />
         </Section>
       </Grid.Col>
       <Grid.Col span={{ base: 12, lg: 7 }}>

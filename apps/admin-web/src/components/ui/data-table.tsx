@@ -98,21 +98,22 @@ export function DataTable<T>({
   );
 }
 
-// The column of a list whose rows open beside it: each row's name is a button, pressed while its
-// row is the one open.
-export function rowSelectColumn<T extends { id: string }>({
-  accessor,
-  title,
-  selectedId,
-  onSelect,
-  name,
-}: {
-  accessor: keyof T & string;
-  title?: string;
+// Which row of a list is open beside it (none yet: null), and how to open another.
+export interface RowSelection {
   selectedId: string | null | undefined;
   onSelect: (id: string) => void;
-  name: (record: T) => ReactNode;
-}): DataTableColumn<T> {
+}
+
+// The column of a list whose rows open beside it: each row's name is a button, pressed while its
+// row is the one open.
+export function rowSelectColumn<T extends { id: string }>(
+  { selectedId, onSelect }: RowSelection,
+  {
+    accessor,
+    title,
+    name,
+  }: { accessor: keyof T & string; title?: string; name: (record: T) => ReactNode },
+): DataTableColumn<T> {
   return {
     accessor,
     title,

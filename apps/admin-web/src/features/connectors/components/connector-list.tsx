@@ -1,17 +1,12 @@
 import { Badge, Text } from '@mantine/core';
-import { DataTable, rowSelectColumn } from '../../../components/ui/data-table';
+import { DataTable, rowSelectColumn, type RowSelection } from '../../../components/ui/data-table';
 import type { Connector } from '../graphql/connectors';
 
 // The allow-list, each connector with its tool count and whether its catalogue awaits approval.
 export function ConnectorList({
   connectors,
-  selectedId,
-  onSelect,
-}: {
-  connectors: readonly Connector[];
-  selectedId: string | null;
-  onSelect: (id: string) => void;
-}) {
+  ...selection
+}: { connectors: readonly Connector[] } & RowSelection) {
   return (
     <DataTable<Connector>
       label="connectors"
@@ -21,7 +16,7 @@ export function ConnectorList({
       searchText={(c) => `${c.name} ${c.command ?? ''} ${c.url ?? ''}`}
       emptyText="No connectors"
       columns={[
-        rowSelectColumn<Connector>({ accessor: 'name', selectedId, onSelect, name: (c) => c.name }),
+        rowSelectColumn<Connector>(selection, { accessor: 'name', name: (c) => c.name }),
         {
           accessor: 'tools',
           title: 'Tools',

@@ -1,17 +1,12 @@
-import { DataTable, rowSelectColumn } from '../../../components/ui/data-table';
+import { DataTable, rowSelectColumn, type RowSelection } from '../../../components/ui/data-table';
 import { formatDateTime } from '../../../lib/format';
 import type { BundlePublish } from '../graphql/endpoints';
 
 // Policy publishes, newest first; choosing one shows its rollout.
 export function PublishList({
   publishes,
-  shownId,
-  onShow,
-}: {
-  publishes: readonly BundlePublish[];
-  shownId: string | null;
-  onShow: (publishId: string) => void;
-}) {
+  ...selection
+}: { publishes: readonly BundlePublish[] } & RowSelection) {
   return (
     <DataTable<BundlePublish>
       label="publishes"
@@ -21,11 +16,9 @@ export function PublishList({
       emptyText="Nothing published yet"
       pageSize={8}
       columns={[
-        rowSelectColumn<BundlePublish>({
+        rowSelectColumn<BundlePublish>(selection, {
           accessor: 'createdAt',
           title: 'When',
-          selectedId: shownId,
-          onSelect: onShow,
           name: (p) => formatDateTime(p.createdAt),
         }),
         { accessor: 'reason', title: 'Why', sortable: true },

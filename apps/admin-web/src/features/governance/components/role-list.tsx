@@ -1,17 +1,9 @@
 import { Badge, Text } from '@mantine/core';
-import { DataTable, rowSelectColumn } from '../../../components/ui/data-table';
+import { DataTable, rowSelectColumn, type RowSelection } from '../../../components/ui/data-table';
 import type { Role } from '../graphql/roles';
 
 // The roles, each with how many capabilities it grants and how many bindings hold it.
-export function RoleList({
-  roles,
-  selectedId,
-  onSelect,
-}: {
-  roles: readonly Role[];
-  selectedId: string | undefined;
-  onSelect: (id: string) => void;
-}) {
+export function RoleList({ roles, ...selection }: { roles: readonly Role[] } & RowSelection) {
   return (
     <DataTable<Role>
       label="roles"
@@ -21,12 +13,7 @@ export function RoleList({
       searchText={(role) => `${role.name} ${role.description}`}
       emptyText="No roles yet"
       columns={[
-        rowSelectColumn<Role>({
-          accessor: 'name',
-          selectedId,
-          onSelect,
-          name: (role) => role.name,
-        }),
+        rowSelectColumn<Role>(selection, { accessor: 'name', name: (role) => role.name }),
         {
           accessor: 'capabilities',
           title: 'Capabilities',
