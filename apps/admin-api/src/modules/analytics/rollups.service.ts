@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DirectoryService, isDirectoryId } from '../directory/directory.service';
+import { DirectoryService } from '../directory/directory.service';
 import { EventTotalsService } from '../telemetry/event-totals.service';
 import { RollupsRepository, RollupTx } from './rollups.repository';
+import { isUuid } from '../../platform/database/uuid';
 
 // Daily rollups: each user's day from telemetry's event totals, each group's from its members'
 // (the directory's membership at rollup time), the organization's from its users'.
@@ -40,7 +41,7 @@ export class RollupsService {
   private async recompute(tx: RollupTx, organizationId: string, day: string): Promise<void> {
     const totals = await this.events.userDayTotals(tx, organizationId, day);
     await this.rollups.writeUserDay(tx, organizationId, day, totals);
-    const userIds = (await this.rollups.usersOfDay(tx, organizationId, day)).filter(isDirectoryId);
+    const userIds = (await this.rollups.usersOfDay(tx, organizationId, day)).filter(isUuid);
     // On the rollup's transaction: the embedded database would wait for it on another connection.
     const groups = await this.directory.groupsOfUsers(organizationId, userIds, tx);
     const members = [...groups].flatMap(([userId, ofUser]) =>

@@ -9,11 +9,10 @@ import { SamlRefusal, SamlService } from './saml/saml.service';
 import type { SamlIdentity } from './saml/saml.service';
 import { SamlRepository } from './saml/saml.repository';
 import { IssuedSession, SessionsService } from './sessions.service';
+import { isUuid } from '../../platform/database/uuid';
 
 export type SignInResult =
   { ok: true; session: IssuedSession } | { ok: false; reason: string; code?: string };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Group lists can be long; a refusal page and an audit record show the first few.
 const GROUPS_SHOWN = 20;
@@ -173,7 +172,7 @@ export class AuthService {
   // An owner ends any console session of the organization (a lost laptop, a departed admin).
   // False when the organization has no such live session.
   async revokeSession(owner: AdminPrincipal, sessionId: string): Promise<boolean> {
-    if (!UUID.test(sessionId)) return false;
+    if (!isUuid(sessionId)) return false;
     if (!(await this.sessions.revoke(owner.organizationId, sessionId))) return false;
     await this.audit.record(owner.organizationId, {
       actorType: 'admin',

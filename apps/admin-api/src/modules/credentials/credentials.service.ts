@@ -6,6 +6,7 @@ import { CredentialError, CredentialErrorCode } from './credentials.errors';
 import { CredentialsRepository } from './credentials.repository';
 import type { CredentialsTx } from './credentials.repository';
 import { hashSecret, newSecret, secretHint } from './secrets';
+import { isUuid } from '../../platform/database/uuid';
 
 export interface IssuedCredential {
   id: string;
@@ -23,7 +24,6 @@ export interface Actor {
 // Writing last-used on every request would turn each authenticated read into a write; a minute's
 // precision is what an admin needs to spot an unused token.
 const LAST_USED_PRECISION_MS = 60_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class CredentialsService {
@@ -84,7 +84,7 @@ export class CredentialsService {
   ): Promise<Credential> {
     if (!tx)
       return this.credentials.transaction((own) => this.revoke(id, actor, organizationId, own));
-    const credential = UUID.test(id) ? await this.credentials.findById(id, tx) : null;
+    const credential = isUuid(id) ? await this.credentials.findById(id, tx) : null;
     if (!credential || (organizationId && credential.organizationId !== organizationId)) {
       throw new CredentialError(CredentialErrorCode.NotFound, `no credential ${id}`);
     }

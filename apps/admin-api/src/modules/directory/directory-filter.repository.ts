@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { Prisma } from '../../generated/prisma/client';
 import { DirectoryError, isStorableText } from './directory.types';
 import type { CompareOp, DirectoryFilter, FilterValue } from './directory.types';
+import { isUuid } from '../../platform/database/uuid';
 
 // A DirectoryFilter as an SQL condition on `u` (a DirectoryUser) or `g` (a DirectoryGroup); only
 // DirectoryRepository calls this. Fields are the directory's attribute names; anything not listed
@@ -126,7 +127,6 @@ const GROUPS: Whitelist = {
   },
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TRUE = Prisma.sql`TRUE`;
 const FALSE = Prisma.sql`FALSE`;
 
@@ -198,7 +198,7 @@ function comparison(
       if (op !== 'eq' && op !== 'ne') throw invalid(`${field} supports eq and ne only`);
       const id = stringValue(field, value);
       // An id that is not a UUID matches nothing (and never reaches Postgres as a bad cast).
-      return UUID.test(id) ? Prisma.sql`${sql} = ${id.toLowerCase()}::uuid` : FALSE;
+      return isUuid(id) ? Prisma.sql`${sql} = ${id.toLowerCase()}::uuid` : FALSE;
     }
     case 'boolean':
       if (op !== 'eq' && op !== 'ne') throw invalid(`${field} supports eq and ne only`);

@@ -4,7 +4,7 @@ import type { AdminPrincipal } from '../auth/admin-principal';
 import { CurrentAdmin, RequireAdmin, WRITE_ROLES } from '../auth/admin-auth.guard';
 import { DirectoryErrorFilter } from './directory.errors';
 import { DirectoryPerson, DirectoryTeam, personView, sourceOf } from './directory.graphql';
-import { DirectoryService, isDirectoryId } from './directory.service';
+import { DirectoryService } from './directory.service';
 import { DirectoryError, isStorableText } from './directory.types';
 import type {
   ContactWrite,
@@ -13,6 +13,7 @@ import type {
   DirectoryUserRecord,
   UserWrite,
 } from './directory.types';
+import { isUuid } from '../../platform/database/uuid';
 
 const MAX_TEXT = 256;
 const MAX_MEMBERS_PER_CHANGE = 1000;
@@ -77,7 +78,7 @@ function ids(values: string[] | null | undefined, what: string): string[] {
   if (list.length > MAX_MEMBERS_PER_CHANGE) {
     throw invalid(`at most ${MAX_MEMBERS_PER_CHANGE} ${what} at once`);
   }
-  const bad = list.find((id) => !isDirectoryId(id));
+  const bad = list.find((id) => !isUuid(id));
   if (bad !== undefined) throw invalid(`${JSON.stringify(bad)} is not a Steward id`);
   return list.map((id) => id.toLowerCase());
 }

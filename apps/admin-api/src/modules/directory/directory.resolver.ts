@@ -15,9 +15,9 @@ import { DirectoryErrorFilter } from './directory.errors';
 import { DirectoryService } from './directory.service';
 import { DirectoryError } from './directory.types';
 import type { DirectoryFilter, DirectoryUserRecord } from './directory.types';
+import { isUuid } from '../../platform/database/uuid';
 
 const MAX_PAGE = 200;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function badInput(message: string): DirectoryError {
   return new DirectoryError('invalid_value', message);
@@ -25,7 +25,7 @@ function badInput(message: string): DirectoryError {
 
 function checkIds(ids: string[]): void {
   if (ids.length > MAX_PAGE) throw badInput(`at most ${MAX_PAGE} ids`);
-  const bad = ids.find((id) => !UUID.test(id));
+  const bad = ids.find((id) => !isUuid(id));
   if (bad !== undefined) throw badInput(`${JSON.stringify(bad)} is not a Steward id`);
 }
 

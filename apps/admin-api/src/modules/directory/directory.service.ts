@@ -18,17 +18,12 @@ import type {
   Page,
   UserWrite,
 } from './directory.types';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isDirectoryId(id: string): boolean {
-  return UUID.test(id);
-}
+import { isUuid } from '../../platform/database/uuid';
 
 // One spelling per id (UUIDs are case-insensitive), so the audit log and memberships name each
 // record one way whatever case a client sent.
 function canonicalId(id: string): string {
-  return isDirectoryId(id) ? id.toLowerCase() : id;
+  return isUuid(id) ? id.toLowerCase() : id;
 }
 
 export interface ListOptions {
@@ -69,7 +64,7 @@ export class DirectoryService {
   ) {}
 
   async findUser(organizationId: string, id: string): Promise<DirectoryUserRecord | null> {
-    return isDirectoryId(id) ? this.directory.findUser(organizationId, id) : null;
+    return isUuid(id) ? this.directory.findUser(organizationId, id) : null;
   }
 
   // Whether each user exists, may use the agent, and when they (or their memberships) last changed.
@@ -77,7 +72,7 @@ export class DirectoryService {
     organizationId: string,
     userIds: string[],
   ): Promise<Map<string, { active: boolean; updatedAt: Date }>> {
-    const ids = userIds.filter(isDirectoryId);
+    const ids = userIds.filter(isUuid);
     const rows = ids.length ? await this.directory.userStates(organizationId, ids) : [];
     return new Map(
       rows.map((row) => [row.id, { active: row.active === true, updatedAt: row.updatedAt }]),
@@ -90,7 +85,7 @@ export class DirectoryService {
   }
 
   async groupIdsOfUser(organizationId: string, userId: string): Promise<string[]> {
-    return isDirectoryId(userId) ? this.directory.groupIdsOfUser(organizationId, userId) : [];
+    return isUuid(userId) ? this.directory.groupIdsOfUser(organizationId, userId) : [];
   }
 
   // Each user's groups (id and display name), for SCIM's read-only `groups` attribute.
@@ -124,7 +119,7 @@ export class DirectoryService {
     id: string,
     options: { members: boolean },
   ): Promise<DirectoryGroupRecord | null> {
-    return isDirectoryId(id) ? this.directory.findGroup(organizationId, id, options.members) : null;
+    return isUuid(id) ? this.directory.findGroup(organizationId, id, options.members) : null;
   }
 
   listGroups(
@@ -342,7 +337,7 @@ export class DirectoryService {
     kind: 'user' | 'group',
     options: WriteOptions,
   ): Promise<void> {
-    const version = isDirectoryId(id)
+    const version = isUuid(id)
       ? await (kind === 'user' ? this.directory.lockUser : this.directory.lockGroup).call(
           this.directory,
           tx,
@@ -362,7 +357,7 @@ export class DirectoryService {
     userIds: string[],
   ): Promise<void> {
     if (!userIds.length) return;
-    const wellFormed = userIds.filter(isDirectoryId);
+    const wellFormed = userIds.filter(isUuid);
     const existing = new Set(
       wellFormed.length ? await this.directory.existingUserIds(tx, organizationId, wellFormed) : [],
     );

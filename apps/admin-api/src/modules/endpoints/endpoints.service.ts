@@ -8,11 +8,12 @@ import { BundlesService } from '../bundles/bundles.service';
 import { SigningKeysService } from '../bundles/signing-keys.service';
 import { CredentialError, CredentialErrorCode } from '../credentials/credentials.errors';
 import { CredentialsService } from '../credentials/credentials.service';
-import { DirectoryService, isDirectoryId } from '../directory/directory.service';
+import { DirectoryService } from '../directory/directory.service';
 import { ENDPOINT_REVOKED_CHANNEL } from './endpoint-events';
 import { EndpointsRepository } from './endpoints.repository';
 import type { EndpointStatus, GovernedAgent } from './endpoints.repository';
 import type { AgentsReport } from './endpoints.dto';
+import { isUuid } from '../../platform/database/uuid';
 
 export interface Enrolment {
   user: string;
@@ -50,7 +51,7 @@ export class EndpointsService {
     enrolmentTokenId: string,
     request: Enrolment,
   ): Promise<Enrolled> {
-    const user = isDirectoryId(request.user)
+    const user = isUuid(request.user)
       ? await this.directory.findUser(organizationId, request.user)
       : (
           await this.directory.listUsers(organizationId, {

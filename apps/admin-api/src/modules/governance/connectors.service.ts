@@ -3,7 +3,6 @@ import { classifyTool } from '@steward/policy';
 import type { ToolAnnotations, ToolKind } from '@steward/policy';
 import { CONFIG } from '../../config/config';
 import type { Config } from '../../config/config';
-import { isDirectoryId } from '../directory/directory.service';
 import {
   catalogueHash,
   fetchCatalogue,
@@ -21,6 +20,7 @@ import type {
 } from './governance.types';
 import { connectorDefinition } from './governance.types';
 import { GovernanceWrites } from './governance-writes';
+import { isUuid } from '../../platform/database/uuid';
 
 export type ToolStatus = 'approved' | 'changed' | 'new';
 
@@ -290,9 +290,7 @@ export class ConnectorsService {
   }
 
   private async record(organizationId: string, id: string): Promise<ConnectorRecord> {
-    const connector = isDirectoryId(id)
-      ? await this.repository.findConnector(organizationId, id)
-      : null;
+    const connector = isUuid(id) ? await this.repository.findConnector(organizationId, id) : null;
     if (!connector) throw new GovernanceError(GovernanceErrorCode.NotFound, `no connector ${id}`);
     return connector;
   }

@@ -7,12 +7,12 @@ import {
   patternSystems,
 } from '@steward/policy';
 import type { OperatingSystem } from '@steward/policy';
-import { isDirectoryId } from '../directory/directory.service';
 import { GovernanceError, GovernanceErrorCode } from './governance.errors';
 import { GovernanceRepository } from './governance.repository';
 import type { GovernanceActor } from './governance.types';
 import { GovernanceSettingsService } from './governance-settings.service';
 import { GovernanceWrites } from './governance-writes';
+import { isUuid } from '../../platform/database/uuid';
 
 // Folders and network: the organization's ceiling of forbidden places (built-in defaults it may
 // switch off, and its own entries) and the hosts that shell commands may reach. Every role's
@@ -86,7 +86,7 @@ export class FoldersService {
   }
 
   async removeCeilingEntry(organizationId: string, id: string, actor: GovernanceActor) {
-    if (!isDirectoryId(id)) {
+    if (!isUuid(id)) {
       throw new GovernanceError(GovernanceErrorCode.NotFound, `no ceiling entry ${id}`);
     }
     await this.writes.write(organizationId, 'all', async (tx) => {

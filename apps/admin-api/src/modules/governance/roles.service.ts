@@ -1,12 +1,13 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { CAPABILITIES, unknownCapabilities } from '@steward/policy';
-import { DirectoryService, isDirectoryId } from '../directory/directory.service';
+import { DirectoryService } from '../directory/directory.service';
 import { GovernanceError, GovernanceErrorCode } from './governance.errors';
 import { GovernanceRepository } from './governance.repository';
 import type { RoleRecord } from './governance.repository';
 import type { GovernanceActor, RoleWrite, Subject } from './governance.types';
 import { GovernanceWrites } from './governance-writes';
 import { validatePattern } from './folders.service';
+import { isUuid } from '../../platform/database/uuid';
 
 // Roles (capabilities, connector and folder rules) and their bindings to groups and people. A
 // change reaches the users holding the role before it and, for a binding, the subject's users.
@@ -31,7 +32,7 @@ export class RolesService implements OnModuleInit {
   }
 
   async role(organizationId: string, id: string): Promise<RoleRecord> {
-    const role = isDirectoryId(id) ? await this.repository.findRole(organizationId, id) : null;
+    const role = isUuid(id) ? await this.repository.findRole(organizationId, id) : null;
     if (!role) throw new GovernanceError(GovernanceErrorCode.NotFound, `no role ${id}`);
     return role;
   }
@@ -135,7 +136,7 @@ export class RolesService implements OnModuleInit {
     bindingId: string,
     actor: GovernanceActor,
   ): Promise<void> {
-    const binding = isDirectoryId(bindingId)
+    const binding = isUuid(bindingId)
       ? await this.repository.findBinding(organizationId, bindingId)
       : null;
     if (!binding) {
@@ -203,10 +204,7 @@ export class RolesService implements OnModuleInit {
       throw new GovernanceError(GovernanceErrorCode.Invalid, 'one rule per connector');
     }
     const existing = new Set(
-      await this.repository.existingConnectorIds(
-        organizationId,
-        connectorIds.filter(isDirectoryId),
-      ),
+      await this.repository.existingConnectorIds(organizationId, connectorIds.filter(isUuid)),
     );
     const missing = connectorIds.filter((id) => !existing.has(id));
     if (missing.length) {

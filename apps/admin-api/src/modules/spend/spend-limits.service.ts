@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { AuditEntry } from '../audit/audit.service';
-import { DirectoryService, isDirectoryId } from '../directory/directory.service';
+import { DirectoryService } from '../directory/directory.service';
 import type { GovernanceActor, Subject } from '../governance/governance.types';
 import { PolicyChanges } from '../governance/policy-changes';
 import { OrganizationsService } from '../organizations/organizations.service';
@@ -9,6 +9,7 @@ import { SpendError, SpendErrorCode } from './spend.errors';
 import { SpendLimitsRepository } from './spend-limits.repository';
 import type { SpendLimitsTx } from './spend-limits.repository';
 import type { SpendLimitForUser, SpendLimitWrite } from './spend-limits.types';
+import { isUuid } from '../../platform/database/uuid';
 
 const DECIMAL_USD = /^\d{1,12}(\.\d{1,6})?$/;
 
@@ -69,7 +70,7 @@ export class SpendLimitsService implements OnModuleInit {
 
   // The limit, or null when there is none (or no longer one) of that id.
   async find(organizationId: string, id: string) {
-    return isDirectoryId(id) ? this.repository.find(organizationId, id) : null;
+    return isUuid(id) ? this.repository.find(organizationId, id) : null;
   }
 
   async get(organizationId: string, id: string) {
@@ -168,7 +169,7 @@ function validateSpendLimit(input: SpendLimitWrite): SpendLimitWrite {
       'alert thresholds are whole percentages from 1 to 100',
     );
   }
-  if (!isDirectoryId(input.subjectId)) {
+  if (!isUuid(input.subjectId)) {
     throw new SpendError(SpendErrorCode.NotFound, `no ${input.subjectType} ${input.subjectId}`);
   }
   return { ...input, alertThresholds: thresholds };

@@ -9,10 +9,10 @@ import type { AuthenticatedEndpoint } from '../endpoints/endpoint-sessions';
 import { leaseSchema, settleSchema } from './spend.dto';
 import { sendSpendProblem, SpendError } from './spend.errors';
 import { SpendService } from './spend.service';
+import { isUuid } from '../../platform/database/uuid';
 
 export const LEASES_PATH = '/api/v1/endpoints/spend/leases';
 export const BUDGETS_PATH = '/api/v1/endpoints/spend/budgets';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Spend leases of the endpoint protocol (docs/endpoint-protocol.md, "Spend leases"): every model
 // request of every endpoint takes a lease and settles it, so they are plain Fastify routes, like
@@ -46,7 +46,7 @@ export class SpendRoutes implements OnModuleInit {
     fastify.post(`${LEASES_PATH}/:id/settle`, (request, reply) =>
       this.handle(request, reply, async (endpoint) => {
         const { id } = request.params as { id: string };
-        if (!UUID.test(id)) {
+        if (!isUuid(id)) {
           return sendProblem(reply, 400, { detail: 'Validation failed (uuid is expected)' });
         }
         const body = settleSchema.safeParse(request.body);
