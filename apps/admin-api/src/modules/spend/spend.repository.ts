@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { Prisma } from '../../generated/prisma/client';
 import { DATABASE } from '../../platform/database/database';
 import type { DatabaseHandle } from '../../platform/database/database';
+import { faultOf } from '../../platform/database/faults';
 import { createPgPool, statementName } from '../../platform/database/pg-pool';
 import { PrismaService } from '../../platform/database/prisma.service';
 import { CallBatcher } from './call-batcher';
@@ -92,10 +93,6 @@ export interface SettleInput {
   now: Date;
 }
 
-// Deadlock and serialization failures are retried (they should not happen with one lock order,
-// but a retry is cheap insurance); a unique violation is two requests with one idempotency key,
-// and the retry finds the lease the other one wrote.
-const RETRYABLE_SQLSTATES = ['40P01', '40001', '23505'];
 const MAX_ATTEMPTS = 4;
 // Requests per call (reserves and settles together): enough for every endpoint of a busy replica at once, few
 // enough that one call holds the shared counter rows briefly.
@@ -103,9 +100,13 @@ const MAX_BATCH = 64;
 // How long a call waits for the callers the previous call answered (see CallBatcher).
 const GATHER_MS = 1;
 
+// Deadlock and serialization failures are retried (they should not happen with one lock order,
+// but a retry is cheap insurance); a unique violation is two requests with one idempotency key,
+// and the retry finds the lease the other one wrote.
 export function isRetryable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return RETRYABLE_SQLSTATES.includes(code);
+  const fault = faultOf(error);
+  if (fault) return fault === 'retry' || fault === 'unique';
+  // An error that carries no Postgres code, by its message.
   const text = error instanceof Error ? error.message : '';
   return /deadlock detected|could not serialize|duplicate key/.test(text);
 }

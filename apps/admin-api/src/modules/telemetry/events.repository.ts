@@ -6,6 +6,7 @@ import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DATABASE } from '../../platform/database/database';
 import type { DatabaseHandle } from '../../platform/database/database';
+import { faultOf } from '../../platform/database/faults';
 import { createPgPool } from '../../platform/database/pg-pool';
 import { PrismaService } from '../../platform/database/prisma.service';
 import type { Prisma } from '../../generated/prisma/client';
@@ -18,7 +19,6 @@ export interface StoredEvent {
   payload: AgentEvent;
 }
 
-const UNIQUE_VIOLATION = '23505';
 const UPLOAD_TABLE = 'agent_event_upload';
 const COPY_COLUMNS = `("organizationId", day, id, "occurredAt", type, "userId", "endpointId",
   "sessionId", "batchId", payload)`;
@@ -91,7 +91,7 @@ export class EventsRepository implements OnModuleDestroy {
       await copyInto(client, '"AgentEvent"', rows.copy);
       return rows.ids;
     } catch (error) {
-      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      if (faultOf(error) !== 'unique') throw error;
       await client.query('ROLLBACK TO SAVEPOINT copy_events');
     }
     // Emptied at every commit (and rollback), so it holds only this upload's rows.

@@ -25,6 +25,13 @@ describe('faultOf', () => {
     expect(faultOf(prismaError('P2010', '57014'))).toBe('expired');
   });
 
+  it("names the fault of a pg client's error by its Postgres code", () => {
+    const pgError = (code: string) => Object.assign(new Error('refused'), { code });
+    expect(faultOf(pgError('23505'))).toBe('unique');
+    expect(faultOf(pgError('40P01'))).toBe('retry');
+    expect(faultOf(pgError('ECONNREFUSED'))).toBeUndefined();
+  });
+
   it('has no fault for other errors', () => {
     expect(faultOf(prismaError('P2025'))).toBeUndefined();
     expect(faultOf(new Error('duplicate key'))).toBeUndefined();
