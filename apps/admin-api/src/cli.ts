@@ -7,10 +7,8 @@ import { AuditVerifier } from './modules/audit/audit-verifier';
 import { CredentialType, isCredentialType } from './modules/credentials/credential-types';
 import { CredentialError } from './modules/credentials/credentials.errors';
 import { CredentialsService } from './modules/credentials/credentials.service';
-import {
-  OrganizationError,
-  OrganizationsService,
-} from './modules/organizations/organizations.service';
+import { OrganizationError } from './modules/organizations/organizations.errors';
+import { OrganizationsService } from './modules/organizations/organizations.service';
 import { applyMigrations } from './platform/database/migrations';
 import { connectEmbeddedDatabase } from './platform/database/embedded';
 import { describeStartupFailure, loadConfigOrExit } from './startup';

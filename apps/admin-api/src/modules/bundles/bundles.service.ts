@@ -21,7 +21,7 @@ import { BUNDLES_PUBLISHED_CHANNEL, SUBJECTS_PER_MESSAGE } from './bundle-events
 import type { BundlesPublished } from './bundle-events';
 import { signSubjectBundle, stillCurrent } from './bundle-signing';
 import type { SigningTerms, SubjectPolicy } from './bundle-signing';
-import { BundleError } from './bundle.errors';
+import { BundleError, BundleErrorCode } from './bundle.errors';
 import { BundlesClock } from './bundles-clock';
 import { BundlesRepository } from './bundles.repository';
 import type { BundlesTx, NewBundle } from './bundles.repository';
@@ -368,7 +368,7 @@ export class BundlesService {
   // those whose last report says verification failed.
   async rollout(organizationId: string, publishId: string) {
     const publish = await this.bundles.findPublish(organizationId, publishId);
-    if (!publish) throw new BundleError('publish_not_found', `no publish ${publishId}`);
+    if (!publish) throw new BundleError(BundleErrorCode.PublishNotFound, `no publish ${publishId}`);
     const versions = await this.bundles.publishedVersions(organizationId, publishId);
     const reports = await this.endpoints.bundleReports(organizationId, [...versions.keys()]);
     const rows = reports.map((report) => ({

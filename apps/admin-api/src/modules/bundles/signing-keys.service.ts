@@ -7,7 +7,7 @@ import type { Config } from '../../config/config';
 import { resolveSecretKey, SecretBox } from '../../platform/crypto/secret-key';
 import { AuditService } from '../audit/audit.service';
 import type { ActorType } from '../audit/audit.service';
-import { BundleError } from './bundle.errors';
+import { BundleError, BundleErrorCode } from './bundle.errors';
 import { BundlesClock } from './bundles-clock';
 import { SigningKeysRepository } from './signing-keys.repository';
 import type { KeysTx } from './signing-keys.repository';
@@ -108,7 +108,8 @@ export class SigningKeysService {
     const grace = graceHours ?? this.config.SIGNING_KEY_GRACE_HOURS;
     return this.keys.transaction(organizationId, async (tx) => {
       const current = (await this.keys.list(organizationId, tx)).find((k) => k.status === 'active');
-      if (!current) throw new BundleError('no_active_key', 'the organization has no active key');
+      if (!current)
+        throw new BundleError(BundleErrorCode.NoActiveKey, 'the organization has no active key');
       const notAfter = new Date(this.clock.now().getTime() + grace * 3_600_000);
       await this.keys.setStatus(tx, organizationId, current.id, { status: 'retiring', notAfter });
       const created = await this.createKey(tx, organizationId);
@@ -140,12 +141,16 @@ export class SigningKeysService {
     return this.keys.transaction(organizationId, async (tx) => {
       const keys = await this.keys.list(organizationId, tx);
       const target = keys.find((key) => key.keyId === keyId);
-      if (!target) throw new BundleError('key_not_found', `no signing key ${keyId}`);
+      if (!target) throw new BundleError(BundleErrorCode.KeyNotFound, `no signing key ${keyId}`);
       if (target.status === 'revoked') {
-        throw new BundleError('key_already_revoked', `signing key ${keyId} is already revoked`);
+        throw new BundleError(
+          BundleErrorCode.KeyAlreadyRevoked,
+          `signing key ${keyId} is already revoked`,
+        );
       }
       const outgoing = keys.find((key) => key.status === 'active');
-      if (!outgoing) throw new BundleError('no_active_key', 'the organization has no active key');
+      if (!outgoing)
+        throw new BundleError(BundleErrorCode.NoActiveKey, 'the organization has no active key');
       const revoked = await this.keys.setStatus(tx, organizationId, target.id, {
         status: 'revoked',
         revokedAt: this.clock.now(),

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { Prisma } from '../../generated/prisma/client';
-import { DirectoryError, isStorableText } from './directory.types';
+import { DirectoryError, DirectoryErrorCode, isStorableText } from './directory.types';
 import type { CompareOp, DirectoryFilter, FilterValue } from './directory.types';
 import { isUuid } from '../../platform/database/uuid';
 
@@ -130,7 +130,7 @@ const GROUPS: Whitelist = {
 const TRUE = Prisma.sql`TRUE`;
 const FALSE = Prisma.sql`FALSE`;
 
-const invalid = (message: string) => new DirectoryError('invalid_filter', message);
+const invalid = (message: string) => new DirectoryError(DirectoryErrorCode.InvalidFilter, message);
 
 // LIKE patterns take the value literally: `%`, `_` and `\` match themselves.
 const literal = (value: string) => value.replace(/[\\%_]/g, '\\$&');

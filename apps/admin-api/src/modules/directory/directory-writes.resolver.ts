@@ -5,7 +5,7 @@ import { CurrentAdmin, RequireAdmin, WRITE_ROLES } from '../auth/admin-auth.guar
 import { DirectoryErrorFilter } from './directory.errors';
 import { DirectoryPerson, DirectoryTeam, personView, sourceOf } from './directory.graphql';
 import { DirectoryService } from './directory.service';
-import { DirectoryError, isStorableText } from './directory.types';
+import { DirectoryError, DirectoryErrorCode, isStorableText } from './directory.types';
 import type {
   ContactWrite,
   DirectoryActor,
@@ -51,7 +51,7 @@ class GroupChangeInput {
 }
 
 function invalid(message: string): DirectoryError {
-  return new DirectoryError('invalid_value', message);
+  return new DirectoryError(DirectoryErrorCode.InvalidValue, message);
 }
 
 function text(value: string, what: string): string {
@@ -88,7 +88,7 @@ function ids(values: string[] | null | undefined, what: string): string[] {
 function assertConsoleManaged(record: { externalId: string | null }, what: string): void {
   if (sourceOf(record.externalId) === 'scim') {
     throw new DirectoryError(
-      'managed_by_identity_provider',
+      DirectoryErrorCode.ManagedByIdentityProvider,
       `${what} is managed by your identity provider (SCIM): change it there`,
     );
   }
@@ -214,7 +214,7 @@ export class DirectoryWritesResolver {
   ): Promise<boolean> {
     const userId = ids([id], 'ids')[0]!;
     const user = await this.directory.findUser(admin.organizationId, userId);
-    if (!user) throw new DirectoryError('not_found', `no person ${id}`);
+    if (!user) throw new DirectoryError(DirectoryErrorCode.NotFound, `no person ${id}`);
     assertConsoleManaged(user, user.userName);
     await this.directory.delete(admin.organizationId, { type: 'user', id: userId }, actorOf(admin));
     return true;
@@ -276,7 +276,7 @@ export class DirectoryWritesResolver {
   ): Promise<boolean> {
     const groupId = ids([id], 'ids')[0]!;
     const group = await this.directory.findGroup(admin.organizationId, groupId, { members: false });
-    if (!group) throw new DirectoryError('not_found', `no group ${id}`);
+    if (!group) throw new DirectoryError(DirectoryErrorCode.NotFound, `no group ${id}`);
     assertConsoleManaged(group, group.displayName);
     await this.directory.delete(
       admin.organizationId,

@@ -1,17 +1,23 @@
 import { faultOf } from '../../platform/database/faults';
-import { DirectoryError } from './directory.types';
+import { DirectoryError, DirectoryErrorCode } from './directory.types';
 
 // Database faults of a directory write as directory errors. userName is the only unique column a
 // client sets; a foreign key fails when a member is deleted while being added.
 export function directoryFault(error: unknown): unknown {
   switch (faultOf(error)) {
     case 'unique':
-      return new DirectoryError('user_name_taken', 'userName is already taken');
+      return new DirectoryError(DirectoryErrorCode.UserNameTaken, 'userName is already taken');
     case 'foreignKey':
-      return new DirectoryError('unknown_members', 'a member was deleted meanwhile');
+      return new DirectoryError(
+        DirectoryErrorCode.UnknownMembers,
+        'a member was deleted meanwhile',
+      );
     case 'retry':
     case 'expired':
-      return new DirectoryError('busy', 'the directory change did not finish in time');
+      return new DirectoryError(
+        DirectoryErrorCode.Busy,
+        'the directory change did not finish in time',
+      );
     default:
       return error;
   }

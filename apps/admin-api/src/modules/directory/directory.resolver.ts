@@ -13,14 +13,14 @@ import {
 } from './directory.graphql';
 import { DirectoryErrorFilter } from './directory.errors';
 import { DirectoryService } from './directory.service';
-import { DirectoryError } from './directory.types';
+import { DirectoryError, DirectoryErrorCode } from './directory.types';
 import type { DirectoryFilter, DirectoryUserRecord } from './directory.types';
 import { isUuid } from '../../platform/database/uuid';
 
 const MAX_PAGE = 200;
 
 function badInput(message: string): DirectoryError {
-  return new DirectoryError('invalid_value', message);
+  return new DirectoryError(DirectoryErrorCode.InvalidValue, message);
 }
 
 function checkIds(ids: string[]): void {
@@ -100,7 +100,7 @@ export class DirectoryResolver {
   ): Promise<DirectoryPerson> {
     checkIds([id]);
     const user = await this.directory.findUser(admin.organizationId, id);
-    if (!user) throw new DirectoryError('not_found', `no person ${id}`);
+    if (!user) throw new DirectoryError(DirectoryErrorCode.NotFound, `no person ${id}`);
     return (await this.people(admin.organizationId, [user]))[0]!;
   }
 
@@ -112,7 +112,7 @@ export class DirectoryResolver {
   ): Promise<DirectoryTeam> {
     checkIds([id]);
     const group = await this.directory.findGroup(admin.organizationId, id, { members: false });
-    if (!group) throw new DirectoryError('not_found', `no group ${id}`);
+    if (!group) throw new DirectoryError(DirectoryErrorCode.NotFound, `no group ${id}`);
     const counts = await this.directory.memberCounts(admin.organizationId, [id]);
     return {
       id,

@@ -6,7 +6,7 @@ import type { AuditEntry } from '../audit/audit.service';
 import { PropagationService } from '../propagation/propagation.service';
 import { DirectoryRepository } from './directory.repository';
 import type { DirectoryTx, RawReader } from './directory.repository';
-import { DIRECTORY_CHANGED_CHANNEL, DirectoryError } from './directory.types';
+import { DIRECTORY_CHANGED_CHANNEL, DirectoryError, DirectoryErrorCode } from './directory.types';
 import type {
   DirectoryActor,
   DirectoryChanged,
@@ -345,9 +345,12 @@ export class DirectoryService {
           id,
         )
       : null;
-    if (version === null) throw new DirectoryError('not_found', `no ${kind} ${id}`);
+    if (version === null) throw new DirectoryError(DirectoryErrorCode.NotFound, `no ${kind} ${id}`);
     if (options.ifVersion !== undefined && options.ifVersion !== version) {
-      throw new DirectoryError('version_mismatch', `${kind} ${id} is at another version`);
+      throw new DirectoryError(
+        DirectoryErrorCode.VersionMismatch,
+        `${kind} ${id} is at another version`,
+      );
     }
   }
 
@@ -364,7 +367,7 @@ export class DirectoryService {
     const unknown = userIds.filter((userId) => !existing.has(userId));
     if (unknown.length) {
       throw new DirectoryError(
-        'unknown_members',
+        DirectoryErrorCode.UnknownMembers,
         `no user ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''}`,
       );
     }

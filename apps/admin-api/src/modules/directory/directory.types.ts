@@ -107,18 +107,19 @@ export type DirectoryFilter =
 // `or` of nothing: a filter that matches no record.
 export const MATCH_NONE: DirectoryFilter = { op: 'or', filters: [] };
 
-export type DirectoryErrorCode =
-  | 'not_found'
-  | 'version_mismatch'
-  | 'user_name_taken'
-  | 'unknown_members'
-  | 'invalid_filter'
+export enum DirectoryErrorCode {
+  NotFound = 'not_found',
+  VersionMismatch = 'version_mismatch',
+  UserNameTaken = 'user_name_taken',
+  UnknownMembers = 'unknown_members',
+  InvalidFilter = 'invalid_filter',
   // A value the directory does not take (an empty name, text Postgres cannot store).
-  | 'invalid_value'
+  InvalidValue = 'invalid_value',
   // The console asked to change a person or group the identity provider manages (SCIM).
-  | 'managed_by_identity_provider'
+  ManagedByIdentityProvider = 'managed_by_identity_provider',
   // The write did not finish within its deadline and was rolled back: safe to retry.
-  | 'busy';
+  Busy = 'busy',
+}
 
 export class DirectoryError extends Refusal<DirectoryErrorCode> {}
 

@@ -3,7 +3,7 @@ import type { Endpoint } from '../../generated/prisma/client';
 import { EVENT_BUS } from '../../platform/redis/event-bus';
 import type { EventBus } from '../../platform/redis/event-bus';
 import { AuditService } from '../audit/audit.service';
-import { BundleError } from '../bundles/bundle.errors';
+import { BundleError, BundleErrorCode } from '../bundles/bundle.errors';
 import { BundlesService } from '../bundles/bundles.service';
 import { SigningKeysService } from '../bundles/signing-keys.service';
 import { CredentialError, CredentialErrorCode } from '../credentials/credentials.errors';
@@ -59,9 +59,16 @@ export class EndpointsService {
             take: 1,
           })
         ).items[0];
-    if (!user) throw new BundleError('user_not_found', `no user ${request.user} in the directory`);
+    if (!user)
+      throw new BundleError(
+        BundleErrorCode.UserNotFound,
+        `no user ${request.user} in the directory`,
+      );
     if (!user.active) {
-      throw new BundleError('user_deactivated', `user ${user.userName} is deactivated`);
+      throw new BundleError(
+        BundleErrorCode.UserDeactivated,
+        `user ${user.userName} is deactivated`,
+      );
     }
     const credential = await this.credentials.issue(organizationId, 'endpoint', {
       name: `endpoint ${request.deviceName}`,
@@ -107,9 +114,12 @@ export class EndpointsService {
 
   async revoke(organizationId: string, id: string, actor: { type: 'admin'; id: string }) {
     const endpoint = await this.endpoints.find(organizationId, id);
-    if (!endpoint) throw new BundleError('endpoint_not_found', `no endpoint ${id}`);
+    if (!endpoint) throw new BundleError(BundleErrorCode.EndpointNotFound, `no endpoint ${id}`);
     if (endpoint.revokedAt) {
-      throw new BundleError('endpoint_already_revoked', `endpoint ${id} is already revoked`);
+      throw new BundleError(
+        BundleErrorCode.EndpointAlreadyRevoked,
+        `endpoint ${id} is already revoked`,
+      );
     }
     // The credential, the endpoint and the record in one transaction: a failure between them would
     // leave a dead credential on an endpoint shown as live, which no second try could revoke.
@@ -117,7 +127,10 @@ export class EndpointsService {
     const revoked = await this.endpoints.transaction(async (tx) => {
       const row = await this.endpoints.revoke(tx, organizationId, id, new Date());
       if (!row) {
-        throw new BundleError('endpoint_already_revoked', `endpoint ${id} is already revoked`);
+        throw new BundleError(
+          BundleErrorCode.EndpointAlreadyRevoked,
+          `endpoint ${id} is already revoked`,
+        );
       }
       await this.credentials
         .revoke(endpoint.credentialId, actor, organizationId, tx)

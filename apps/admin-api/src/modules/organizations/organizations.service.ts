@@ -1,24 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Organization, Prisma } from '../../generated/prisma/client';
 import { CONFIG } from '../../config/config';
-import { Refusal } from '../../platform/http/refusal';
 import type { Config } from '../../config/config';
 import { AuditService, ActorType } from '../audit/audit.service';
 import { hashSecret, newSecret } from '../credentials/secrets';
+import { OrganizationError, OrganizationErrorCode } from './organizations.errors';
 import { OrganizationsRepository } from './organizations.repository';
 import { slugify } from './slug';
 
 const BOOTSTRAP_LIFETIME_MS = 24 * 60 * 60 * 1000;
 const FIRST_ORGANIZATION_NAME = 'My organization';
 
-export class OrganizationError extends Refusal<'invalid_name' | 'not_found'> {}
-
 function validName(name: string): string {
   const trimmed = name.trim();
   // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (!trimmed || trimmed.length > 200 || /[\u0000-\u001f]/.test(trimmed)) {
     throw new OrganizationError(
-      'invalid_name',
+      OrganizationErrorCode.InvalidName,
       'an organization name is 1 to 200 characters, without control characters',
     );
   }
@@ -60,7 +58,8 @@ export class OrganizationsService {
     const organization = /^[0-9a-f-]{36}$/i.test(idOrSlug)
       ? await this.organizations.findById(idOrSlug)
       : await this.organizations.findBySlug(idOrSlug);
-    if (!organization) throw new OrganizationError('not_found', `no organization ${idOrSlug}`);
+    if (!organization)
+      throw new OrganizationError(OrganizationErrorCode.NotFound, `no organization ${idOrSlug}`);
     return organization;
   }
 

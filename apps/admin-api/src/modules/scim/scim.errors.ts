@@ -1,7 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { answerUnexpected } from '../../platform/http/unexpected-error';
-import { DirectoryError } from '../directory/directory.types';
-import type { DirectoryErrorCode } from '../directory/directory.types';
+import { DirectoryError, DirectoryErrorCode } from '../directory/directory.types';
 import { ERROR_SCHEMA } from './scim.schemas';
 
 // Every fault a SCIM request can meet. Each has one HTTP status and one scimType (RFC 7644
@@ -86,21 +85,21 @@ function assertUnreachable(value: never): never {
 
 function fromDirectoryCode(code: DirectoryErrorCode): ScimErrorCode {
   switch (code) {
-    case 'not_found':
+    case DirectoryErrorCode.NotFound:
       return ScimErrorCode.NotFound;
-    case 'version_mismatch':
+    case DirectoryErrorCode.VersionMismatch:
       return ScimErrorCode.VersionMismatch;
-    case 'user_name_taken':
+    case DirectoryErrorCode.UserNameTaken:
       return ScimErrorCode.Uniqueness;
-    case 'unknown_members':
+    case DirectoryErrorCode.UnknownMembers:
       return ScimErrorCode.InvalidValue;
-    case 'invalid_filter':
+    case DirectoryErrorCode.InvalidFilter:
       return ScimErrorCode.InvalidFilter;
-    case 'invalid_value':
+    case DirectoryErrorCode.InvalidValue:
       return ScimErrorCode.InvalidValue;
-    case 'managed_by_identity_provider':
+    case DirectoryErrorCode.ManagedByIdentityProvider:
       return ScimErrorCode.Mutability;
-    case 'busy':
+    case DirectoryErrorCode.Busy:
       return ScimErrorCode.Unavailable;
     default:
       return assertUnreachable(code);
@@ -108,8 +107,10 @@ function fromDirectoryCode(code: DirectoryErrorCode): ScimErrorCode {
 }
 
 const DIRECTORY_DETAIL: Partial<Record<DirectoryErrorCode, (message: string) => string>> = {
-  version_mismatch: (message) => `${message}: If-Match does not match the current version`,
-  unknown_members: (message) => `members must be users of this organization: ${message}`,
+  [DirectoryErrorCode.VersionMismatch]: (message) =>
+    `${message}: If-Match does not match the current version`,
+  [DirectoryErrorCode.UnknownMembers]: (message) =>
+    `members must be users of this organization: ${message}`,
 };
 
 // Errors raised before or around a SCIM route (Fastify's and Nest's), by their HTTP status.
