@@ -12,14 +12,10 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export interface DailyMetricsRow {
-  day: string;
-  userId?: string;
-  groupId?: string;
-  activeUsers?: number;
+// The totals of a day or a range, per person, group or organization.
+export interface MetricTotals {
   sessions: number;
   toolCalls: number;
-  toolCallsByConnector: Record<string, Record<string, number>>;
   toolCallsByDecision: Record<string, number>;
   plansApprovedManual: number;
   plansApprovedAuto: number;
@@ -34,23 +30,18 @@ export interface DailyMetricsRow {
   policyViolations: number;
 }
 
-export interface OrganizationSummary {
+export interface DailyMetricsRow extends MetricTotals {
+  day: string;
+  userId?: string;
+  groupId?: string;
+  activeUsers?: number;
+  toolCallsByConnector: Record<string, Record<string, number>>;
+}
+
+export interface OrganizationSummary extends MetricTotals {
   from: string;
   to: string;
   activeUsers: number;
-  sessions: number;
-  toolCalls: number;
-  toolCallsByDecision: Record<string, number>;
-  plansApprovedManual: number;
-  plansApprovedAuto: number;
-  filesRead: number;
-  filesModified: number;
-  skillsUsed: number;
-  modelRequests: number;
-  inputTokens: string;
-  outputTokens: string;
-  costUsd: string;
-  policyViolations: number;
 }
 
 // One day of the organization, as the console's charts draw it: days without activity are zeros.
