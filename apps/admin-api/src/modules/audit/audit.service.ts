@@ -43,9 +43,19 @@ export class AuditService {
     tx: ScopedTx,
     organizationId: string,
     actor: AuditActor,
-    change: Omit<AuditEntry, 'actorType' | 'actorId'>,
+    action: string,
+    resourceType: string,
+    resourceId: string | null,
+    data: AuditEntry['data'],
   ): Promise<void> {
-    const entry = { actorType: actor.type, actorId: actor.id, ...change };
+    const entry = {
+      actorType: actor.type,
+      actorId: actor.id,
+      action,
+      resourceType,
+      resourceId,
+      data,
+    };
     return this.record(organizationId, entry, tx as unknown as AuditTx);
   }
 

@@ -25,6 +25,15 @@ export interface RawReader {
 // The organization-scoped client inside a transaction.
 export type DirectoryTx = ScopedTx;
 
+// $1 the organization, $2 the group, $3 the users.
+const MEMBERSHIP_SQL = {
+  add: `INSERT INTO "DirectoryGroupMember" ("organizationId", "groupId", "userId")
+        SELECT $1::uuid, $2::uuid, u FROM unnest($3::uuid[]) AS u
+        ON CONFLICT DO NOTHING`,
+  remove: `DELETE FROM "DirectoryGroupMember"
+           WHERE "organizationId" = $1::uuid AND "groupId" = $2::uuid AND "userId" = ANY($3::uuid[])`,
+};
+
 const CONTACT_ORDER = { orderBy: { position: 'asc' } } as const;
 const USER_INCLUDE = { emails: CONTACT_ORDER, phoneNumbers: CONTACT_ORDER } as const;
 // Pages are stable under concurrent inserts: creation time, then id.
@@ -406,7 +415,7 @@ export class DirectoryRepository {
     const created = await tx.directoryGroup.create({
       data: { organizationId, displayName: group.displayName, externalId: group.externalId },
     });
-    await this.addMembers(tx, organizationId, created.id, group.memberIds);
+    await this.changeMembers(tx, 'add', organizationId, created.id, group.memberIds);
     return { ...created, memberIds: group.memberIds };
   }
 
@@ -422,43 +431,16 @@ export class DirectoryRepository {
     return tx.directoryGroup.findFirstOrThrow({ where: { id } });
   }
 
-  addMembers(
+  // Adds or removes members of a group (one statement; users already in or out are left alone).
+  async changeMembers(
     tx: DirectoryTx,
+    change: 'add' | 'remove',
     organizationId: string,
     groupId: string,
     userIds: string[],
   ): Promise<void> {
-    return this.changeMembers(
-      tx,
-      `INSERT INTO "DirectoryGroupMember" ("organizationId", "groupId", "userId")
-       SELECT $1::uuid, $2::uuid, u FROM unnest($3::uuid[]) AS u
-       ON CONFLICT DO NOTHING`,
-      { organizationId, groupId, userIds },
-    );
-  }
-
-  removeMembers(
-    tx: DirectoryTx,
-    organizationId: string,
-    groupId: string,
-    userIds: string[],
-  ): Promise<void> {
-    return this.changeMembers(
-      tx,
-      `DELETE FROM "DirectoryGroupMember"
-       WHERE "organizationId" = $1::uuid AND "groupId" = $2::uuid AND "userId" = ANY($3::uuid[])`,
-      { organizationId, groupId, userIds },
-    );
-  }
-
-  // One statement over a group's members: $1 the organization, $2 the group, $3 the users.
-  private async changeMembers(
-    tx: DirectoryTx,
-    sql: string,
-    members: { organizationId: string; groupId: string; userIds: string[] },
-  ): Promise<void> {
-    if (!members.userIds.length) return;
-    await tx.$executeRawUnsafe(sql, members.organizationId, members.groupId, members.userIds);
+    if (!userIds.length) return;
+    await tx.$executeRawUnsafe(MEMBERSHIP_SQL[change], organizationId, groupId, userIds);
   }
 
   async deleteGroup(tx: DirectoryTx, id: string): Promise<void> {

@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_BUS } from '../../platform/redis/event-bus';
 import type { EventBus } from '../../platform/redis/event-bus';
 import { AuditService } from '../audit/audit.service';
-import type { AuditEntry } from '../audit/audit.service';
 import { PropagationService } from '../propagation/propagation.service';
 import { DirectoryRepository } from './directory.repository';
 import type { DirectoryTx, RawReader } from './directory.repository';
@@ -178,7 +177,7 @@ export class DirectoryService {
       const current = await this.directory.findUserForUpdate(tx, id);
       const next = change(current);
       const record = await this.directory.replaceUser(tx, organizationId, id, next);
-      await this.record(tx, organizationId, actor, 'directory.user.updated', 'user', id, {
+      await this.audit.recordIn(tx, organizationId, actor, 'directory.user.updated', 'user', id, {
         userName: record.userName,
         active: record.active,
         ...(current.active !== record.active ? { activeChanged: true } : {}),
@@ -200,10 +199,18 @@ export class DirectoryService {
       await this.checkMembers(tx, organizationId, memberIds);
       const record = await this.directory.createGroup(tx, organizationId, { ...group, memberIds });
       await this.directory.touch(tx, organizationId, 'user', memberIds);
-      await this.record(tx, organizationId, actor, 'directory.group.created', 'group', record.id, {
-        displayName: record.displayName,
-        addedUserIds: memberIds,
-      });
+      await this.audit.recordIn(
+        tx,
+        organizationId,
+        actor,
+        'directory.group.created',
+        'group',
+        record.id,
+        {
+          displayName: record.displayName,
+          addedUserIds: memberIds,
+        },
+      );
       await this.propagate(tx, { organizationId, userIds: memberIds, groupIds: [record.id] });
       return record;
     });
@@ -231,8 +238,8 @@ export class DirectoryService {
       const added = [...after].filter((userId) => !before.has(userId));
       const removed = currentIds.filter((userId) => !after.has(userId));
       await this.checkMembers(tx, organizationId, added);
-      await this.directory.removeMembers(tx, organizationId, id, removed);
-      await this.directory.addMembers(tx, organizationId, id, added);
+      await this.directory.changeMembers(tx, 'remove', organizationId, id, removed);
+      await this.directory.changeMembers(tx, 'add', organizationId, id, added);
       const record = await this.directory.updateGroup(tx, id, {
         displayName: next.displayName,
         externalId: next.externalId,
@@ -247,7 +254,7 @@ export class DirectoryService {
           ? [...currentIds.filter((userId) => after.has(userId)), ...added, ...removed]
           : [...added, ...removed],
       );
-      await this.record(tx, organizationId, actor, 'directory.group.updated', 'group', id, {
+      await this.audit.recordIn(tx, organizationId, actor, 'directory.group.updated', 'group', id, {
         displayName: record.displayName,
         addedUserIds: added,
         removedUserIds: removed,
@@ -280,7 +287,15 @@ export class DirectoryService {
       const removed = await this.removeDependents(tx, { type, id });
       await steps.delete(tx);
       await this.directory.touch(tx, organizationId, type === 'user' ? 'group' : 'user', ids);
-      await this.record(tx, organizationId, actor, `directory.${type}.deleted`, type, id, removed);
+      await this.audit.recordIn(
+        tx,
+        organizationId,
+        actor,
+        `directory.${type}.deleted`,
+        type,
+        id,
+        removed,
+      );
       await this.propagate(tx, { organizationId, ...steps.republish(ids) });
       return ids;
     });
@@ -371,23 +386,6 @@ export class DirectoryService {
         `no user ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''}`,
       );
     }
-  }
-
-  private record(
-    tx: DirectoryTx,
-    organizationId: string,
-    actor: DirectoryActor,
-    action: string,
-    resourceType: 'user' | 'group',
-    resourceId: string,
-    data: AuditEntry['data'],
-  ): Promise<void> {
-    return this.audit.recordIn(tx, organizationId, actor, {
-      action,
-      resourceType,
-      resourceId,
-      data,
-    });
   }
 
   // In the change's transaction: the record that its users' bundles must be republished.

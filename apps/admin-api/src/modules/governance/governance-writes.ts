@@ -39,12 +39,7 @@ export class GovernanceWrites {
     resourceId: string | null,
     data: AuditEntry['data'],
   ): Promise<void> {
-    return this.audit.recordIn(tx, organizationId, actor, {
-      action,
-      resourceType,
-      resourceId,
-      data,
-    });
+    return this.audit.recordIn(tx, organizationId, actor, action, resourceType, resourceId, data);
   }
 
   // The users a binding on this subject reaches; the subject must exist in the organization unless

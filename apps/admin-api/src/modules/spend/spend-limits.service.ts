@@ -146,12 +146,7 @@ export class SpendLimitsService implements OnModuleInit {
     limitId: string,
     data: AuditEntry['data'],
   ): Promise<void> {
-    return this.audit.recordIn(tx, organizationId, actor, {
-      action,
-      resourceType: 'spend_limit',
-      resourceId: limitId,
-      data,
-    });
+    return this.audit.recordIn(tx, organizationId, actor, action, 'spend_limit', limitId, data);
   }
 }
 
