@@ -79,32 +79,17 @@ export interface ScimErrorBody {
   detail: string;
 }
 
-function assertUnreachable(value: never): never {
-  throw new Error(`unhandled directory error ${String(value)}`);
-}
-
-function fromDirectoryCode(code: DirectoryErrorCode): ScimErrorCode {
-  switch (code) {
-    case DirectoryErrorCode.NotFound:
-      return ScimErrorCode.NotFound;
-    case DirectoryErrorCode.VersionMismatch:
-      return ScimErrorCode.VersionMismatch;
-    case DirectoryErrorCode.UserNameTaken:
-      return ScimErrorCode.Uniqueness;
-    case DirectoryErrorCode.UnknownMembers:
-      return ScimErrorCode.InvalidValue;
-    case DirectoryErrorCode.InvalidFilter:
-      return ScimErrorCode.InvalidFilter;
-    case DirectoryErrorCode.InvalidValue:
-      return ScimErrorCode.InvalidValue;
-    case DirectoryErrorCode.ManagedByIdentityProvider:
-      return ScimErrorCode.Mutability;
-    case DirectoryErrorCode.Busy:
-      return ScimErrorCode.Unavailable;
-    default:
-      return assertUnreachable(code);
-  }
-}
+// One row per directory code: a new code does not compile until SCIM renders it.
+const FROM_DIRECTORY: Record<DirectoryErrorCode, ScimErrorCode> = {
+  [DirectoryErrorCode.NotFound]: ScimErrorCode.NotFound,
+  [DirectoryErrorCode.VersionMismatch]: ScimErrorCode.VersionMismatch,
+  [DirectoryErrorCode.UserNameTaken]: ScimErrorCode.Uniqueness,
+  [DirectoryErrorCode.UnknownMembers]: ScimErrorCode.InvalidValue,
+  [DirectoryErrorCode.InvalidFilter]: ScimErrorCode.InvalidFilter,
+  [DirectoryErrorCode.InvalidValue]: ScimErrorCode.InvalidValue,
+  [DirectoryErrorCode.ManagedByIdentityProvider]: ScimErrorCode.Mutability,
+  [DirectoryErrorCode.Busy]: ScimErrorCode.Unavailable,
+};
 
 const DIRECTORY_DETAIL: Partial<Record<DirectoryErrorCode, (message: string) => string>> = {
   [DirectoryErrorCode.VersionMismatch]: (message) =>
@@ -156,7 +141,7 @@ export interface ScimAnswer {
 // database is unreachable, else 500, with a detail naming only the correlation id the log carries.
 export function toScimError(exception: unknown): ScimAnswer {
   if (exception instanceof DirectoryError) {
-    const code = fromDirectoryCode(exception.code);
+    const code = FROM_DIRECTORY[exception.code];
     const detail = DIRECTORY_DETAIL[exception.code]?.(exception.message) ?? exception.message;
     return toScimError(new ScimError(code, detail));
   }
