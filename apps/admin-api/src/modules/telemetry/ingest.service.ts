@@ -88,14 +88,15 @@ export class IngestService {
     return this.events.transaction(async (sql, client) => {
       const storedIds = await this.events.insert(sql, client, batch.rows);
       if (!storedIds.length) return { result: { stored: 0, forward: false }, closing: [] };
-      const stored = new Set(storedIds);
+      // Unless some were stored before (a retry), every row was stored now.
+      const stored = storedIds.length === batch.rows.ids.length ? null : new Set(storedIds);
       const types: Record<string, number> = {};
       const storedDays = new Set<string>();
       batch.rows.ids.forEach((id, i) => {
-        if (!stored.has(id)) return;
-        const type = batch.types[i]!;
+        if (stored && !stored.has(id)) return;
+        const type = batch.types[batch.typeOfRow[i]!]!;
         types[type] = (types[type] ?? 0) + 1;
-        storedDays.add(batch.days[i]!);
+        storedDays.add(batch.days[batch.dayOfRow[i]!]!);
       });
       const days = [...storedDays].sort();
       const forward = await forwarding;
@@ -106,18 +107,10 @@ export class IngestService {
       // (batch-digest.ts), so the chain still vouches for each event: verify recomputes the
       // digest of the batch's stored events and shows any event edited, added or deleted. When
       // some were stored before (a retry), the digest is of the ones read back here.
-      const digest =
-        storedIds.length === batch.rows.ids.length
-          ? batch.digest
-          : (
-              await this.batches.storedDigest(
-                organizationId,
-                days,
-                batchId,
-                BATCH_DIGEST_FORMAT,
-                sql,
-              )
-            ).digest;
+      const digest = stored
+        ? (await this.batches.storedDigest(organizationId, days, batchId, BATCH_DIGEST_FORMAT, sql))
+            .digest
+        : batch.digest;
       const audit = this.audit.appendStatement(organizationId, [
         {
           actorType: 'endpoint',

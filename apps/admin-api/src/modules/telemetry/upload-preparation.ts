@@ -39,12 +39,16 @@ export interface RejectedEvent {
   errors: { path: string; message: string }[];
 }
 
-// A validated upload, ready to write: the encoded rows, and per row (in the same order) its day
-// and type; the digest of all of them.
+// A validated upload, ready to write: the encoded rows and the digest of all of them; the
+// batch's days (sorted) and event types, each once, and per row (in row order) the index of its
+// day and of its type in those lists. Indices in byte arrays rather than two strings per row:
+// a prepared batch crosses back from a worker thread, where every string is copied on its own.
 export interface PreparedBatch {
   rows: EncodedRows;
   days: string[];
   types: string[];
+  dayOfRow: Uint8Array;
+  typeOfRow: Uint8Array;
   digest: string;
 }
 
@@ -65,6 +69,7 @@ const DAY_MS = 86_400_000;
 const MAX_FUTURE_MS = DAY_MS;
 const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 // An upload's body: {"events": [...]} with 1 to MAX_BATCH_EVENTS events.
 export function parseBatch(body: Uint8Array): unknown[] {
@@ -95,17 +100,39 @@ export function prepareUpload(
   const batchId = newEventId();
   const { rows, accepted, rejected } = validate(subject, events, now);
   if (!rows.length) return { batchId, batch: null, accepted, rejected };
+  const days = indexOf(rows, (row) => row.day);
+  const types = indexOf(rows, (row) => row.type);
   return {
     batchId,
     batch: {
       rows: encodeRows(subject, batchId, rows, format),
-      days: rows.map((row) => row.day),
-      types: rows.map((row) => row.type),
+      days: days.values,
+      types: types.values,
+      dayOfRow: days.ofRow,
+      typeOfRow: types.ofRow,
       digest: eventsDigest(rows),
     },
     accepted,
     rejected,
   };
+}
+
+// The distinct values of `field` over `rows` in first-seen order, and each row's index among
+// them. A batch has at most MAX_EVENT_AGE_DAYS + 2 days and a type per event kind: a byte holds
+// either index.
+function indexOf(
+  rows: EventRow[],
+  field: (row: EventRow) => string,
+): { values: string[]; ofRow: Uint8Array } {
+  const index = new Map<string, number>();
+  const ofRow = new Uint8Array(rows.length);
+  rows.forEach((row, i) => {
+    const value = field(row);
+    let at = index.get(value);
+    if (at === undefined) index.set(value, (at = index.size));
+    ofRow[i] = at;
+  });
+  return { values: [...index.keys()], ofRow };
 }
 
 // The batch's valid events as the rows to store, each id once (in one order for every batch, so
@@ -207,10 +234,10 @@ function copyLines(subject: UploadSubject, batchId: string, rows: EventRow[]): s
     .join('');
 }
 
-// A batch's rows as what is sent to Postgres: COPY text (as bytes, outside the JS heap), or the
-// JSON array an INSERT reads. Encoded before the upload waits on Postgres, so none of the rows'
-// many small strings live on through that wait. `rows` must not repeat an id: COPY would fail
-// on it.
+// A batch's rows as what is sent to Postgres: COPY text (as bytes, outside the JS heap, in a
+// buffer of their own that a worker thread hands over rather than copies), or the JSON array an
+// INSERT reads. Encoded before the upload waits on Postgres, so none of the rows' many small
+// strings live on through that wait. `rows` must not repeat an id: COPY would fail on it.
 function encodeRows(
   subject: UploadSubject,
   batchId: string,
@@ -218,7 +245,7 @@ function encodeRows(
   format: RowFormat,
 ): EncodedRows {
   const ids = rows.map((row) => row.id);
-  if (format === 'copy') return { ids, copy: Buffer.from(copyLines(subject, batchId, rows)) };
+  if (format === 'copy') return { ids, copy: encoder.encode(copyLines(subject, batchId, rows)) };
   const who =
     `"organizationId":"${subject.organizationId}","userId":${JSON.stringify(subject.userId)},` +
     `"endpointId":${JSON.stringify(subject.endpointId)},"batchId":"${batchId}"`;
@@ -245,7 +272,8 @@ export interface UploadTask {
 // not survive the trip back from a worker thread.
 export type UploadOutcome = { prepared: PreparedUpload } | { unreadable: string };
 
-// The worker threads' entry point (UploadPreparer), and the event loop's when they are off.
+// An upload prepared from its bytes: on a worker thread (upload-worker.ts), or on the event loop
+// when the threads are off.
 export function prepareUploadBody(task: UploadTask): UploadOutcome {
   try {
     const events = parseBatch(task.body);

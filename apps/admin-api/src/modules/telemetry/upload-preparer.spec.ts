@@ -68,6 +68,12 @@ describe('UploadPreparer', () => {
     );
     expect({ ...offLoop.batch!, rows: null }).toEqual({ ...onLoop.batch!, rows: null });
     expect(offLoop.batch!.rows.ids).toEqual(onLoop.batch!.rows.ids);
+    // Each row's day and type, by their index in the batch's lists.
+    const { days, dayOfRow, types, typeOfRow } = offLoop.batch!;
+    expect([...dayOfRow].map((i) => days[i])).toEqual(
+      [0, 1].map(() => now.toISOString().slice(0, 10)),
+    );
+    expect([...typeOfRow].map((i) => types[i]).sort()).toEqual(['file.read', 'skill.used']);
     expect(offLoop.accepted).toBe(2);
     expect(offLoop.rejected).toEqual([
       { index: 2, errors: [{ path: 'userId', message: "not this endpoint's user" }] },

@@ -23,7 +23,7 @@ import {
 // The threads run the compiled module from dist/ (the build makes it before `npm start` and
 // `npm test`): under the test runner the API itself runs from TypeScript, which a worker thread
 // cannot load.
-const WORKER_FILE = repoPath('dist/apps/admin-api/src/modules/telemetry/upload-preparation.js');
+const WORKER_FILE = repoPath('dist/apps/admin-api/src/modules/telemetry/upload-worker.js');
 // A thread not needed for this long is stopped; the next upload starts one again (~0.2 s).
 const IDLE_THREAD_MS = 60_000;
 
@@ -41,7 +41,7 @@ export class UploadPreparer implements OnModuleDestroy {
         ? null
         : new Piscina({
             filename: WORKER_FILE,
-            name: 'prepareUploadBody',
+            name: 'prepareUploadOnWorker',
             minThreads: 0,
             maxThreads: threads,
             idleTimeout: IDLE_THREAD_MS,
