@@ -19,4 +19,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # A larger young generation: an ingest batch lives through a few scavenges while it waits on
 # Postgres, and with the default 16 MB every scavenge copied it (see docs/benchmarks.md).
-CMD ["node", "--max-semi-space-size=64", "dist/apps/admin-api/src/main.js"]
+CMD ["node", "--max-semi-space-size=64", "--heap-growing-percent=100", "dist/apps/admin-api/src/main.js"]

@@ -45,7 +45,7 @@ export async function listenOnLoopback(app: NestFastifyApplication): Promise<str
 }
 
 // The node flags `npm start` and the Dockerfile run the API with.
-export const API_NODE_FLAGS = ['--max-semi-space-size=64'];
+export const API_NODE_FLAGS = ['--max-semi-space-size=64', '--heap-growing-percent=100'];
 
 // The built API in a process of its own, as in production (API_NODE_FLAGS), on the bench's
 // database and queue prefix, so the load generator in this process does not steal its event loop.
