@@ -17,6 +17,9 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-# A larger young generation: an ingest batch lives through a few scavenges while it waits on
-# Postgres, and with the default 16 MB every scavenge copied it (see docs/benchmarks.md).
+# Garbage collection under event ingest (README, "Run each with"): a larger young generation, as
+# an ingest batch lives through a few scavenges while it waits on Postgres and with the default
+# 16 MB every scavenge copied it; and a heap that grows to twice what survived a full collection,
+# as V8 otherwise counted the uploads' buffers against a limit just above the live heap and
+# collected all of it several times a second.
 CMD ["node", "--max-semi-space-size=64", "--heap-growing-percent=100", "dist/apps/admin-api/src/main.js"]

@@ -100,8 +100,8 @@ export function prepareUpload(
   const batchId = newEventId();
   const { rows, accepted, rejected } = validate(subject, events, now);
   if (!rows.length) return { batchId, batch: null, accepted, rejected };
-  const days = indexOf(rows, (row) => row.day);
-  const types = indexOf(rows, (row) => row.type);
+  const days = distinctValues(rows, (row) => row.day);
+  const types = distinctValues(rows, (row) => row.type);
   return {
     batchId,
     batch: {
@@ -120,7 +120,7 @@ export function prepareUpload(
 // The distinct values of `field` over `rows` in first-seen order, and each row's index among
 // them. A batch has at most MAX_EVENT_AGE_DAYS + 2 days and a type per event kind: a byte holds
 // either index.
-function indexOf(
+function distinctValues(
   rows: EventRow[],
   field: (row: EventRow) => string,
 ): { values: string[]; ofRow: Uint8Array } {
