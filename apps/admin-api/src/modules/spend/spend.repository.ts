@@ -97,8 +97,12 @@ const MAX_ATTEMPTS = 4;
 // Requests per call (reserves and settles together): enough for every endpoint of a busy replica at once, few
 // enough that one call holds the shared counter rows briefly.
 const MAX_BATCH = 64;
-// How long a call waits for the callers the previous call answered (see CallBatcher).
-const GATHER_MS = 1;
+// How long a call waits for the callers the previous call answered (see CallBatcher). The wait
+// starts before their answers are written, and on loopback with 8 endpoints they were back
+// 0.6-1.3 ms later: with 1 ms a call carried 4.9 requests on average, with 3 ms 7.96 of 8 (spend
+// bench: +5-8% pairs per second). A caller that does not come back costs its call's successor
+// these 3 ms at most, next to a model request of seconds.
+const GATHER_MS = 3;
 
 // Deadlock and serialization failures are retried (they should not happen with one lock order,
 // but a retry is cheap insurance); a unique violation is two requests with one idempotency key,
