@@ -13,7 +13,7 @@ const UNAUTHENTICATED = {
   code: 'endpoint_unauthenticated',
 };
 
-// The frame of the endpoint protocol's plain Fastify routes (bundle pull, spend leases, event
+// The frame of the endpoint protocol's plain Fastify routes (spend leases and budgets, event
 // upload: hot paths that skip Nest's per-request guard, pipes and exception filters): the
 // endpoint's credential or a 401, then `serve`. An error `problemOf` recognises is answered as it
 // says; any other as an unexpected one (503 with Retry-After while the database is unreachable,
