@@ -34,9 +34,11 @@ const GOVERNANCE_CACHE_ENTRIES = 100_000;
 // A fold that meets a deadlock or serialization failure runs again (see isRetryable).
 const MAX_FOLD_ATTEMPTS = 4;
 // Settlements are folded into the counters in batches, at most this long after a settle on this
-// replica (and by the sweep, by a refusal and by the console's view, whichever comes first). What
-// reads a budget folds first, so this only delays a threshold's alert. Each fold locks the shared
-// team counter and costs Postgres ~6 ms: every 100 ms it took ~6% of the spend bench's pairs.
+// replica (and by the sweep, by a refusal and by the console's view, whichever comes first). The
+// budget views fold first, so this delays a threshold's alert, and in a lease's answer a settled
+// amount still shows as reserved (its remaining can only be lower than the truth). Each fold locks
+// the shared team counter and costs Postgres ~6 ms: every 100 ms it took ~6% of the spend bench's
+// pairs.
 const FOLD_DELAY_MS = 1_000;
 const PERIOD_ADJECTIVE = { day: 'daily', week: 'weekly', month: 'monthly' } as const;
 
