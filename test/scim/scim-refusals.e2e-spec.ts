@@ -69,6 +69,16 @@ describe('refused SCIM requests', () => {
     expect(await stored(other.organizationId)).toBe(0);
   });
 
+  it('keeps a refused request that quotes a NUL byte, the byte escaped', async () => {
+    const scim = await scimClient(api, 'Refusals NUL');
+    const filter = encodeURIComponent('userName eq "a\u0000b" and');
+    expect((await scim.request('GET', `/Users?filter=${filter}`)).status).toBe(400);
+    await until(async () => (await stored(scim.organizationId)) === 1);
+    const [refusal] = await refusalsSeenBy(scim);
+    expect(refusal!.path).toBe(`/scim/v2/Users?filter=${filter}`);
+    expect(refusal!.detail).toContain('a\\u0000b');
+  });
+
   it('keeps the latest 100 of an identity provider that keeps sending a bad request', async () => {
     const scim = await scimClient(api, 'Refusals flood');
     for (let i = 0; i < 110; i++) {

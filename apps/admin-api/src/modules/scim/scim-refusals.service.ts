@@ -7,6 +7,10 @@ const KEPT = 100;
 const MAX_PATH = 512;
 const MAX_DETAIL = 1000;
 
+// Postgres text cannot hold U+0000, and an identity provider's input quoted in a refusal may: the
+// byte is kept as the escape `\u0000`, so the refusal is stored and shows what was sent.
+const storable = (text: string): string => text.replaceAll('\u0000', '\\u0000');
+
 // What the Provisioning screen shows under "Refused requests": the SCIM requests of an
 // authenticated identity provider that were answered with an error, newest first.
 @Injectable()
@@ -20,8 +24,8 @@ export class ScimRefusals {
   note(organizationId: string, refusal: ScimRefusalWrite): void {
     const kept = {
       ...refusal,
-      path: refusal.path.slice(0, MAX_PATH),
-      detail: refusal.detail.slice(0, MAX_DETAIL),
+      path: storable(refusal.path).slice(0, MAX_PATH),
+      detail: storable(refusal.detail).slice(0, MAX_DETAIL),
     };
     void this.refusals
       .record(organizationId, kept, KEPT)
