@@ -9,12 +9,14 @@
 //   - through HTTP with every settle on its own (POST /spend/leases then /settle: 2 requests per
 //     pair), in the same rounds, for the comparison;
 //   - through the service: SpendService.lease + settle in this process (the same SQL, no HTTP).
-// Every figure counts lease+settle pairs (a lease and its settlement), never HTTP requests.
+// Every figure counts lease+settle pairs (a lease and its settlement), never HTTP requests. Every
+// lease has its own idempotency key, as the runtime's leases do (the retry of a lost answer).
 // Every lease reserves against two hard budgets (the user's and the team's, shared by all users),
 // so the team's counter row is as contended as pgbench's single row; concurrent reserves (and
 // settles) of one process share one call and one commit (CallBatcher), which is how a pair can
 // cost less than two of pgbench's commits.
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -128,8 +130,8 @@ async function timed(run: (worker: number) => Promise<number>, seconds = SECONDS
 
 const call = endpointClient(USERS);
 
-// A session as the runtime's spend guard runs it: each lease carries the previous settlement; the
-// last lease is settled on its own at the end. Every carried settlement is checked, so a refused
+// A session as the runtime's spend guard runs it: each lease has its own idempotency key and carries
+// the previous settlement; the last lease is settled on its own at the end. Every carried settlement is checked, so a refused
 // one could not pass for a pair.
 function carriedPairs(api: string, endpoints: Endpoint[], seconds = SECONDS): Promise<number> {
   return timed(async (worker) => {
@@ -141,6 +143,7 @@ function carriedPairs(api: string, endpoints: Endpoint[], seconds = SECONDS): Pr
         secret,
         {
           amountUsd: '0.01',
+          idempotencyKey: randomUUID(),
           ...(previous ? { settle: { leaseId: previous, costUsd: '0.005' } } : {}),
         },
       );
@@ -159,7 +162,10 @@ function carriedPairs(api: string, endpoints: Endpoint[], seconds = SECONDS): Pr
 function standalonePairs(api: string, endpoints: Endpoint[], seconds = SECONDS): Promise<number> {
   return timed(async (worker) => {
     const { secret } = endpoints[worker]!;
-    const lease = await call(`${api}/api/v1/endpoints/spend/leases`, secret, { amountUsd: '0.01' });
+    const lease = await call(`${api}/api/v1/endpoints/spend/leases`, secret, {
+      amountUsd: '0.01',
+      idempotencyKey: randomUUID(),
+    });
     await call(`${api}/api/v1/endpoints/spend/leases/${String(lease.id)}/settle`, secret, {
       costUsd: '0.005',
     });
@@ -171,7 +177,7 @@ function servicePairs(app: Nest, endpoints: Endpoint[], seconds = SECONDS): Prom
   const spend = app.get(SpendService);
   return timed(async (worker) => {
     const endpoint = endpoints[worker]!;
-    const lease = await spend.lease(endpoint, { amountUsd: '0.01' });
+    const lease = await spend.lease(endpoint, { amountUsd: '0.01', idempotencyKey: randomUUID() });
     await spend.settle(endpoint, lease.id, { costUsd: '0.005' });
     return 1;
   }, seconds);
