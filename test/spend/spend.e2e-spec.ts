@@ -408,6 +408,52 @@ describe('spend leases', () => {
     });
   });
 
+  // What the catch-up sweep job runs: every organization with settled or expired leases is folded
+  // and released, and a folded lease leaves the due set (openUntil null).
+  it('folds and releases through the catch-up sweep, and counts a settle after the release', async () => {
+    const org = await spendFixture(api, 'Sweep Co');
+    const limit = await org.limit('user', '10');
+    const clock = standAt('2026-11-25T10:00:00Z');
+    const due = async () =>
+      (
+        await api.prisma.spendLease.findMany({
+          where: { organizationId: org.organizationId, openUntil: { not: null } },
+        })
+      ).map((row) => [row.id, row.openUntil!.toISOString()]);
+    const counter = async () => {
+      const row = await api.prisma.spendCounter.findFirstOrThrow({ where: { limitId: limit } });
+      return { spent: row.spentUsd.toFixed(), reserved: row.reservedUsd.toFixed() };
+    };
+    const sweep = () => api.get(SpendService).reconcileAll();
+
+    const folded = await lease(api.url, org.secret, { amountUsd: '0.5' });
+    const open = await lease(api.url, org.secret, { amountUsd: '1' });
+    expect([folded.status, open.status]).toEqual([201, 201]);
+    expect(
+      (await settle(api.url, org.secret, String(folded.body.id), { costUsd: '0.25' })).status,
+    ).toBe(200);
+    await sweep();
+    expect(await due()).toEqual([[open.body.id, '2026-11-25T10:15:00.000Z']]);
+    expect(await counter()).toEqual({ spent: '0.25', reserved: '1' });
+
+    clock.set('2026-11-25T10:15:01Z');
+    await sweep();
+    expect(await due()).toEqual([]);
+    expect(await counter()).toEqual({ spent: '0.25', reserved: '0' });
+    const released = await api.prisma.spendLease.findUniqueOrThrow({
+      where: { id: String(open.body.id) },
+    });
+    expect(released.releasedAt?.toISOString()).toBe('2026-11-25T10:15:01.000Z');
+
+    // A settle after the release is due again, and the sweep counts it.
+    expect(
+      (await settle(api.url, org.secret, String(open.body.id), { costUsd: '0.5' })).body,
+    ).toMatchObject({ late: true });
+    await sweep();
+    expect(await due()).toEqual([]);
+    expect(await counter()).toEqual({ spent: '0.75', reserved: '0' });
+  });
+
   it('starts a new period at local midnight in the organization time zone', async () => {
     const org = await spendFixture(api, 'Tokyo Co', 'Asia/Tokyo');
     await org.limit('user', '1');
