@@ -431,13 +431,13 @@ export class SpendRepository implements OnModuleDestroy {
     );
   }
 
-  // Organizations with leases to fold or release, for the catch-up sweep.
+  // Organizations with leases to fold or release, for the catch-up sweep. DISTINCT in SQL: Prisma's
+  // `distinct` (without its nativeDistinct preview) would read every due lease to return these.
   async organizationsToReconcile(now: Date): Promise<string[]> {
-    const rows = await this.prisma.spendLease.findMany({
-      where: { openUntil: { lte: now } },
-      distinct: ['organizationId'],
-      select: { organizationId: true },
-      take: 1000,
+    const { rows } = await this.pool.query<{ organizationId: string }>({
+      text: `SELECT DISTINCT "organizationId" FROM "SpendLease" WHERE "openUntil" <= $1::timestamp
+        LIMIT 1000`,
+      values: [timestamp(now)],
     });
     return rows.map((row) => row.organizationId);
   }
