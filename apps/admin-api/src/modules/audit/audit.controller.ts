@@ -14,7 +14,7 @@ import {
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AdminPrincipal } from '../auth/admin-principal';
-import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
+import { CurrentAdmin, EXPORT_ROLES, RequireAdmin } from '../auth/admin-auth.guard';
 import { CurrentApiKey, RequireApiKey } from '../credentials/api-key.guard';
 import type { ApiKeyCaller } from '../credentials/api-key.guard';
 import { AuditExportsService, ExportFormat } from './audit-exports.service';
@@ -164,7 +164,7 @@ export class AuditConsoleController {
   constructor(private readonly exports: AuditExportsService) {}
 
   @Get(':id/download')
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...EXPORT_ROLES)
   download(
     @CurrentAdmin() admin: AdminPrincipal,
     @Param('id', ParseUUIDPipe) id: string,

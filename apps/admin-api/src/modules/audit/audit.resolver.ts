@@ -12,7 +12,14 @@ import {
 import { UseFilters } from '@nestjs/common';
 import { AuditExport } from '../../generated/prisma/client';
 import type { AdminPrincipal } from '../auth/admin-principal';
-import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
+import {
+  CurrentAdmin,
+  EXPORT_ROLES,
+  OWNER_ROLES,
+  READ_ROLES,
+  RequireAdmin,
+  WRITE_ROLES,
+} from '../auth/admin-auth.guard';
 import { AuditExportsService, ExportFormat } from './audit-exports.service';
 import { AuditFilter, AuditQueryService } from './audit-query.service';
 import { AuditRetentionService } from './audit-retention.service';
@@ -120,7 +127,7 @@ export class AuditResolver {
   ) {}
 
   @Query(() => AuditRecordPage, { description: 'The audit log, newest first.' })
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   async auditRecords(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('filter', { type: () => AuditFilterInput, nullable: true }) filter?: AuditFilterInput,
@@ -138,7 +145,7 @@ export class AuditResolver {
   }
 
   @Query(() => AuditVerification, { description: 'Recomputes the hash chain.' })
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   verifyAuditLog(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('events', {
@@ -151,13 +158,13 @@ export class AuditResolver {
   }
 
   @Query(() => AuditRetention)
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   auditRetention(@CurrentAdmin() admin: AdminPrincipal): Promise<AuditRetention> {
     return this.retention.settings(admin.organizationId);
   }
 
   @Query(() => AuditExportInfo)
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...EXPORT_ROLES)
   async auditExport(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
@@ -166,7 +173,7 @@ export class AuditResolver {
   }
 
   @Mutation(() => AuditExportInfo, { description: 'Starts an export job (ndjson or csv).' })
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...EXPORT_ROLES)
   async requestAuditExport(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('format') format: string,
@@ -184,7 +191,7 @@ export class AuditResolver {
   @Mutation(() => AuditRetention, {
     description: 'Days audit records are kept (null: forever); at least 30.',
   })
-  @RequireAdmin('owner')
+  @RequireAdmin(...OWNER_ROLES)
   async setAuditRetention(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('retentionDays', { type: () => Int, nullable: true }) retentionDays: number | null,
@@ -197,7 +204,7 @@ export class AuditResolver {
   }
 
   @Mutation(() => AuditRetention, { description: 'While held, retention deletes nothing.' })
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   async setAuditLegalHold(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('hold') hold: boolean,

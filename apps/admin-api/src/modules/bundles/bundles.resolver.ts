@@ -1,7 +1,7 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import type { AdminPrincipal } from '../auth/admin-principal';
-import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
+import { CurrentAdmin, OWNER_ROLES, READ_ROLES, RequireAdmin } from '../auth/admin-auth.guard';
 import { BundleErrorFilter } from './bundle.errors';
 import { BundlesService } from './bundles.service';
 import { SigningKeysService } from './signing-keys.service';
@@ -52,7 +52,7 @@ export class BundlesResolver {
   ) {}
 
   @Query(() => [SigningKeyView], { description: 'The organization’s bundle-signing keys.' })
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   signingKeys(@CurrentAdmin() admin: AdminPrincipal) {
     return this.keys.list(admin.organizationId);
   }
@@ -60,7 +60,7 @@ export class BundlesResolver {
   @Mutation(() => SigningKeyView, {
     description: 'New signing key, announced by the current one, which retires after the grace.',
   })
-  @RequireAdmin('owner')
+  @RequireAdmin(...OWNER_ROLES)
   async rotateSigningKey(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('graceHours', { type: () => Int, nullable: true }) graceHours?: number,
@@ -78,7 +78,7 @@ export class BundlesResolver {
   }
 
   @Mutation(() => SigningKeyView, { description: 'Revokes a compromised signing key for good.' })
-  @RequireAdmin('owner')
+  @RequireAdmin(...OWNER_ROLES)
   async revokeSigningKey(@CurrentAdmin() admin: AdminPrincipal, @Args('keyId') keyId: string) {
     const key = await this.keys.revoke(admin.organizationId, keyId, {
       type: 'admin',
@@ -92,7 +92,7 @@ export class BundlesResolver {
   }
 
   @Query(() => [BundlePublishView], { description: 'Recent bundle publishes, newest first.' })
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   bundlePublishes(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('first', { type: () => Int, nullable: true }) first?: number,
@@ -101,7 +101,7 @@ export class BundlesResolver {
   }
 
   @Query(() => BundleRollout, { description: 'How far one publish has reached the endpoints.' })
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   bundleRollout(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('publishId', { type: () => ID }) publishId: string,

@@ -1,7 +1,7 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import type { AdminPrincipal } from '../auth/admin-principal';
-import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
+import { CurrentAdmin, READ_ROLES, RequireAdmin, WRITE_ROLES } from '../auth/admin-auth.guard';
 import { BundleErrorFilter } from '../bundles/bundle.errors';
 import { EndpointsService } from './endpoints.service';
 
@@ -68,7 +68,7 @@ export class EndpointsResolver {
   constructor(private readonly service: EndpointsService) {}
 
   @Query(() => [EndpointView], { description: 'Enrolled endpoints, newest first.' })
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   endpoints(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('userId', { type: () => ID, nullable: true }) userId?: string,
@@ -81,7 +81,7 @@ export class EndpointsResolver {
   }
 
   @Mutation(() => EndpointView, { description: 'Revokes an endpoint and its credential.' })
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   async revokeEndpoint(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,

@@ -1,7 +1,7 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { AdminPrincipal } from '../auth/admin-principal';
-import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
+import { CurrentAdmin, READ_ROLES, RequireAdmin, WRITE_ROLES } from '../auth/admin-auth.guard';
 import { ConnectorsService } from './connectors.service';
 import { GovernanceErrorFilter } from './governance.errors';
 import { CatalogueImport, Connector, ConnectorInput, ToolKindValue } from './governance.graphql';
@@ -14,13 +14,13 @@ export class ConnectorsResolver {
   constructor(private readonly connectors: ConnectorsService) {}
 
   @Query(() => [Connector])
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   connectorList(@CurrentAdmin() admin: AdminPrincipal): Promise<Connector[]> {
     return this.connectors.list(admin.organizationId) as Promise<Connector[]>;
   }
 
   @Query(() => Connector)
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   connector(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
@@ -29,7 +29,7 @@ export class ConnectorsResolver {
   }
 
   @Mutation(() => Connector)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   createConnector(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('input') input: ConnectorInput,
@@ -42,7 +42,7 @@ export class ConnectorsResolver {
   }
 
   @Mutation(() => Connector)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   updateConnector(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
@@ -57,7 +57,7 @@ export class ConnectorsResolver {
   }
 
   @Mutation(() => Boolean)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   async deleteConnector(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
@@ -69,7 +69,7 @@ export class ConnectorsResolver {
   @Mutation(() => CatalogueImport, {
     description: 'Connects to the server with the MCP SDK and imports its tools/list.',
   })
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   async importConnectorTools(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
@@ -85,7 +85,7 @@ export class ConnectorsResolver {
   @Mutation(() => CatalogueImport, {
     description: 'Imports an uploaded tools/list result (JSON: {"tools": [...]} or [...]).',
   })
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   async uploadConnectorTools(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
@@ -103,7 +103,7 @@ export class ConnectorsResolver {
   @Mutation(() => Connector, {
     description: 'Overrides a tool’s read/write class (null: annotations).',
   })
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   setConnectorToolKind(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
@@ -120,7 +120,7 @@ export class ConnectorsResolver {
   }
 
   @Mutation(() => Connector, { description: 'Approves the catalogue with this hash.' })
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   approveConnectorCatalogue(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,

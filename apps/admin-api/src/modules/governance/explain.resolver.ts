@@ -3,7 +3,7 @@ import { Args, ID, Query, Resolver } from '@nestjs/graphql';
 import { describeRule, isCapability } from '@steward/policy';
 import type { RuleRef, ToolKind } from '@steward/policy';
 import type { AdminPrincipal } from '../auth/admin-principal';
-import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
+import { CurrentAdmin, READ_ROLES, RequireAdmin } from '../auth/admin-auth.guard';
 import { GovernanceError, GovernanceErrorCode, GovernanceErrorFilter } from './governance.errors';
 import {
   FileAccessValue,
@@ -40,7 +40,7 @@ export class ExplainResolver {
   ) {}
 
   @Query(() => PolicyExplanation, { description: 'May the user call this connector tool?' })
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   async explainTool(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('userId', { type: () => ID }) userId: string,
@@ -55,7 +55,7 @@ export class ExplainResolver {
   @Query(() => PolicyExplanation, {
     description: 'May the user read or write this path? Paths may start with ~ for the home.',
   })
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   async explainPath(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('userId', { type: () => ID }) userId: string,
@@ -71,7 +71,7 @@ export class ExplainResolver {
   }
 
   @Query(() => PolicyExplanation, { description: 'Does the user have this capability?' })
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   async explainCapability(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('userId', { type: () => ID }) userId: string,
@@ -89,7 +89,7 @@ export class ExplainResolver {
     description:
       'What would change, per user holding the role before or after, if it became `draft` (null: deleted) and, with `bindings`, were bound to exactly those groups and users.',
   })
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   simulateRoleChange(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('roleId', { type: () => ID }) roleId: string,

@@ -1,7 +1,7 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, ID, Mutation, Resolver } from '@nestjs/graphql';
 import type { AdminPrincipal } from '../auth/admin-principal';
-import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
+import { CurrentAdmin, RequireAdmin, WRITE_ROLES } from '../auth/admin-auth.guard';
 import { FoldersService } from './folders.service';
 import { GovernanceErrorFilter } from './governance.errors';
 import { CeilingEntryInput, GovernanceSettings } from './governance.graphql';
@@ -14,7 +14,7 @@ export class FoldersResolver {
   constructor(private readonly folders: FoldersService) {}
 
   @Mutation(() => GovernanceSettings)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   setCeilingDefaultEnabled(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id') id: string,
@@ -29,7 +29,7 @@ export class FoldersResolver {
   }
 
   @Mutation(() => GovernanceSettings)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   addCeilingEntry(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('input') input: CeilingEntryInput,
@@ -42,7 +42,7 @@ export class FoldersResolver {
   }
 
   @Mutation(() => GovernanceSettings)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   removeCeilingEntry(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
@@ -55,7 +55,7 @@ export class FoldersResolver {
   }
 
   @Mutation(() => GovernanceSettings)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   setWebAllowedHosts(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('hosts', { type: () => [String] }) hosts: string[],

@@ -1,7 +1,13 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { AdminPrincipal } from '../auth/admin-principal';
-import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
+import {
+  CurrentAdmin,
+  READ_ROLES,
+  RequireAdmin,
+  SPEND_READ_ROLES,
+  WRITE_ROLES,
+} from '../auth/admin-auth.guard';
 import { GovernanceErrorFilter } from './governance.errors';
 import {
   EndpointSpendSettings,
@@ -19,13 +25,13 @@ export class GovernanceSettingsResolver {
   constructor(private readonly settings: GovernanceSettingsService) {}
 
   @Query(() => GovernanceSettings)
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   governanceSettings(@CurrentAdmin() admin: AdminPrincipal): Promise<GovernanceSettings> {
     return this.settings.settings(admin.organizationId) as Promise<GovernanceSettings>;
   }
 
   @Mutation(() => GovernanceSettings)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   setAutoApprovePlansAllowed(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('allowed') allowed: boolean,
@@ -38,7 +44,7 @@ export class GovernanceSettingsResolver {
   }
 
   @Query(() => EndpointSpendSettings)
-  @RequireAdmin('owner', 'admin', 'auditor', 'billing')
+  @RequireAdmin(...SPEND_READ_ROLES)
   endpointSpendSettings(@CurrentAdmin() admin: AdminPrincipal): Promise<EndpointSpendSettings> {
     return this.settings.endpointSpend(admin.organizationId);
   }
@@ -47,7 +53,7 @@ export class GovernanceSettingsResolver {
     description:
       'Replaces the endpoint spend settings; every endpoint gets them with its next bundle.',
   })
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   setEndpointSpendSettings(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('input') input: EndpointSpendSettingsInput,

@@ -1,7 +1,7 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { AdminPrincipal } from '../auth/admin-principal';
-import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
+import { CurrentAdmin, READ_ROLES, RequireAdmin, WRITE_ROLES } from '../auth/admin-auth.guard';
 import { GovernanceErrorFilter } from './governance.errors';
 import { GovernanceSubjectValue, Role, RoleBindingView, RoleInput } from './governance.graphql';
 import type { RoleRecord } from './governance.repository';
@@ -40,13 +40,13 @@ export class RolesResolver {
   constructor(private readonly service: RolesService) {}
 
   @Query(() => [Role])
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   async roles(@CurrentAdmin() admin: AdminPrincipal): Promise<Role[]> {
     return (await this.service.listRoles(admin.organizationId)).map(roleView);
   }
 
   @Query(() => Role)
-  @RequireAdmin('owner', 'admin', 'auditor')
+  @RequireAdmin(...READ_ROLES)
   async role(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
@@ -55,7 +55,7 @@ export class RolesResolver {
   }
 
   @Mutation(() => Role)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   async createRole(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('input') input: RoleInput,
@@ -64,7 +64,7 @@ export class RolesResolver {
   }
 
   @Mutation(() => Role)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   async updateRole(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
@@ -74,7 +74,7 @@ export class RolesResolver {
   }
 
   @Mutation(() => Boolean)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   async deleteRole(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('id', { type: () => ID }) id: string,
@@ -84,7 +84,7 @@ export class RolesResolver {
   }
 
   @Mutation(() => RoleBindingView)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   async bindRole(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('roleId', { type: () => ID }) roleId: string,
@@ -102,7 +102,7 @@ export class RolesResolver {
   }
 
   @Mutation(() => Boolean)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   async unbindRole(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('bindingId', { type: () => ID }) bindingId: string,

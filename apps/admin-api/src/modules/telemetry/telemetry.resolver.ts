@@ -2,7 +2,7 @@ import { UseFilters } from '@nestjs/common';
 import { Args, Field, InputType, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import { TelemetryCollector } from '../../generated/prisma/client';
 import type { AdminPrincipal } from '../auth/admin-principal';
-import { CurrentAdmin, RequireAdmin } from '../auth/admin-auth.guard';
+import { CurrentAdmin, RequireAdmin, WRITE_ROLES } from '../auth/admin-auth.guard';
 import { CollectorService } from './collector.service';
 import { TelemetryErrorFilter } from './telemetry.errors';
 import type { RedactionMode } from '@steward/telemetry';
@@ -60,7 +60,7 @@ export class TelemetryResolver {
   constructor(private readonly collectors: CollectorService) {}
 
   @Query(() => TelemetryCollectorConfig, { nullable: true })
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   async telemetryCollector(
     @CurrentAdmin() admin: AdminPrincipal,
   ): Promise<TelemetryCollectorConfig | null> {
@@ -69,7 +69,7 @@ export class TelemetryResolver {
   }
 
   @Mutation(() => TelemetryCollectorConfig)
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   async setTelemetryCollector(
     @CurrentAdmin() admin: AdminPrincipal,
     @Args('input') input: TelemetryCollectorInput,
@@ -88,7 +88,7 @@ export class TelemetryResolver {
   }
 
   @Mutation(() => Boolean, { description: 'Stops forwarding; true when a collector was removed.' })
-  @RequireAdmin('owner', 'admin')
+  @RequireAdmin(...WRITE_ROLES)
   removeTelemetryCollector(@CurrentAdmin() admin: AdminPrincipal): Promise<boolean> {
     return this.collectors.remove(admin.organizationId, { type: 'admin', id: admin.adminId });
   }
