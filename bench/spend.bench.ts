@@ -130,9 +130,9 @@ async function timed(run: (worker: number) => Promise<number>, seconds = SECONDS
 
 const call = endpointClient(USERS);
 
-// A session as the runtime's spend guard runs it: each lease has its own idempotency key and carries
-// the previous settlement; the last lease is settled on its own at the end. Every carried settlement is checked, so a refused
-// one could not pass for a pair.
+// A session as the runtime's spend guard runs it: each lease has its own idempotency key and
+// carries the previous settlement; the last lease is settled on its own at the end. Every carried
+// settlement is checked, so a refused one could not pass for a pair.
 function carriedPairs(api: string, endpoints: Endpoint[], seconds = SECONDS): Promise<number> {
   return timed(async (worker) => {
     const { secret } = endpoints[worker]!;

@@ -445,7 +445,8 @@ describe('spend leases', () => {
     });
     expect(released.releasedAt?.toISOString()).toBe('2026-11-25T10:15:01.000Z');
 
-    // A settle after the release is due again, and the sweep counts it.
+    // A settle after the release is folded by the settle itself (a late one); the sweep after it
+    // finds nothing left.
     expect(
       (await settle(api.url, org.secret, String(open.body.id), { costUsd: '0.5' })).body,
     ).toMatchObject({ late: true });
