@@ -61,10 +61,19 @@ function cell(value) {
 }
 
 const TABLE_FILE = path.join(root, 'docs/benchmarks.md');
-const HEADER = '| bench | figure | value | peer | peer value | ratio | goal | met | load | run |';
-// Rows written before the load column was added get an empty load cell.
-const withLoadCell = (line) =>
-  line.split(' | ').length === 9 ? line.replace(/ \| ([^|]*) \|$/, ' |  | $1 |') : line;
+const HEADER =
+  '| bench | figure | value | peer | peer value | ratio | goal | met | load | machine | run |';
+// This machine, as its rows name it: runs on different VMs share the table.
+const MACHINE = `${os.cpus().length} × ${(os.cpus()[0]?.model ?? 'unknown CPU')
+  .replace(/\((R|TM)\)/g, '')
+  .replace(/ (CPU|Processor)\b/g, '')
+  .replace(/\s+/g, ' ')
+  .trim()}, Node ${process.version}`;
+// Rows written before the load and machine columns were added get empty cells for them.
+const withEmptyCells = (line) => {
+  const missing = 11 - line.split(' | ').length;
+  return missing > 0 ? line.replace(/ \| ([^|]*) \|$/, `${' | '.repeat(missing)} | $1 |`) : line;
+};
 
 function writeTable(rowsByBench) {
   const kept = fs.existsSync(TABLE_FILE)
@@ -73,7 +82,7 @@ function writeTable(rowsByBench) {
         .split('\n')
         .filter((line) => /^\| [a-z][\w-]* \|/.test(line) && !line.startsWith('| bench |'))
         .filter((line) => !rowsByBench.has(line.split(' | ')[0].slice(2)))
-        .map(withLoadCell)
+        .map(withEmptyCells)
     : [];
   const run = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const fresh = [...rowsByBench].flatMap(([bench, results]) =>
@@ -88,6 +97,7 @@ function writeTable(rowsByBench) {
         r.goal,
         r.met ? 'yes' : '**no**',
         r.load === undefined ? '' : r.load.toFixed(2),
+        MACHINE,
         run,
       ]
         .map(cell)
@@ -101,12 +111,11 @@ function writeTable(rowsByBench) {
     'Written by `npm run bench` (every benchmark) or `npm run bench -- NAME` (that one; the other',
     'rows are kept). Each row is one `RESULT` line of `bench/NAME.bench.ts`; a peer is measured in',
     'the same run as its figure, so compare ratios, not absolute figures across runs; `load` is the',
-    "machine's one-minute load average when the figure was printed. Rows kept from earlier runs",
-    'may come from other VMs; the last run (the newest `run`) was on',
-    `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}.`,
+    "machine's one-minute load average when the figure was printed, `machine` the VM it ran on",
+    '(kept rows may come from other VMs; rows from before that column have it empty).',
     '',
     HEADER,
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');
