@@ -109,9 +109,11 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
     const org = await telemetryFixture(api, 'Awkward Text Co');
     const judy = await org.enrol('judy');
     const awkward = (text: string) => text.replace('Reports', 'C:\\Users\\judy\\Ré\tports\n');
+    // Text of 3 UTF-8 bytes per character, more than the COPY buffer sizes a row for: it grows.
+    const long = `/home/judy/${'報告'.repeat(2_000)}.md`;
     const events = sessionEvents(judy.subject(), new Date(Date.now() - 900_000)).map((event) =>
       event.type === 'file.read' || event.type === 'file.modified'
-        ? { ...event, path: awkward(event.path) }
+        ? { ...event, path: event.type === 'file.read' ? long : awkward(event.path) }
         : event.type === 'tool.called'
           ? { ...event, parameters: '{"cmd":"grep -r \\"a\\\\tb\\"\\nwc -l"} 日本 🙂' }
           : event,

@@ -222,16 +222,54 @@ function copyField(value: string): string {
   );
 }
 
-// An upload's rows as COPY text; the user and endpoint every row shares are escaped once.
-function copyLines(subject: UploadSubject, batchId: string, rows: EventRow[]): string {
+// An upload's rows as COPY text in UTF-8: per row, the fields before the payload (the user and
+// endpoint every row shares escaped once), the payload, a line break. Each piece is encoded into
+// one buffer on its own. Not `encode(lines.join(''))`: that builds the whole batch (~300 KB) as
+// one string, in V8's large-object space, only to copy it again; and the payload, the bulk of a
+// row, is already one flat string, which a line built around it would copy once more. Measured on
+// 500 rows like the ingest bench's: 6.1 µs a row that way, 1.4 µs this way.
+function copyBytes(subject: UploadSubject, batchId: string, rows: EventRow[]): Uint8Array {
   const who = `${copyField(subject.userId)}\t${copyField(subject.endpointId)}`;
-  return rows
-    .map((row) => {
-      // JSON text holds no raw tab or line break (JSON escapes them), only backslashes to double.
-      const payload = row.json.includes('\\') ? row.json.replaceAll('\\', '\\\\') : row.json;
-      return `${subject.organizationId}\t${row.day}\t${row.id}\t${row.occurredAt}\t${copyField(row.type)}\t${who}\t${copyField(row.sessionId)}\t${batchId}\t${payload}\n`;
-    })
-    .join('');
+  // Room for ASCII rows whose fields before the payload take up to 256 bytes.
+  let capacity = rows.length * 256;
+  for (const row of rows) capacity += row.json.length;
+  const out = new Utf8Buffer(capacity);
+  for (const row of rows) {
+    out.write(
+      `${subject.organizationId}\t${row.day}\t${row.id}\t${row.occurredAt}\t${copyField(row.type)}\t${who}\t${copyField(row.sessionId)}\t${batchId}\t`,
+    );
+    // JSON text holds no raw tab or line break (JSON escapes them), only backslashes to double.
+    out.write(row.json.includes('\\') ? row.json.replaceAll('\\', '\\\\') : row.json);
+    out.write('\n');
+  }
+  return out.bytes();
+}
+
+// UTF-8 text appended to one growing buffer.
+class Utf8Buffer {
+  private buffer: Uint8Array;
+  private length = 0;
+
+  constructor(capacity: number) {
+    this.buffer = new Uint8Array(capacity);
+  }
+
+  write(text: string): void {
+    const { read, written } = encoder.encodeInto(text, this.buffer.subarray(this.length));
+    if (read === text.length) {
+      this.length += written;
+      return;
+    }
+    // Out of room: the text again, in a buffer with room for it (3 bytes per UTF-16 unit at most).
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + text.length * 3));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+    this.length += encoder.encodeInto(text, this.buffer.subarray(this.length)).written;
+  }
+
+  bytes(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
 }
 
 // A batch's rows as what is sent to Postgres: COPY text (as bytes, outside the JS heap, in a
@@ -245,7 +283,7 @@ function encodeRows(
   format: RowFormat,
 ): EncodedRows {
   const ids = rows.map((row) => row.id);
-  if (format === 'copy') return { ids, copy: encoder.encode(copyLines(subject, batchId, rows)) };
+  if (format === 'copy') return { ids, copy: copyBytes(subject, batchId, rows) };
   const who =
     `"organizationId":"${subject.organizationId}","userId":${JSON.stringify(subject.userId)},` +
     `"endpointId":${JSON.stringify(subject.endpointId)},"batchId":"${batchId}"`;
