@@ -1,5 +1,4 @@
 import { Code, Group, List, Tabs, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { ApiError } from '../components/ui/api-error';
 import { CopyValueButton } from '../components/ui/copy-value-button';
 import { Page } from '../components/ui/page';
@@ -8,24 +7,11 @@ import { AuditTrail } from '../features/audit/components/audit-trail';
 import { useViewer } from '../features/auth/hooks/use-viewer';
 import { MachineCredentials } from '../features/settings/components/machine-credentials';
 import { ScimRefusals } from '../features/settings/components/scim-refusals';
-import { graphql } from '../lib/graphql';
-import { request } from '../lib/graphql-client';
+import { useScimProvisioning } from '../features/settings/hooks/use-settings';
 import { canEdit } from '../lib/permissions';
-import { queryKeys } from '../lib/query-keys';
-
-const ScimProvisioningQuery = graphql(`
-  query ScimProvisioning {
-    scimProvisioning {
-      baseUrl
-    }
-  }
-`);
 
 function BaseUrl() {
-  const scim = useQuery({
-    queryKey: queryKeys.scimProvisioning,
-    queryFn: async () => (await request(ScimProvisioningQuery)).scimProvisioning,
-  });
+  const scim = useScimProvisioning();
   if (scim.error) return <ApiError error={scim.error} title="The SCIM base URL could not load" />;
   const url = scim.data?.baseUrl ?? '…';
   return (

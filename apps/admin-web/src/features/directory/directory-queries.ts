@@ -94,7 +94,7 @@ const ExplanationFields = graphql(`
   }
 `);
 
-export const ExplainCapabilityQuery = graphql(
+const ExplainCapabilityQuery = graphql(
   `
     query ExplainCapability($userId: ID!, $capability: String!) {
       explainCapability(userId: $userId, capability: $capability) {
@@ -105,7 +105,7 @@ export const ExplainCapabilityQuery = graphql(
   [ExplanationFields],
 );
 
-export const ExplainToolQuery = graphql(
+const ExplainToolQuery = graphql(
   `
     query ExplainTool($userId: ID!, $connector: String!, $tool: String!) {
       explainTool(userId: $userId, connector: $connector, tool: $tool) {
@@ -151,5 +151,21 @@ export function directoryGroupOptions(id: string) {
   return queryOptions({
     queryKey: queryKeys.directoryGroup(id),
     queryFn: async () => (await request(DirectoryGroupQuery, { id })).directoryGroup,
+  });
+}
+
+// What decides one capability for a person (Policy tab), with the rule and where it comes from.
+export function explainCapabilityOptions(userId: string, capability: string) {
+  return queryOptions({
+    queryKey: queryKeys.explainCapability(userId, capability),
+    queryFn: async () =>
+      (await request(ExplainCapabilityQuery, { userId, capability })).explainCapability,
+  });
+}
+
+export function explainToolOptions(userId: string, connector: string, tool: string) {
+  return queryOptions({
+    queryKey: queryKeys.explainTool(userId, connector, tool),
+    queryFn: async () => (await request(ExplainToolQuery, { userId, connector, tool })).explainTool,
   });
 }

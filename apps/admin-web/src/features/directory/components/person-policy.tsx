@@ -4,12 +4,10 @@ import { useState, type FormEvent } from 'react';
 import { ApiError } from '../../../components/ui/api-error';
 import { HeadedTable } from '../../../components/ui/headed-table';
 import { Section } from '../../../components/ui/section';
-import { request } from '../../../lib/graphql-client';
-import { queryKeys } from '../../../lib/query-keys';
 import { CAPABILITIES, CAPABILITY_LABELS } from '../../governance/capabilities';
 import {
-  ExplainCapabilityQuery,
-  ExplainToolQuery,
+  explainCapabilityOptions,
+  explainToolOptions,
   type DirectoryPerson,
 } from '../directory-queries';
 
@@ -32,10 +30,7 @@ function ToolExplanation({
   connector: string;
   tool: string;
 }) {
-  const explained = useQuery({
-    queryKey: queryKeys.explainTool(userId, connector, tool),
-    queryFn: async () => (await request(ExplainToolQuery, { userId, connector, tool })).explainTool,
-  });
+  const explained = useQuery(explainToolOptions(userId, connector, tool));
   if (explained.error) return <ApiError error={explained.error} />;
   if (!explained.data) return null;
   return (
@@ -76,12 +71,7 @@ export function PersonPolicy({
   person: Pick<DirectoryPerson, 'id' | 'displayName' | 'userName'>;
 }) {
   const capabilities = useQueries({
-    queries: CAPABILITIES.map((capability) => ({
-      queryKey: queryKeys.explainCapability(person.id, capability),
-      queryFn: async () =>
-        (await request(ExplainCapabilityQuery, { userId: person.id, capability }))
-          .explainCapability,
-    })),
+    queries: CAPABILITIES.map((capability) => explainCapabilityOptions(person.id, capability)),
   });
   return (
     <Section

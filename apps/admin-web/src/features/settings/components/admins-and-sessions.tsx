@@ -3,30 +3,9 @@ import { useQuery } from '@tanstack/react-query';
 import { ApiError } from '../../../components/ui/api-error';
 import { RemoveButton } from '../../../components/ui/confirm';
 import { HeadedTable } from '../../../components/ui/headed-table';
-import { graphql } from '../../../lib/graphql';
-import { request } from '../../../lib/graphql-client';
 import { formatDateTime, formatRelative } from '../../../lib/format';
-import { useApiMutation } from '../../../lib/mutation';
-import { queryKeys } from '../../../lib/query-keys';
 import { adminsQueryOptions } from '../../audit/hooks/use-audit-names';
-
-const AdminSessionsQuery = graphql(`
-  query AdminSessions {
-    adminSessions {
-      id
-      adminId
-      createdAt
-      lastSeenAt
-      current
-    }
-  }
-`);
-
-const RevokeAdminSessionMutation = graphql(`
-  mutation RevokeAdminSession($id: ID!) {
-    revokeAdminSession(id: $id)
-  }
-`);
+import { useAdminSessions, useRevokeAdminSession } from '../hooks/use-settings';
 
 const ROLE_LABELS: Record<string, string> = {
   owner: 'Owner',
@@ -38,15 +17,8 @@ const ROLE_LABELS: Record<string, string> = {
 // Everyone who signs in to this console, their role, and (for owners) their live sessions.
 export function AdminsAndSessions({ owner }: { owner: boolean }) {
   const admins = useQuery(adminsQueryOptions);
-  const sessions = useQuery({
-    queryKey: queryKeys.adminSessions,
-    queryFn: async () => (await request(AdminSessionsQuery)).adminSessions,
-    enabled: owner,
-  });
-  const revoke = useApiMutation(RevokeAdminSessionMutation, {
-    invalidates: [queryKeys.adminSessions],
-    success: 'Session ended',
-  });
+  const sessions = useAdminSessions(owner);
+  const revoke = useRevokeAdminSession();
   return (
     <>
       <HeadedTable

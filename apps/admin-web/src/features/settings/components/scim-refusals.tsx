@@ -1,32 +1,12 @@
 import { Badge, Code, Table, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { ApiError } from '../../../components/ui/api-error';
 import { formatRelative } from '../../../lib/format';
-import { graphql } from '../../../lib/graphql';
-import { request } from '../../../lib/graphql-client';
-import { queryKeys } from '../../../lib/query-keys';
-
-const ScimRefusalsQuery = graphql(`
-  query ScimRefusals {
-    scimRefusals(limit: 20) {
-      id
-      occurredAt
-      method
-      path
-      status
-      scimType
-      detail
-    }
-  }
-`);
+import { useScimRefusals } from '../hooks/use-settings';
 
 // The identity provider's requests Steward refused, newest first: what to fix in the IdP's
 // attribute mappings when provisioning stops.
 export function ScimRefusals() {
-  const refusals = useQuery({
-    queryKey: queryKeys.scimRefusals,
-    queryFn: async () => (await request(ScimRefusalsQuery)).scimRefusals,
-  });
+  const refusals = useScimRefusals();
   if (refusals.error) {
     return <ApiError error={refusals.error} title="The refused requests could not load" />;
   }

@@ -150,6 +150,46 @@ export const RevokeSigningKeyMutation = graphql(`
   }
 `);
 
+export const ScimProvisioningQuery = graphql(`
+  query ScimProvisioning {
+    scimProvisioning {
+      baseUrl
+    }
+  }
+`);
+
+export const ScimRefusalsQuery = graphql(`
+  query ScimRefusals {
+    scimRefusals(limit: 20) {
+      id
+      occurredAt
+      method
+      path
+      status
+      scimType
+      detail
+    }
+  }
+`);
+
+export const AdminSessionsQuery = graphql(`
+  query AdminSessions {
+    adminSessions {
+      id
+      adminId
+      createdAt
+      lastSeenAt
+      current
+    }
+  }
+`);
+
+export const RevokeAdminSessionMutation = graphql(`
+  mutation RevokeAdminSession($id: ID!) {
+    revokeAdminSession(id: $id)
+  }
+`);
+
 export type SamlSettings = ResultOf<typeof SamlSettingsQuery>['samlSettings'];
 export type MachineCredential = ResultOf<
   typeof MachineCredentialsQuery

@@ -4,16 +4,20 @@ import { useApiMutation } from '../../../lib/mutation';
 import { queryKeys } from '../../../lib/query-keys';
 import {
   AdminRoleMappingsQuery,
+  AdminSessionsQuery,
   ConfigureSamlMutation,
   CreateMachineCredentialMutation,
   FetchSamlIdpMetadataMutation,
   MachineCredentialsQuery,
   RemoveAdminRoleMappingMutation,
   RemoveTelemetryCollectorMutation,
+  RevokeAdminSessionMutation,
   RevokeMachineCredentialMutation,
   RevokeSigningKeyMutation,
   RotateSigningKeyMutation,
   SamlSettingsQuery,
+  ScimProvisioningQuery,
+  ScimRefusalsQuery,
   SetAdminRoleMappingMutation,
   SetTelemetryCollectorMutation,
   SigningKeysQuery,
@@ -123,5 +127,35 @@ export function useRevokeSigningKey() {
   return useApiMutation(RevokeSigningKeyMutation, {
     invalidates: [queryKeys.signingKeys],
     success: 'Signing key revoked',
+  });
+}
+
+export function useScimProvisioning() {
+  return useQuery({
+    queryKey: queryKeys.scimProvisioning,
+    queryFn: async () => (await request(ScimProvisioningQuery)).scimProvisioning,
+  });
+}
+
+export function useScimRefusals() {
+  return useQuery({
+    queryKey: queryKeys.scimRefusals,
+    queryFn: async () => (await request(ScimRefusalsQuery)).scimRefusals,
+  });
+}
+
+// Only owners may list sessions: the query waits for `enabled`.
+export function useAdminSessions(enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.adminSessions,
+    queryFn: async () => (await request(AdminSessionsQuery)).adminSessions,
+    enabled,
+  });
+}
+
+export function useRevokeAdminSession() {
+  return useApiMutation(RevokeAdminSessionMutation, {
+    invalidates: [queryKeys.adminSessions],
+    success: 'Session ended',
   });
 }
