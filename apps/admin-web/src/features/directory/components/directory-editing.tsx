@@ -8,6 +8,7 @@ import {
   DestructiveButton,
   RemoveButton,
 } from '../../../components/ui/confirm';
+import { FormRowSubmit } from '../../../components/ui/form-row-submit';
 import type { DirectoryPerson } from '../directory-queries';
 import {
   useCreateGroup,
@@ -75,9 +76,7 @@ export function AddPerson() {
           />
           <TextInput label="Name" placeholder="Ana Lima" {...form.getInputProps('displayName')} />
           <TextInput label="Email" placeholder="ana@example.com" {...form.getInputProps('email')} />
-          <Button type="submit" mt={25} loading={create.isPending}>
-            Add person
-          </Button>
+          <FormRowSubmit loading={create.isPending}>Add person</FormRowSubmit>
         </Group>
         <ApiError error={create.error} title="The person was not added" />
       </Stack>

@@ -1,6 +1,7 @@
-import { Button, Group, MultiSelect, Select, TextInput } from '@mantine/core';
+import { Group, MultiSelect, Select, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { ApiError } from '../../../components/ui/api-error';
+import { FormRowSubmit } from '../../../components/ui/form-row-submit';
 import { OS_OPTIONS } from '../../governance/components/folder-roots-editor';
 import { useAddCeilingEntry } from '../hooks/use-governance-settings';
 
@@ -54,9 +55,7 @@ export function CeilingForm() {
           {...form.getInputProps('os')}
         />
         <TextInput label="Why" style={{ flex: 2 }} {...form.getInputProps('description')} />
-        <Button type="submit" mt={25} loading={add.isPending}>
-          Add
-        </Button>
+        <FormRowSubmit loading={add.isPending}>Add</FormRowSubmit>
       </Group>
       <ApiError error={add.error} />
     </form>

@@ -1,7 +1,8 @@
-import { Button, Code, Group, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Code, Group, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { ApiError } from '../../../components/ui/api-error';
 import { RemoveButton } from '../../../components/ui/confirm';
+import { FormRowSubmit } from '../../../components/ui/form-row-submit';
 import { isWebHost } from '../../../../../../libs/policy/src/network';
 import { CAPABILITY_LABELS } from '../../governance/capabilities';
 import { useRoles } from '../../governance/hooks/use-roles';
@@ -97,9 +98,9 @@ export function WebHostsEditor({ editable }: { editable: boolean }) {
               style={{ flex: 1 }}
               {...form.getInputProps('host')}
             />
-            <Button type="submit" mt={46} loading={save.isPending}>
+            <FormRowSubmit inputsHave="description" loading={save.isPending}>
               Allow host
-            </Button>
+            </FormRowSubmit>
           </Group>
         </form>
       )}

@@ -1,7 +1,8 @@
-import { Button, Group, MultiSelect, NumberInput, Select } from '@mantine/core';
+import { Group, MultiSelect, NumberInput, Select } from '@mantine/core';
 import { schemaResolver, useForm } from '@mantine/form';
 import { z } from 'zod';
 import { ApiError } from '../../../components/ui/api-error';
+import { FormRowSubmit } from '../../../components/ui/form-row-submit';
 import { SubjectPicker, type PickedSubject } from '../../directory/components/subject-picker';
 import { useCreateSpendLimit } from '../hooks/use-spend-limits';
 
@@ -122,9 +123,7 @@ export function SpendLimitForm() {
       <Group align="flex-start" gap="xs">
         <LimitSubjectFields form={form} />
         <LimitRuleFields form={form} />
-        <Button type="submit" mt={25} loading={create.isPending}>
-          Add
-        </Button>
+        <FormRowSubmit loading={create.isPending}>Add</FormRowSubmit>
       </Group>
       <ApiError error={create.error} />
     </form>
