@@ -554,5 +554,69 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
         }),
       ).toBeNull();
     });
+
+    it("sweeps each organization on its own: a dead collector's backlog holds back no one else", async () => {
+      // A collector that answers 503 to everything, counting what it is sent.
+      let deadRequests = 0;
+      const dead = createServer((request, response) => {
+        deadRequests++;
+        request.resume().on('end', () => response.writeHead(503).end());
+      });
+      await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+      const down = await telemetryFixture(api, 'Collector Down Co');
+      const live = await telemetryFixture(api, 'Collector Live Co');
+      try {
+        const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}/v1/logs`;
+        for (const org of [down, live]) {
+          await api.prisma.telemetryCollector.create({
+            data: { organizationId: org.organizationId, endpoint: deadUrl, hashKey: 'k' },
+          });
+        }
+        // Live's upload misses the fast path (its collector is down too, for now)...
+        const gus = await live.enrol('gus');
+        const { body } = await upload(api, gus.secret, sessionEvents(gus.subject(), new Date()));
+        await api.jobs.drain();
+        // ...behind a backlog of Down's, older and longer than one sweep handles (100 a sweep).
+        const backlog = 150;
+        await api.prisma.telemetryForwardOutbox.createMany({
+          data: Array.from({ length: backlog }, (_, i) => ({
+            batchId: randomUUID(),
+            organizationId: down.organizationId,
+            eventIds: [],
+            days: [],
+            createdAt: new Date(Date.now() - 3600_000 + i),
+          })),
+        });
+        await api.prisma.telemetryCollector.update({
+          where: { organizationId: live.organizationId },
+          data: { endpoint: receiverUrl },
+        });
+        const before = received.length;
+        deadRequests = 0;
+
+        expect(await api.get(ForwardingService).sweep()).toBeGreaterThanOrEqual(1);
+        expect(
+          received.slice(before).some((r) => JSON.stringify(r.body).includes(live.organizationId)),
+        ).toBe(true);
+        expect(
+          await api.prisma.telemetryForwardOutbox.findUnique({
+            where: { batchId: String(body.batchId) },
+          }),
+        ).toBeNull();
+        // Down's collector was tried once, not once per waiting batch; all of them still wait.
+        expect(deadRequests).toBe(1);
+        expect(
+          await api.prisma.telemetryForwardOutbox.count({
+            where: { organizationId: down.organizationId },
+          }),
+        ).toBe(backlog);
+      } finally {
+        // Nothing left for the API's own sweeps to retry against a closed port.
+        await api.prisma.telemetryForwardOutbox.deleteMany({
+          where: { organizationId: { in: [down.organizationId, live.organizationId] } },
+        });
+        await new Promise<void>((resolve) => dead.close(() => resolve()));
+      }
+    });
   });
 });

@@ -62,8 +62,15 @@ export class CollectorRepository {
     await tx.telemetryForwardOutbox.delete({ where: { batchId } });
   }
 
-  async oldestInOutbox(limit: number): Promise<string[]> {
+  // Organizations with batches in the outbox (GROUP BY: Prisma's `distinct` would read every row).
+  async organizationsInOutbox(): Promise<string[]> {
+    const groups = await this.prisma.telemetryForwardOutbox.groupBy({ by: ['organizationId'] });
+    return groups.map((group) => group.organizationId);
+  }
+
+  async oldestInOutbox(organizationId: string, limit: number): Promise<string[]> {
     const pending = await this.prisma.telemetryForwardOutbox.findMany({
+      where: { organizationId },
       orderBy: { createdAt: 'asc' },
       take: limit,
       select: { batchId: true },

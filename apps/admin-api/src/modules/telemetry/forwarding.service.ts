@@ -6,7 +6,7 @@ import { EventsRepository } from './events.repository';
 import { otlpLogsRequest } from './otlp-logs';
 
 const SEND_TIMEOUT_MS = 10_000;
-// One sweep of the outbox handles this many batches; the next tick continues.
+// One sweep forwards at most this many batches of an organization; the next tick continues.
 const SWEEP_LIMIT = 100;
 
 export function redactionRules(collector: TelemetryCollector): RedactionRules {
@@ -55,14 +55,22 @@ export class ForwardingService {
   }
 
   // The periodic catch-up: everything the fast path (a job per batch) missed, e.g. while Redis
-  // was down. Failures are logged and left for the next sweep.
+  // was down, oldest first within each organization. An organization stops at its first failure
+  // until the next sweep: while its collector is down it costs one attempt and one warning a
+  // sweep, and its backlog never stands before other organizations' batches.
   async sweep(): Promise<number> {
     let forwarded = 0;
-    for (const batchId of await this.collectors.oldestInOutbox(SWEEP_LIMIT)) {
-      try {
-        if (await this.forwardBatch(batchId)) forwarded++;
-      } catch (error) {
-        this.logger.warn(`batch ${batchId} not forwarded yet: ${String(error)}`);
+    for (const organizationId of await this.collectors.organizationsInOutbox()) {
+      for (const batchId of await this.collectors.oldestInOutbox(organizationId, SWEEP_LIMIT)) {
+        try {
+          if (await this.forwardBatch(batchId)) forwarded++;
+        } catch (error) {
+          this.logger.warn(
+            `organization ${organizationId}: batch ${batchId} not forwarded yet, its later ` +
+              `batches wait for the next sweep: ${String(error)}`,
+          );
+          break;
+        }
       }
     }
     return forwarded;
