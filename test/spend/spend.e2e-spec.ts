@@ -455,6 +455,52 @@ describe('spend leases', () => {
     expect(await counter()).toEqual({ spent: '0.75', reserved: '0' });
   });
 
+  it("folds every other organization when one organization's fold fails", async () => {
+    // An organization whose fold cannot succeed (its counter one cent short of what DECIMAL(18,6)
+    // holds: folding a settled lease overflows it), first in the order the sweep visits them.
+    const broken = '00000000-0000-4000-8000-000000000000';
+    const brokenLimit = '00000000-0000-4000-8000-000000000001';
+    await api.prisma.organization.create({
+      data: { id: broken, slug: 'broken-fold', name: 'Broken Fold Co' },
+    });
+    await api.prisma.spendCounter.create({
+      data: {
+        organizationId: broken,
+        limitId: brokenLimit,
+        periodKey: '2026-11',
+        limitUsd: '999999999999.999999',
+        spentUsd: '999999999999.99',
+      },
+    });
+    await api.prisma.spendLease.create({
+      data: {
+        organizationId: broken,
+        userId: brokenLimit,
+        endpointId: brokenLimit,
+        amountUsd: '1',
+        costUsd: '1',
+        limitIds: [brokenLimit],
+        periodKeys: ['2026-11'],
+        expiresAt: new Date('2026-11-26T10:15:00Z'),
+        settledAt: new Date('2026-11-26T10:00:00Z'),
+        openUntil: new Date(0),
+      },
+    });
+    const org = await spendFixture(api, 'After Broken Co');
+    await org.limit('user', '10');
+    standAt('2026-11-26T10:00:00Z');
+    const settled = await lease(api.url, org.secret, { amountUsd: '1' });
+    await settle(api.url, org.secret, String(settled.body.id), { costUsd: '0.5' });
+    const due = (organizationId: string) =>
+      api.prisma.spendLease.count({ where: { organizationId, openUntil: { not: null } } });
+
+    // Sooner than the settle's own fold (a second later).
+    await api.get(SpendService).reconcileAll();
+    expect(await due(org.organizationId)).toBe(0);
+    expect(await due(broken)).toBe(1);
+    await api.prisma.organization.delete({ where: { id: broken } });
+  });
+
   it('starts a new period at local midnight in the organization time zone', async () => {
     const org = await spendFixture(api, 'Tokyo Co', 'Asia/Tokyo');
     await org.limit('user', '1');
