@@ -181,4 +181,53 @@ describe('organization metrics for the console', () => {
     const anonymous = await graphql<Metrics>(api, null, QUERY);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
+
+  it("rolls up every other organization's days when one day cannot be rolled up", async () => {
+    const broken = await telemetryFixture(api, 'Rollup Broken');
+    const fine = await telemetryFixture(api, 'Rollup Fine');
+    const ivan = await broken.enrol('ivan');
+    const judy = await fine.enrol('judy');
+    const day = middayOf(3);
+    expect((await upload(api, ivan.secret, sessionEvents(ivan.subject(), day))).status).toBe(200);
+    // A cost its rollup column cannot hold (DECIMAL(24, 12)), stored before ingest bounded it;
+    // its day was marked before anyone else's, so every claim takes it first.
+    await api.prisma.$executeRaw`
+      INSERT INTO "AgentEvent" ("organizationId", day, id, "occurredAt", type, "userId",
+        "endpointId", "sessionId", "batchId", payload)
+      SELECT "organizationId", day, gen_random_uuid(), "occurredAt", type, "userId",
+        "endpointId", "sessionId", "batchId", jsonb_set(payload, '{costUsd}', '"9999999999999"')
+      FROM "AgentEvent"
+      WHERE "organizationId" = ${broken.organizationId}::uuid AND type = 'model.requested'
+      LIMIT 1`;
+    await api.prisma.analyticsRollupPending.updateMany({
+      where: { organizationId: broken.organizationId },
+      data: { markedAt: new Date(0) },
+    });
+    expect((await upload(api, judy.secret, sessionEvents(judy.subject(), day))).status).toBe(200);
+
+    await api.jobs.enqueue(JobName.AnalyticsRollup);
+    await api.jobs.drain();
+    const result = await graphql<Metrics>(
+      api,
+      await signInAdmin(api, fine.organizationId, 'owner'),
+      QUERY,
+    );
+    expect(result.data!.organizationMetrics.days.at(-4)).toMatchObject({
+      day: dayText(3),
+      activeUsers: 1,
+      sessions: 1,
+    });
+    // The day that failed is queued again, not lost, and nothing of it was written.
+    expect(
+      await api.prisma.analyticsRollupPending.count({
+        where: { organizationId: broken.organizationId },
+      }),
+    ).toBe(1);
+    expect(
+      await api.prisma.userDailyMetrics.count({ where: { organizationId: broken.organizationId } }),
+    ).toBe(0);
+    await api.prisma.analyticsRollupPending.deleteMany({
+      where: { organizationId: broken.organizationId },
+    });
+  });
 });

@@ -150,6 +150,24 @@ export class RollupsRepository {
     return rows.map((row) => row.userId);
   }
 
+  // Work on one claimed day that can be undone alone (a savepoint), leaving the rest of the claim.
+  async undoable<T>(tx: RollupTx, work: () => Promise<T>): Promise<T> {
+    await tx.$executeRawUnsafe('SAVEPOINT rollup_day');
+    try {
+      const result = await work();
+      await tx.$executeRawUnsafe('RELEASE SAVEPOINT rollup_day');
+      return result;
+    } catch (error) {
+      await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT rollup_day');
+      throw error;
+    }
+  }
+
+  // A claimed day back in the queue, behind every day marked before now.
+  async markPending(tx: RollupTx, organizationId: string, day: string): Promise<void> {
+    await tx.$executeRawUnsafe(this.markPendingStatement(organizationId, [day]));
+  }
+
   // The statement that marks days for the rollup job, as literal SQL for a transaction's closing.
   markPendingStatement(organizationId: string, days: string[]): string {
     // DO UPDATE (not DO NOTHING) takes the row lock: a rollup claiming this day waits until these

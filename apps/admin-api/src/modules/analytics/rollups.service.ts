@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DirectoryService } from '../directory/directory.service';
 import { EventTotalsService } from '../telemetry/event-totals.service';
 import { RollupsRepository, RollupTx } from './rollups.repository';
@@ -8,18 +8,31 @@ import { isUuid } from '../../platform/database/uuid';
 // (the directory's membership at rollup time), the organization's from its users'.
 @Injectable()
 export class RollupsService {
+  private readonly logger = new Logger('Rollups');
+
   constructor(
     private readonly rollups: RollupsRepository,
     private readonly events: EventTotalsService,
     private readonly directory: DirectoryService,
   ) {}
 
-  // Drains up to `limit` of the days ingest marked pending; returns how many it recomputed.
+  // Drains up to `limit` of the days ingest marked pending; returns how many it recomputed. A day
+  // that cannot be recomputed (an event its SQL cannot read, a total its column cannot hold) is
+  // undone alone and queued again behind the others: it must not hold back every organization's
+  // days, as it did when it failed the whole claim and was claimed first again each run.
   rollupPending(limit: number): Promise<number> {
     return this.rollups.transaction(async (tx) => {
-      const days = await this.rollups.claimPending(tx, limit);
-      for (const { organizationId, day } of days) await this.recompute(tx, organizationId, day);
-      return days.length;
+      let recomputed = 0;
+      for (const { organizationId, day } of await this.rollups.claimPending(tx, limit)) {
+        try {
+          await this.rollups.undoable(tx, () => this.recompute(tx, organizationId, day));
+          recomputed++;
+        } catch (error) {
+          this.logger.warn(`rollup of ${organizationId} ${day} failed, queued again: ${error}`);
+          await this.rollups.markPending(tx, organizationId, day);
+        }
+      }
+      return recomputed;
     });
   }
 
