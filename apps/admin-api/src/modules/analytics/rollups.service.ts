@@ -18,8 +18,8 @@ export class RollupsService {
 
   // Drains up to `limit` of the days ingest marked pending; returns how many it recomputed. A day
   // that cannot be recomputed (an event its SQL cannot read, a total its column cannot hold) is
-  // undone alone and queued again behind the others: it must not hold back every organization's
-  // days, as it did when it failed the whole claim and was claimed first again each run.
+  // undone alone and queued again behind the others: failing the whole claim instead, it would be
+  // claimed first again every run and hold back every organization's days.
   rollupPending(limit: number): Promise<number> {
     return this.rollups.transaction(async (tx) => {
       let recomputed = 0;
