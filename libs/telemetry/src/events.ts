@@ -30,7 +30,12 @@ export const GOVERNED_AGENTS = ['claude-code'] as const;
 export const GovernedAgent = z.enum(GOVERNED_AGENTS);
 export type GovernedAgent = z.infer<typeof GovernedAgent>;
 /** A USD amount as a decimal string ("0.004215"), never a float. */
-export const UsdAmount = z.string().regex(/^\d+(\.\d{1,12})?$/, 'a non-negative decimal string');
+// Bounded so that a day's totals always fit the rollups' columns (DECIMAL(24, 12) for cost,
+// BIGINT for tokens): one event may not stop an organization's analytics.
+export const UsdAmount = z
+  .string()
+  .regex(/^\d{1,7}(\.\d{1,12})?$/, 'a non-negative decimal string below 10000000');
+const TokenCount = z.number().int().nonnegative().max(1_000_000_000);
 
 const eventBase = {
   id: z.string().refine(isEventId, 'a UUID version 7'),
@@ -125,8 +130,8 @@ export const ModelRequestedEvent = sortedObject({
   ...eventBase,
   type: z.literal('model.requested'),
   model: z.string().max(200),
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
+  inputTokens: TokenCount,
+  outputTokens: TokenCount,
   costUsd: UsdAmount,
 });
 

@@ -84,11 +84,16 @@ describe('agent events', () => {
     }
   });
 
-  it('rejects an unknown type, a float cost, a missing subject and a non-v7 id', () => {
+  it('rejects an unknown type, a float or huge cost, huge token counts, a missing subject and a non-v7 id', () => {
     const good = createEvent(subject, bodies[7]!);
     expect(AgentEvent.safeParse({ ...good, type: 'model.guessed' }).success).toBe(false);
     expect(AgentEvent.safeParse({ ...good, costUsd: 0.0048 }).success).toBe(false);
     expect(AgentEvent.safeParse({ ...good, costUsd: '-1' }).success).toBe(false);
+    // Bounded, so a day's totals fit the rollup columns.
+    expect(AgentEvent.safeParse({ ...good, costUsd: '9999999.999999' }).success).toBe(true);
+    expect(AgentEvent.safeParse({ ...good, costUsd: '10000000' }).success).toBe(false);
+    expect(AgentEvent.safeParse({ ...good, inputTokens: 1_000_000_000 }).success).toBe(true);
+    expect(AgentEvent.safeParse({ ...good, outputTokens: 2 ** 53 - 1 }).success).toBe(false);
     const { userId: _dropped, ...anonymous } = good;
     expect(AgentEvent.safeParse(anonymous).success).toBe(false);
     expect(AgentEvent.safeParse({ ...good, id: crypto.randomUUID() }).success).toBe(false);
