@@ -20,8 +20,11 @@ describe('event bus', () => {
 
   it('delivers across two processes’ buses through Redis, and stops after unsubscribe', async () => {
     const prefix = `steward-bus-spec-${randomBytes(4).toString('hex')}`;
-    const a = new Redis(REDIS_URL);
-    const b = new Redis(REDIS_URL);
+    // Connected before use, as connectRedis does for the API: a bus refuses to publish on a
+    // connection that is not ready yet (under load the publisher was still connecting here).
+    const a = new Redis(REDIS_URL, { lazyConnect: true });
+    const b = new Redis(REDIS_URL, { lazyConnect: true });
+    await Promise.all([a.connect(), b.connect()]);
     const publisher = new RedisEventBus(a, prefix);
     const subscriber = new RedisEventBus(b, prefix);
     try {
