@@ -69,9 +69,10 @@ const MACHINE = `${os.cpus().length} × ${(os.cpus()[0]?.model ?? 'unknown CPU')
   .replace(/ (CPU|Processor)\b/g, '')
   .replace(/\s+/g, ' ')
   .trim()}, Node ${process.version}`;
+const COLUMNS = HEADER.split(' | ').length;
 // Rows written before the load and machine columns were added get empty cells for them.
 const withEmptyCells = (line) => {
-  const missing = 11 - line.split(' | ').length;
+  const missing = COLUMNS - line.split(' | ').length;
   return missing > 0 ? line.replace(/ \| ([^|]*) \|$/, `${' | '.repeat(missing)} | $1 |`) : line;
 };
 
@@ -115,7 +116,7 @@ function writeTable(rowsByBench) {
     '(kept rows may come from other VMs; rows from before that column have it empty).',
     '',
     HEADER,
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `|${'---|'.repeat(COLUMNS)}`,
     ...rows,
     '',
   ].join('\n');

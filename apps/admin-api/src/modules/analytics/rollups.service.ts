@@ -28,7 +28,9 @@ export class RollupsService {
           await this.rollups.undoable(tx, () => this.recompute(tx, organizationId, day));
           recomputed++;
         } catch (error) {
-          this.logger.warn(`rollup of ${organizationId} ${day} failed, queued again: ${error}`);
+          this.logger.warn(
+            `rollup of ${organizationId} ${day} failed, queued again: ${String(error)}`,
+          );
           await this.rollups.markPending(tx, organizationId, day);
         }
       }
