@@ -265,6 +265,43 @@ describe('spend leases', () => {
     expect(new Set(racing.map((reply) => reply.body.id)).size).toBe(1);
   });
 
+  it('refuses a model price whose settles could not be stored, and stores the dearest it takes', async () => {
+    const org = await spendFixture(api, 'Dear Model Co');
+    await org.limit('user', '10', { enforcement: 'soft' });
+    const admin = await signInAdmin(api, org.organizationId, 'admin');
+    const setPrice = (perMillion: string) =>
+      graphql(
+        api,
+        admin,
+        `
+          mutation ($price: String!) {
+            setModelPrice(
+              input: { model: "dear", inputUsdPerMillion: $price, outputUsdPerMillion: $price }
+            ) {
+              model
+            }
+          }
+        `,
+        { price: perMillion },
+      );
+    const refused = await setPrice('1000000');
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.message).toContain('below 1,000,000');
+    expect(
+      await api.prisma.modelPrice.count({ where: { organizationId: org.organizationId } }),
+    ).toBe(0);
+
+    expect((await setPrice('999999.999999')).errors).toBeUndefined();
+    const granted = await lease(api.url, org.secret, { amountUsd: '1', model: 'dear' });
+    const most = 1_000_000_000;
+    const settled = await settle(api.url, org.secret, String(granted.body.id), {
+      inputTokens: most,
+      outputTokens: most,
+    });
+    expect(settled.status).toBe(200);
+    expect(settled.body.costUsd).toBe('1999999999.998');
+  });
+
   it('takes the settlement of the previous lease with the next lease: counted, idempotent; a refused settle changes nothing', async () => {
     const org = await spendFixture(api, 'Carry Co');
     const limit = await org.limit('user', '1');
@@ -456,21 +493,15 @@ describe('spend leases', () => {
   });
 
   it("folds every other organization when one organization's fold fails", async () => {
-    // An organization whose fold cannot succeed (its counter one cent short of what DECIMAL(18,6)
-    // holds: folding a settled lease overflows it), first in the order the sweep visits them.
+    // An organization whose fold cannot succeed (a trigger refuses any write to its counter),
+    // first in the order the sweep visits them.
     const broken = '00000000-0000-4000-8000-000000000000';
     const brokenLimit = '00000000-0000-4000-8000-000000000001';
     await api.prisma.organization.create({
       data: { id: broken, slug: 'broken-fold', name: 'Broken Fold Co' },
     });
     await api.prisma.spendCounter.create({
-      data: {
-        organizationId: broken,
-        limitId: brokenLimit,
-        periodKey: '2026-11',
-        limitUsd: '999999999999.999999',
-        spentUsd: '999999999999.99',
-      },
+      data: { organizationId: broken, limitId: brokenLimit, periodKey: '2026-11', limitUsd: '10' },
     });
     await api.prisma.spendLease.create({
       data: {
@@ -486,19 +517,65 @@ describe('spend leases', () => {
         openUntil: new Date(0),
       },
     });
-    const org = await spendFixture(api, 'After Broken Co');
-    await org.limit('user', '10');
-    standAt('2026-11-26T10:00:00Z');
-    const settled = await lease(api.url, org.secret, { amountUsd: '1' });
-    await settle(api.url, org.secret, String(settled.body.id), { costUsd: '0.5' });
-    const due = (organizationId: string) =>
-      api.prisma.spendLease.count({ where: { organizationId, openUntil: { not: null } } });
+    await api.prisma.$executeRawUnsafe(`
+      CREATE FUNCTION steward_test_refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'this counter refuses writes'; END $$`);
+    await api.prisma.$executeRawUnsafe(`
+      CREATE TRIGGER steward_test_refuse_write BEFORE UPDATE ON "SpendCounter" FOR EACH ROW
+      WHEN (OLD."organizationId" = '${broken}') EXECUTE FUNCTION steward_test_refuse_write()`);
+    try {
+      const org = await spendFixture(api, 'After Broken Co');
+      await org.limit('user', '10');
+      standAt('2026-11-26T10:00:00Z');
+      const settled = await lease(api.url, org.secret, { amountUsd: '1' });
+      await settle(api.url, org.secret, String(settled.body.id), { costUsd: '0.5' });
+      const due = (organizationId: string) =>
+        api.prisma.spendLease.count({ where: { organizationId, openUntil: { not: null } } });
 
-    // Sooner than the settle's own fold (a second later).
-    await api.get(SpendService).reconcileAll();
-    expect(await due(org.organizationId)).toBe(0);
-    expect(await due(broken)).toBe(1);
-    await api.prisma.organization.delete({ where: { id: broken } });
+      // Sooner than the settle's own fold (a second later).
+      await api.get(SpendService).reconcileAll();
+      expect(await due(org.organizationId)).toBe(0);
+      expect(await due(broken)).toBe(1);
+    } finally {
+      await api.prisma.$executeRawUnsafe(
+        'DROP TRIGGER steward_test_refuse_write ON "SpendCounter"',
+      );
+      await api.prisma.$executeRawUnsafe('DROP FUNCTION steward_test_refuse_write()');
+      await api.prisma.organization.delete({ where: { id: broken } });
+    }
+  });
+
+  it('saturates what a budget spent at what its counter holds, and keeps folding', async () => {
+    const org = await spendFixture(api, 'Boundless Co');
+    const limit = await org.limit('user', '100', { enforcement: 'soft', period: 'month' });
+    standAt('2026-11-26T10:00:00Z');
+    const most = '999999999999.999999';
+    const leases = [];
+    for (let i = 0; i < 3; i++) leases.push(await lease(api.url, org.secret, { amountUsd: '1' }));
+    expect(leases.map((reply) => reply.status)).toEqual([201, 201, 201]);
+
+    // Two settled costs whose sum passes what the column holds; then a third on top.
+    for (const [granted, costUsd] of [
+      [leases[0]!, '999999999999'],
+      [leases[1]!, '5'],
+    ] as const) {
+      const settled = await settle(api.url, org.secret, String(granted.body.id), { costUsd });
+      expect(settled.status).toBe(200);
+    }
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+      spent: most,
+      reserved: '1',
+    });
+    await settle(api.url, org.secret, String(leases[2]!.body.id), { costUsd: '1' });
+    expect((await counters(org.organizationId)).get(limit)).toMatchObject({
+      spent: most,
+      reserved: '0',
+    });
+    expect(
+      await api.prisma.spendLease.count({
+        where: { organizationId: org.organizationId, openUntil: { not: null } },
+      }),
+    ).toBe(0);
   });
 
   it('starts a new period at local midnight in the organization time zone', async () => {

@@ -60,8 +60,10 @@ export class ModelPricesService {
     if (!model || model.length > 200) {
       throw new SpendError(SpendErrorCode.Invalid, 'model: 1..200 characters');
     }
-    const input = parseUsd(price.inputUsdPerMillion, 'inputUsdPerMillion');
-    const output = parseUsd(price.outputUsdPerMillion, 'outputUsdPerMillion');
+    // Below a million USD per million tokens: a settle's cost (at most 10^9 tokens of each kind)
+    // then fits the lease's DECIMAL(18,6) cost.
+    const input = parseUsd(price.inputUsdPerMillion, 'inputUsdPerMillion', 6);
+    const output = parseUsd(price.outputUsdPerMillion, 'outputUsdPerMillion', 6);
     return this.prisma.$transaction(async (tx) => {
       const row = await this.repository.upsertPrice(tx, organizationId, {
         model,

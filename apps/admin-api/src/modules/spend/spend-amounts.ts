@@ -6,12 +6,13 @@ import type { BudgetStatus } from './spend.service';
 
 // USD amounts and budget views shared by the spend service's leases, settlement and console.
 
-// A non-negative USD amount with at most 6 decimals, as a string (never a float).
-export function parseUsd(value: string, name: string): string {
-  if (!/^\d{1,12}(\.\d{1,6})?$/.test(value)) {
+// A non-negative USD amount with at most 6 decimals, as a string (never a float), below
+// 10^integerDigits: by default what a DECIMAL(18,6) column holds.
+export function parseUsd(value: string, name: string, integerDigits = 12): string {
+  if (!new RegExp(`^\\d{1,${integerDigits}}(\\.\\d{1,6})?$`).test(value)) {
     throw new SpendError(
       SpendErrorCode.Invalid,
-      `${name}: a USD amount like "0.25" (at most 6 decimals)`,
+      `${name}: a USD amount like "0.25" below ${(10 ** integerDigits).toLocaleString('en-US')} (at most 6 decimals)`,
     );
   }
   return new Decimal(value).toFixed();
