@@ -43,6 +43,9 @@ export class PlatformModule {
         PrismaService,
         {
           provide: REDIS,
+          // After the database: a start that fails there (unreachable, a migration refused) then
+          // leaves no Redis connection behind, which would keep a test runner's process alive.
+          inject: [DATABASE],
           useFactory: () => (config.REDIS_URL && !cli ? connectRedis(config.REDIS_URL) : null),
         },
         {
