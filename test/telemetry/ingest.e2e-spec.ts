@@ -618,5 +618,69 @@ describe('agent events: ingest, rollups, Analytics API, OTLP forwarding', () => 
         await new Promise<void>((resolve) => dead.close(() => resolve()));
       }
     });
+
+    it('sweeps other organizations while a collector that never answers holds its own', async () => {
+      // A collector that takes requests and never answers, for an organization the sweep visits
+      // first (organizations go in id order).
+      let silentRequests = 0;
+      const silent = createServer(() => {
+        silentRequests++;
+      });
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const stalled = '00000000-0000-4000-8000-0000000000f0';
+      await api.prisma.organization.create({
+        data: { id: stalled, slug: 'silent-collector', name: 'Silent Collector Co' },
+      });
+      const live = await telemetryFixture(api, 'Collector Beside Silent Co');
+      const liveBatch = randomUUID();
+      try {
+        await api.prisma.telemetryCollector.createMany({
+          data: [
+            {
+              organizationId: stalled,
+              endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1/logs`,
+              hashKey: 'k',
+            },
+            { organizationId: live.organizationId, endpoint: receiverUrl, hashKey: 'k' },
+          ],
+        });
+        await api.prisma.telemetryForwardOutbox.createMany({
+          data: [
+            { batchId: randomUUID(), organizationId: stalled, eventIds: [], days: [] },
+            { batchId: liveBatch, organizationId: live.organizationId, eventIds: [], days: [] },
+          ],
+        });
+        const before = received.length;
+
+        let swept = false;
+        const sweep = api
+          .get(ForwardingService)
+          .sweep()
+          .finally(() => (swept = true));
+        // Delivered while the silent collector still holds its request (10 s before it times out).
+        const deadline = Date.now() + 8000;
+        while (
+          !received.slice(before).some((r) => JSON.stringify(r.body).includes(live.organizationId))
+        ) {
+          expect(Date.now()).toBeLessThan(deadline);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(swept).toBe(false);
+        expect(silentRequests).toBe(1);
+        // The silent collector hangs up: its sweep ends, its batch still waiting.
+        silent.closeAllConnections();
+        await sweep;
+        expect(
+          await api.prisma.telemetryForwardOutbox.findMany({
+            where: { organizationId: { in: [stalled, live.organizationId] } },
+            select: { organizationId: true },
+          }),
+        ).toEqual([{ organizationId: stalled }]);
+      } finally {
+        silent.closeAllConnections();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+        await api.prisma.organization.delete({ where: { id: stalled } });
+      }
+    });
   });
 });

@@ -64,7 +64,10 @@ export class CollectorRepository {
 
   // Organizations with batches in the outbox (GROUP BY: Prisma's `distinct` would read every row).
   async organizationsInOutbox(): Promise<string[]> {
-    const groups = await this.prisma.telemetryForwardOutbox.groupBy({ by: ['organizationId'] });
+    const groups = await this.prisma.telemetryForwardOutbox.groupBy({
+      by: ['organizationId'],
+      orderBy: { organizationId: 'asc' },
+    });
     return groups.map((group) => group.organizationId);
   }
 

@@ -8,6 +8,9 @@ import { otlpLogsRequest } from './otlp-logs';
 const SEND_TIMEOUT_MS = 10_000;
 // One sweep forwards at most this many batches of an organization; the next tick continues.
 const SWEEP_LIMIT = 100;
+// Organizations swept at once. A collector that never answers holds its own organization for
+// SEND_TIMEOUT_MS, not every organization after it; each holds a database connection meanwhile.
+const ORGANIZATIONS_AT_ONCE = 4;
 
 export function redactionRules(collector: TelemetryCollector): RedactionRules {
   return {
@@ -55,22 +58,35 @@ export class ForwardingService {
   }
 
   // The periodic catch-up: everything the fast path (a job per batch) missed, e.g. while Redis
-  // was down, oldest first within each organization. An organization stops at its first failure
-  // until the next sweep: while its collector is down it costs one attempt and one warning a
-  // sweep, and its backlog never stands before other organizations' batches.
+  // was down, oldest first within each organization, a few organizations at a time. An
+  // organization stops at its first failure until the next sweep: while its collector is down it
+  // costs one attempt and one warning a sweep, and its backlog never stands before other
+  // organizations' batches.
   async sweep(): Promise<number> {
+    const organizations = await this.collectors.organizationsInOutbox();
     let forwarded = 0;
-    for (const organizationId of await this.collectors.organizationsInOutbox()) {
-      for (const batchId of await this.collectors.oldestInOutbox(organizationId, SWEEP_LIMIT)) {
-        try {
-          if (await this.forwardBatch(batchId)) forwarded++;
-        } catch (error) {
-          this.logger.warn(
-            `organization ${organizationId}: batch ${batchId} not forwarded yet, its later ` +
-              `batches wait for the next sweep: ${String(error)}`,
-          );
-          break;
+    await Promise.all(
+      Array.from({ length: ORGANIZATIONS_AT_ONCE }, async () => {
+        for (let next = organizations.shift(); next; next = organizations.shift()) {
+          const sent = await this.sweepOrganization(next);
+          forwarded += sent;
         }
+      }),
+    );
+    return forwarded;
+  }
+
+  private async sweepOrganization(organizationId: string): Promise<number> {
+    let forwarded = 0;
+    for (const batchId of await this.collectors.oldestInOutbox(organizationId, SWEEP_LIMIT)) {
+      try {
+        if (await this.forwardBatch(batchId)) forwarded++;
+      } catch (error) {
+        this.logger.warn(
+          `organization ${organizationId}: batch ${batchId} not forwarded yet, its later ` +
+            `batches wait for the next sweep: ${String(error)}`,
+        );
+        break;
       }
     }
     return forwarded;
