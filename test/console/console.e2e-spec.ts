@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CredentialsService } from '../../apps/admin-api/src/modules/credentials/credentials.service';
 import { DirectoryService } from '../../apps/admin-api/src/modules/directory/directory.service';
 import { OrganizationsService } from '../../apps/admin-api/src/modules/organizations/organizations.service';
@@ -9,6 +9,11 @@ import { JobName } from '../../apps/admin-api/src/platform/jobs/job-names';
 import { graphql, signInAdmin, type AdminSession } from '../support/admin-session';
 import { startTestApi, type TestApi } from '../support/api';
 import { launchBrowser } from '../support/browser';
+import {
+  openScreen,
+  seriousViolations,
+  signedInContext as signedInContextFor,
+} from '../support/console-page';
 import { generateIdpKeyPair } from '../support/saml-idp';
 import { sessionEvents, upload } from '../telemetry/events';
 
@@ -18,7 +23,6 @@ import { sessionEvents, upload } from '../telemetry/events';
 // sees the screen: a full-page capture repeats the fixed header in the middle of the image.
 const ROOT = path.resolve(__dirname, '../..');
 const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 const SCREENS = [
   { name: 'overview', path: '/', heading: 'Overview' },
@@ -182,40 +186,9 @@ describe('admin console in a real browser', () => {
     await api?.close();
   });
 
-  async function signedInContext(session: AdminSession): Promise<BrowserContext> {
-    const context = await browser.newContext({
-      viewport: { width: 1440, height: 960 },
-      reducedMotion: 'reduce',
-    });
-    const url = new URL(api.url);
-    await context.addCookies(
-      session.headers.cookie.split('; ').map((pair) => {
-        const [name, ...rest] = pair.split('=');
-        return { name, value: rest.join('='), domain: url.hostname, path: '/' };
-      }),
-    );
-    return context;
-  }
-
-  async function open(page: Page, route: string, heading: string) {
-    await page.goto(`${api.url}${route}`);
-    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-  }
-
-  async function seriousViolations(page: Page) {
-    await page.addScriptTag({ content: AXE });
-    const results = await page.evaluate(async () => {
-      const axe = (globalThis as unknown as { axe: { run: () => Promise<AxeResults> } }).axe;
-      return axe.run();
-    });
-    return results.violations
-      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-      .map((violation) => ({
-        id: violation.id,
-        help: violation.help,
-        nodes: violation.nodes.map((node) => node.target.join(' ')).slice(0, 5),
-      }));
-  }
+  const signedInContext = (session: AdminSession) => signedInContextFor(browser, api, session);
+  const open = (page: Page, route: string, heading: string) =>
+    openScreen(page, api, route, heading);
 
   it('governs a connector end to end: role, binding, write tools restricted, preview, publish, rollout', async () => {
     const owner = await signInAdmin(api, organizationId, 'owner', 'owner@example.com');
@@ -727,12 +700,3 @@ describe('admin console in a real browser', () => {
     }
   });
 });
-
-interface AxeResults {
-  violations: {
-    id: string;
-    impact: string | null;
-    help: string;
-    nodes: { target: string[] }[];
-  }[];
-}
