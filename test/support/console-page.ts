@@ -39,14 +39,13 @@ interface AxeResults {
 export async function seriousViolations(page: Page) {
   await page.addScriptTag({ content: AXE });
   const results = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: { run: (context: unknown, options: unknown) => Promise<AxeResults> };
-      }
-    ).axe;
+    const scope = globalThis as unknown as {
+      axe: { run: (context: unknown, options: unknown) => Promise<AxeResults> };
+      document: unknown;
+    };
     // Violations in full, the other result types one node each: axe then skips collecting every
     // passing node, a third of its time on the console's screens (the same findings either way).
-    return axe.run(document, { resultTypes: ['violations'] });
+    return scope.axe.run(scope.document, { resultTypes: ['violations'] });
   });
   return results.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
