@@ -47,30 +47,38 @@ const nasty = fc.constantFrom(
   '2024-02-30T25:61:61Z',
   '00000000-0000-0000-0000-000000000000',
 );
-const text = fc.oneof(
-  { weight: 3, arbitrary: fc.string({ maxLength: 24 }) },
-  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
-  { weight: 3, arbitrary: nasty },
-);
-const json = fc.oneof(
-  { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
-  { weight: 2, arbitrary: text },
-  fc.constantFrom(
-    'True',
-    'False',
-    null,
-    [],
-    {},
-    [{ value: 'x@y' }],
-    [{ value: 42 }],
-    { givenName: 'A' },
-    [null],
-  ),
-);
+// Built on first use rather than when @steward/testing loads: a `binary` string makes fast-check
+// tabulate every code point, ~1 s that each test file importing this library paid.
+let scalars: { text: fc.Arbitrary<string>; json: fc.Arbitrary<unknown> } | undefined;
+function fuzzScalars(): { text: fc.Arbitrary<string>; json: fc.Arbitrary<unknown> } {
+  if (scalars) return scalars;
+  const text = fc.oneof(
+    { weight: 3, arbitrary: fc.string({ maxLength: 24 }) },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
+    { weight: 3, arbitrary: nasty },
+  );
+  const json = fc.oneof(
+    { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+    { weight: 2, arbitrary: text },
+    fc.constantFrom(
+      'True',
+      'False',
+      null,
+      [],
+      {},
+      [{ value: 'x@y' }],
+      [{ value: 42 }],
+      { givenName: 'A' },
+      [null],
+    ),
+  );
+  return (scalars = { text, json });
+}
 // JSON nested deeper than any recursion in the service should go.
 const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
 function filters(ids: FuzzIds) {
+  const { text } = fuzzScalars();
   const attributes = fc.constantFrom(
     ...['userName', 'USERNAME', 'name.givenName', 'name', 'emails', 'emails.value', 'emails.type'],
     ...['emails.primary', 'active', 'title', 'externalId', 'id', 'meta.lastModified'],
@@ -177,6 +185,7 @@ function queries(ids: FuzzIds): fc.Arbitrary<FuzzRequest> {
 }
 
 function searches(ids: FuzzIds): fc.Arbitrary<FuzzRequest> {
+  const { json } = fuzzScalars();
   const body = fc.record(
     {
       schemas: fc.constant(['urn:ietf:params:scim:api:messages:2.0:SearchRequest']),
@@ -199,6 +208,7 @@ const userKeys = fc.constantFrom(
 );
 
 function userBodies(): fc.Arbitrary<string> {
+  const { json } = fuzzScalars();
   const base = fc.record({
     schemas: fc.constant([USER]),
     userName: fc.oneof(
@@ -222,6 +232,7 @@ function userBodies(): fc.Arbitrary<string> {
 }
 
 function patchBodies(ids: FuzzIds): fc.Arbitrary<string> {
+  const { json } = fuzzScalars();
   const paths = fc.oneof(
     fc.constantFrom(
       ...['active', 'title', 'name', 'name.givenName', 'emails', 'emails[type eq "work"]'],
@@ -254,6 +265,7 @@ function patchBodies(ids: FuzzIds): fc.Arbitrary<string> {
 }
 
 function writes(ids: FuzzIds): fc.Arbitrary<FuzzRequest> {
+  const { text, json } = fuzzScalars();
   const victim = fc.constantFrom(...ids.victimUsers.map((id) => `/Users/${id}`));
   const group = fc.constantFrom(...ids.victimGroups.map((id) => `/Groups/${id}`));
   const groupBody = fc
@@ -271,6 +283,7 @@ function writes(ids: FuzzIds): fc.Arbitrary<FuzzRequest> {
 }
 
 function paths(ids: FuzzIds): fc.Arbitrary<FuzzRequest> {
+  const { json } = fuzzScalars();
   const path = fc.oneof(
     fc.constantFrom(
       ...[`/Users/${ids.foreignUser}`, `/Groups/${ids.foreignGroup}`, `/Users/${ids.foreignGroup}`],
