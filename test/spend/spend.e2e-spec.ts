@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GovernanceSettingsService } from '../../apps/admin-api/src/modules/governance/governance-settings.service';
+import { SpendAlertsService } from '../../apps/admin-api/src/modules/spend/spend-alerts.service';
 import { SpendClock } from '../../apps/admin-api/src/modules/spend/spend-clock';
 import { SpendService } from '../../apps/admin-api/src/modules/spend/spend.service';
 import { ControlPlaneClient } from '../../apps/agent-runtime/src/control-plane/control-plane-client';
@@ -625,6 +626,92 @@ describe('spend leases', () => {
     });
 
     afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+
+    it("sweeps each organization's alerts on its own: a dead webhook's backlog holds back no one else", async () => {
+      standAt('2026-11-27T10:00:00Z');
+      let deadRequests = 0;
+      const dead = createServer((request, response) => {
+        deadRequests++;
+        request.resume().on('end', () => response.writeHead(503).end());
+      });
+      const delivered: string[] = [];
+      const live = createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        request.on('end', () => {
+          delivered.push((JSON.parse(body) as { id: string }).id);
+          response.writeHead(204).end();
+        });
+      });
+      const servers = [dead, live];
+      await Promise.all(
+        servers.map(
+          (server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)),
+        ),
+      );
+      const url = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const down = await spendFixture(api, 'Webhook Down Co');
+      const up = await spendFixture(api, 'Webhook Up Co');
+      try {
+        for (const [org, server] of [
+          [down, dead],
+          [up, live],
+        ] as const) {
+          const admin = await signInAdmin(api, org.organizationId, 'admin');
+          const hook = await graphql(
+            api,
+            admin,
+            'mutation ($url: String!) { setSpendWebhook(input: { url: $url }) { url } }',
+            { url: url(server) },
+          );
+          expect(hook.errors).toBeUndefined();
+        }
+        // The jobs of these alerts were lost (Redis was down, say): 500 of Down's, older than
+        // Up's one.
+        const alert = (organizationId: string, createdAt: Date) => ({
+          organizationId,
+          limitId: randomUUID(),
+          periodKey: '2026-11-27',
+          threshold: 80,
+          spentUsd: '8',
+          limitUsd: '10',
+          createdAt,
+        });
+        await api.prisma.spendAlert.createMany({
+          data: Array.from({ length: 500 }, (_, i) =>
+            alert(down.organizationId, new Date(Date.parse('2026-11-27T09:00:00Z') + i)),
+          ),
+        });
+        const upAlert = await api.prisma.spendAlert.create({
+          data: alert(up.organizationId, new Date('2026-11-27T09:30:00Z')),
+        });
+
+        await api.get(SpendAlertsService).sweep();
+        expect(delivered).toEqual([upAlert.id]);
+        // Down's webhook was tried once, not once per alert; its alerts were still audited.
+        expect(deadRequests).toBe(1);
+        const downAlerts = await api.prisma.spendAlert.findMany({
+          where: { organizationId: down.organizationId },
+          select: { auditedAt: true, deliveredAt: true },
+        });
+        expect(downAlerts.filter((row) => row.deliveredAt)).toEqual([]);
+        const audited = downAlerts.filter((row) => row.auditedAt).length;
+        expect(audited).toBeGreaterThan(1);
+        expect(
+          await api.prisma.auditEvent.count({
+            where: { organizationId: down.organizationId, action: 'spend.threshold_reached' },
+          }),
+        ).toBe(audited);
+      } finally {
+        // Nothing left for the API's own sweeps to retry against a closed port.
+        await api.prisma.spendAlert.deleteMany({
+          where: { organizationId: { in: [down.organizationId, up.organizationId] } },
+        });
+        await Promise.all(
+          servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+        );
+      }
+    });
 
     it('posts one signed webhook (retried until accepted) and one audit record per threshold per period', async () => {
       const org = await spendFixture(api, 'Alerts Co');

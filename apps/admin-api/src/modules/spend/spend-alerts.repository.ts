@@ -54,15 +54,26 @@ export class SpendAlertsRepository {
     });
   }
 
-  // Alerts not yet audited or delivered (while a webhook is set), newest day only: the sweep's
-  // catch-up for jobs lost with Redis.
-  async pendingAlertIds(since: Date): Promise<string[]> {
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-      SELECT a.id FROM "SpendAlert" a
+  // Organizations with alerts not yet audited or delivered (while a webhook is set), newest day
+  // only, and an organization's oldest such alerts: the sweep's catch-up for jobs lost with Redis.
+  async organizationsWithPendingAlerts(since: Date): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ organizationId: string }[]>`
+      SELECT DISTINCT a."organizationId" FROM "SpendAlert" a
       LEFT JOIN "SpendWebhook" w ON w."organizationId" = a."organizationId" AND w.enabled
       WHERE a."createdAt" >= ${since.toISOString()}::timestamp
         AND (a."auditedAt" IS NULL OR (a."deliveredAt" IS NULL AND w."organizationId" IS NOT NULL))
-      ORDER BY a."createdAt" LIMIT 500`;
+      ORDER BY 1 LIMIT 1000`;
+    return rows.map((row) => row.organizationId);
+  }
+
+  async pendingAlertIds(organizationId: string, since: Date, limit: number): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT a.id FROM "SpendAlert" a
+      LEFT JOIN "SpendWebhook" w ON w."organizationId" = a."organizationId" AND w.enabled
+      WHERE a."organizationId" = ${organizationId}::uuid
+        AND a."createdAt" >= ${since.toISOString()}::timestamp
+        AND (a."auditedAt" IS NULL OR (a."deliveredAt" IS NULL AND w."organizationId" IS NOT NULL))
+      ORDER BY a."createdAt" LIMIT ${limit}`;
     return rows.map((row) => row.id);
   }
 

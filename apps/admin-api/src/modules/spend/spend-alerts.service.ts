@@ -12,8 +12,12 @@ import { SpendAlertsRepository } from './spend-alerts.repository';
 import { SpendLimitsService } from './spend-limits.service';
 
 const SEND_TIMEOUT_MS = 10_000;
-// The sweep re-sends alerts of the last day whose job was lost; older ones are left alone.
+// The sweep re-sends alerts of the last day whose job was lost; older ones are left alone. It
+// takes at most SWEEP_LIMIT alerts of an organization, ORGANIZATIONS_AT_ONCE organizations at a
+// time: one organization's backlog, or a webhook that never answers, holds up no other.
 const SWEEP_WINDOW_MS = 24 * 3600_000;
+const SWEEP_LIMIT = 100;
+const ORGANIZATIONS_AT_ONCE = 4;
 export const SIGNATURE_HEADER = 'steward-signature';
 export const WEBHOOK_SECRET_PREFIX = 'stw_whsec_';
 
@@ -57,7 +61,8 @@ export class SpendAlertsService {
     this.box = new SecretBox(resolveSecretKey(config), 'spend-webhook');
   }
 
-  async handle(alertId: string): Promise<void> {
+  // `deliver: false` writes the audit record only.
+  async handle(alertId: string, { deliver = true } = {}): Promise<void> {
     // First the audit record (short: the organization's audit chain is locked while it is
     // written), then the delivery, each under the alert row's lock.
     const payload = await this.repository.transaction(async (tx) => {
@@ -94,7 +99,7 @@ export class SpendAlertsService {
       }
       return alert.deliveredAt ? null : payload;
     });
-    if (!payload) return;
+    if (!payload || !deliver) return;
 
     const outcome = await this.repository.transaction(
       async (tx) => {
@@ -141,11 +146,31 @@ export class SpendAlertsService {
 
   async sweep(): Promise<void> {
     const since = new Date(this.clock.now().getTime() - SWEEP_WINDOW_MS);
-    for (const alertId of await this.repository.pendingAlertIds(since)) {
+    const organizations = await this.repository.organizationsWithPendingAlerts(since);
+    await Promise.all(
+      Array.from({ length: ORGANIZATIONS_AT_ONCE }, async () => {
+        for (let next = organizations.shift(); next; next = organizations.shift()) {
+          await this.sweepOrganization(next, since);
+        }
+      }),
+    );
+  }
+
+  // Every pending alert is audited; delivery stops at the organization's first failure (its
+  // alerts all go to one webhook): a webhook that is down costs one attempt and one warning a
+  // sweep.
+  private async sweepOrganization(organizationId: string, since: Date): Promise<void> {
+    let deliver = true;
+    const pending = await this.repository.pendingAlertIds(organizationId, since, SWEEP_LIMIT);
+    for (const alertId of pending) {
       try {
-        await this.handle(alertId);
+        await this.handle(alertId, { deliver });
       } catch (error) {
-        this.logger.warn(`spend alert ${alertId} not delivered yet: ${String(error)}`);
+        this.logger.warn(
+          `organization ${organizationId}: spend alert ${alertId} not delivered yet, its later ` +
+            `alerts wait for the next sweep: ${String(error)}`,
+        );
+        deliver = false;
       }
     }
   }
