@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Prisma } from '../../generated/prisma/client';
+import { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../platform/database/prisma.service';
 
 export type AlertsTx = Prisma.TransactionClient;
@@ -58,21 +58,13 @@ export class SpendAlertsRepository {
   // only, and an organization's oldest such alerts: the sweep's catch-up for jobs lost with Redis.
   async organizationsWithPendingAlerts(since: Date): Promise<string[]> {
     const rows = await this.prisma.$queryRaw<{ organizationId: string }[]>`
-      SELECT DISTINCT a."organizationId" FROM "SpendAlert" a
-      LEFT JOIN "SpendWebhook" w ON w."organizationId" = a."organizationId" AND w.enabled
-      WHERE a."createdAt" >= ${since.toISOString()}::timestamp
-        AND (a."auditedAt" IS NULL OR (a."deliveredAt" IS NULL AND w."organizationId" IS NOT NULL))
-      ORDER BY 1 LIMIT 1000`;
+      SELECT DISTINCT a."organizationId" ${pendingSince(since)} ORDER BY 1 LIMIT 1000`;
     return rows.map((row) => row.organizationId);
   }
 
   async pendingAlertIds(organizationId: string, since: Date, limit: number): Promise<string[]> {
     const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-      SELECT a.id FROM "SpendAlert" a
-      LEFT JOIN "SpendWebhook" w ON w."organizationId" = a."organizationId" AND w.enabled
-      WHERE a."organizationId" = ${organizationId}::uuid
-        AND a."createdAt" >= ${since.toISOString()}::timestamp
-        AND (a."auditedAt" IS NULL OR (a."deliveredAt" IS NULL AND w."organizationId" IS NOT NULL))
+      SELECT a.id ${pendingSince(since)} AND a."organizationId" = ${organizationId}::uuid
       ORDER BY a."createdAt" LIMIT ${limit}`;
     return rows.map((row) => row.id);
   }
@@ -101,4 +93,12 @@ export class SpendAlertsRepository {
   async deleteWebhook(tx: AlertsTx, organizationId: string) {
     return (await tx.spendWebhook.deleteMany({ where: { organizationId } })).count > 0;
   }
+}
+
+// The alerts (as `a`) of the day since `since` still to audit, or to deliver while a webhook is set.
+function pendingSince(since: Date): Prisma.Sql {
+  return Prisma.sql`FROM "SpendAlert" a
+    LEFT JOIN "SpendWebhook" w ON w."organizationId" = a."organizationId" AND w.enabled
+    WHERE a."createdAt" >= ${since.toISOString()}::timestamp
+      AND (a."auditedAt" IS NULL OR (a."deliveredAt" IS NULL AND w."organizationId" IS NOT NULL))`;
 }

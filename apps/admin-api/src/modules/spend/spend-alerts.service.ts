@@ -5,6 +5,7 @@ import type { Config } from '../../config/config';
 import { resolveSecretKey, SecretBox } from '../../platform/crypto/secret-key';
 import { JobName } from '../../platform/jobs/job-names';
 import { JobsService } from '../../platform/jobs/jobs.service';
+import { mapConcurrently } from '../../platform/map-concurrently';
 import { AuditService } from '../audit/audit.service';
 import { SpendClock } from './spend-clock';
 import { SpendError, SpendErrorCode } from './spend.errors';
@@ -146,13 +147,10 @@ export class SpendAlertsService {
 
   async sweep(): Promise<void> {
     const since = new Date(this.clock.now().getTime() - SWEEP_WINDOW_MS);
-    const organizations = await this.repository.organizationsWithPendingAlerts(since);
-    await Promise.all(
-      Array.from({ length: ORGANIZATIONS_AT_ONCE }, async () => {
-        for (let next = organizations.shift(); next; next = organizations.shift()) {
-          await this.sweepOrganization(next, since);
-        }
-      }),
+    await mapConcurrently(
+      await this.repository.organizationsWithPendingAlerts(since),
+      ORGANIZATIONS_AT_ONCE,
+      (organizationId) => this.sweepOrganization(organizationId, since),
     );
   }
 

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { redactEvent, RedactionMode, RedactionRules } from '@steward/telemetry';
 import { TelemetryCollector } from '../../generated/prisma/client';
+import { mapConcurrently } from '../../platform/map-concurrently';
 import { CollectorRepository } from './collector.repository';
 import { EventsRepository } from './events.repository';
 import { otlpLogsRequest } from './otlp-logs';
@@ -63,17 +64,12 @@ export class ForwardingService {
   // costs one attempt and one warning a sweep, and its backlog never stands before other
   // organizations' batches.
   async sweep(): Promise<number> {
-    const organizations = await this.collectors.organizationsInOutbox();
-    let forwarded = 0;
-    await Promise.all(
-      Array.from({ length: ORGANIZATIONS_AT_ONCE }, async () => {
-        for (let next = organizations.shift(); next; next = organizations.shift()) {
-          const sent = await this.sweepOrganization(next);
-          forwarded += sent;
-        }
-      }),
+    const forwarded = await mapConcurrently(
+      await this.collectors.organizationsInOutbox(),
+      ORGANIZATIONS_AT_ONCE,
+      (organizationId) => this.sweepOrganization(organizationId),
     );
-    return forwarded;
+    return forwarded.reduce((sum, count) => sum + count, 0);
   }
 
   private async sweepOrganization(organizationId: string): Promise<number> {
