@@ -7,12 +7,14 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GovernanceSettingsService } from '../../apps/admin-api/src/modules/governance/governance-settings.service';
 import { SpendAlertsService } from '../../apps/admin-api/src/modules/spend/spend-alerts.service';
+import { AuditRetentionService } from '../../apps/admin-api/src/modules/audit/audit-retention.service';
 import { SpendClock } from '../../apps/admin-api/src/modules/spend/spend-clock';
+import { SpendLedgerRetention } from '../../apps/admin-api/src/modules/spend/spend-ledger-retention';
 import { SpendService } from '../../apps/admin-api/src/modules/spend/spend.service';
 import { ControlPlaneClient } from '../../apps/agent-runtime/src/control-plane/control-plane-client';
 import { LeaseSpendGuard } from '../../apps/agent-runtime/src/control-plane/spend-guard';
 import { graphql, signInAdmin } from '../support/admin-session';
-import { startTestApi, TestApi } from '../support/api';
+import { startTestApi, TEST_SECRET_KEY, TestApi } from '../support/api';
 import type { ServerProcess } from '@steward/testing';
 import { lease, settle, spendFixture, startApi } from './spend-support';
 
@@ -605,6 +607,10 @@ describe('spend leases', () => {
     ]);
   });
 
+  it("deletes folded leases past the organization's retention, batch by batch, and keeps the rest", async () => {
+    await ledgerRetention(api);
+  });
+
   describe('alerts', () => {
     let receiver: Server;
     const received: { headers: IncomingMessage['headers']; body: string; status: number }[] = [];
@@ -818,3 +824,132 @@ describe('spend leases', () => {
     });
   });
 });
+
+// The embedded default (PGlite, in-process jobs): the ledger's retention deletes there too.
+describe('spend ledger retention on the embedded database', () => {
+  let api: TestApi;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-spend-embedded-'));
+
+  beforeAll(async () => {
+    api = await startTestApi({
+      DATABASE_URL: undefined,
+      REDIS_URL: undefined,
+      STEWARD_DATA_DIR: dataDir,
+      STEWARD_SECRET_KEY: TEST_SECRET_KEY,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await api?.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it("deletes folded leases past the organization's retention and keeps the rest", async () => {
+    await ledgerRetention(api);
+  }, 60_000);
+});
+
+// Three organizations with the same ledger: 30 days of retention, the same on legal hold, none.
+// Each has a settled lease and a released one (expired, never settled) from 40 days ago, and a
+// settled one from 10 days ago. A fourth, with 30 days of retention, has a lease settled 40 days
+// ago that the fold has not reached (its counter refuses writes, as in the test of a failing
+// fold). Retention, run in batches of 2, deletes the first organization's two old leases only,
+// leaves every counter as it was, and deletes the held organization's once the hold is lifted.
+async function ledgerRetention(api: TestApi): Promise<void> {
+  let now = new Date();
+  jest.spyOn(api.get(SpendClock), 'now').mockImplementation(() => now);
+  const retention = api.get(AuditRetentionService);
+  const operator = { type: 'operator' as const, id: 'test' };
+  const ledgerOf = async (organizationId: string) =>
+    (await api.prisma.spendLease.findMany({ where: { organizationId }, select: { id: true } }))
+      .map((row) => row.id)
+      .sort();
+  const countersOf = async (organizationId: string) =>
+    (await api.prisma.spendCounter.findMany({ where: { organizationId } }))
+      .map((row) => `${row.periodKey} ${row.spentUsd.toFixed()} ${row.reservedUsd.toFixed()}`)
+      .sort();
+
+  const orgs = [];
+  for (const name of ['Retained Co', 'Held Co', 'Forever Co']) {
+    const org = await spendFixture(api, name);
+    await org.limit('user', '10', { period: 'month' });
+    now = new Date('2026-09-01T10:00:00Z');
+    const settled = await lease(api.url, org.secret, { amountUsd: '1' });
+    const released = await lease(api.url, org.secret, { amountUsd: '1' });
+    expect(
+      (await settle(api.url, org.secret, String(settled.body.id), { costUsd: '0.5' })).status,
+    ).toBe(200);
+    // Folded, and the other released (its 15 minutes are over).
+    now = new Date('2026-09-01T10:20:00Z');
+    await api.get(SpendService).reconcile(org.organizationId);
+    now = new Date('2026-09-30T10:00:00Z');
+    const recent = await lease(api.url, org.secret, { amountUsd: '1' });
+    await settle(api.url, org.secret, String(recent.body.id), { costUsd: '0.25' });
+    await api.get(SpendService).reconcile(org.organizationId);
+    orgs.push({
+      ...org,
+      leases: [settled, released, recent].map((reply) => String(reply.body.id)),
+    });
+  }
+  const [retained, held, forever] = orgs as [(typeof orgs)[0], (typeof orgs)[0], (typeof orgs)[0]];
+  expect(
+    await api.prisma.spendLease.count({
+      where: { organizationId: retained.organizationId, openUntil: null },
+    }),
+  ).toBe(3);
+  await retention.update(retained.organizationId, { retentionDays: 30 }, operator);
+  await retention.update(held.organizationId, { retentionDays: 30, legalHold: true }, operator);
+
+  const unfolded = await spendFixture(api, 'Unfolded Co');
+  const unfoldedLimit = await unfolded.limit('user', '10', { period: 'month' });
+  await retention.update(unfolded.organizationId, { retentionDays: 30 }, operator);
+  await api.prisma.spendCounter.create({
+    data: {
+      organizationId: unfolded.organizationId,
+      limitId: unfoldedLimit,
+      periodKey: '2026-09',
+      limitUsd: '10',
+    },
+  });
+  const stuck = await api.prisma.spendLease.create({
+    data: {
+      organizationId: unfolded.organizationId,
+      userId: unfolded.userId,
+      endpointId: unfolded.endpointId,
+      amountUsd: '1',
+      costUsd: '1',
+      limitIds: [unfoldedLimit],
+      periodKeys: ['2026-09'],
+      createdAt: new Date('2026-09-01T10:00:00Z'),
+      expiresAt: new Date('2026-09-01T10:15:00Z'),
+      settledAt: new Date('2026-09-01T10:00:00Z'),
+      openUntil: new Date(0),
+    },
+  });
+  await api.prisma.$executeRawUnsafe(`
+    CREATE FUNCTION steward_test_refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'this counter refuses writes'; END $$`);
+  await api.prisma.$executeRawUnsafe(`
+    CREATE TRIGGER steward_test_refuse_write BEFORE UPDATE ON "SpendCounter" FOR EACH ROW
+    WHEN (OLD."organizationId" = '${unfolded.organizationId}')
+    EXECUTE FUNCTION steward_test_refuse_write()`);
+  try {
+    const counters = await Promise.all(orgs.map((org) => countersOf(org.organizationId)));
+    now = new Date('2026-10-11T10:00:00Z');
+    await api.get(SpendLedgerRetention).applyAll(2);
+    expect(await ledgerOf(retained.organizationId)).toEqual(retained.leases.slice(2));
+    expect(await ledgerOf(held.organizationId)).toEqual([...held.leases].sort());
+    expect(await ledgerOf(forever.organizationId)).toEqual([...forever.leases].sort());
+    expect(await ledgerOf(unfolded.organizationId)).toEqual([stuck.id]);
+    expect(await Promise.all(orgs.map((org) => countersOf(org.organizationId)))).toEqual(counters);
+
+    await retention.update(held.organizationId, { legalHold: false }, operator);
+    await api.get(SpendLedgerRetention).applyAll();
+    expect(await ledgerOf(held.organizationId)).toEqual(held.leases.slice(2));
+  } finally {
+    await api.prisma.$executeRawUnsafe('DROP TRIGGER steward_test_refuse_write ON "SpendCounter"');
+    await api.prisma.$executeRawUnsafe('DROP FUNCTION steward_test_refuse_write()');
+  }
+}

@@ -17,10 +17,19 @@ const DELETE_BATCH = 10_000;
 // The audit record of an agent event batch (telemetry's IngestService).
 const INGESTED_ACTION = 'agent.events.ingested';
 
+function retentionCutoff(
+  state: { retentionDays: number | null; legalHold: boolean } | null,
+  now: Date,
+): Date | null {
+  if (!state || state.legalHold || state.retentionDays === null) return null;
+  return new Date(now.getTime() - state.retentionDays * DAY_MS);
+}
+
 // Retention per organization: records older than N days are deleted, with the agent events their
-// batch records vouch for, unless the organization is on legal hold. Deletion is the one exception to the append-only trigger (the transaction sets
-// steward.audit_retention) and leaves a checkpoint (the last deleted record's seq and hash) from
-// which verification continues.
+// batch records vouch for, unless the organization is on legal hold (spend's ledger follows the
+// same cutoff: spend-ledger-retention.ts). Deletion is the one exception to the append-only
+// trigger (the transaction sets steward.audit_retention) and leaves a checkpoint (the last deleted
+// record's seq and hash) from which verification continues.
 @Injectable()
 export class AuditRetentionService {
   private readonly logger = new Logger('AuditRetention');
@@ -88,10 +97,22 @@ export class AuditRetentionService {
     };
   }
 
+  // Where the organization's retention cuts off at `now`: null without a retention period or on
+  // legal hold. Modules that keep records of their own beside the audit log (spend's ledger)
+  // delete theirs older than this.
+  async cutoff(organizationId: string, now: Date): Promise<Date | null> {
+    return retentionCutoff(await this.repository.chainState(organizationId), now);
+  }
+
+  // The organizations with a retention period and no hold.
+  organizationsDue(): Promise<string[]> {
+    return this.repository.organizationsDueForRetention();
+  }
+
   // The job: every organization with a retention period and no hold.
   async applyAll(now = new Date()): Promise<number> {
     let deleted = 0;
-    for (const organizationId of await this.repository.organizationsDueForRetention()) {
+    for (const organizationId of await this.organizationsDue()) {
       try {
         deleted += await this.apply(organizationId, now);
       } catch (error) {
@@ -116,8 +137,8 @@ export class AuditRetentionService {
         // The chain's lock: no append interleaves, and the hold is read under it.
         await this.repository.lockChain(tx, organizationId);
         const state = await this.repository.chainState(organizationId, tx);
-        if (!state || state.legalHold || state.retentionDays === null) return 0;
-        const cutoff = new Date(now.getTime() - state.retentionDays * DAY_MS);
+        const cutoff = retentionCutoff(state, now);
+        if (!state || !cutoff) return 0;
         const lastSeq = await this.repository.newestSeqBefore(
           tx,
           organizationId,

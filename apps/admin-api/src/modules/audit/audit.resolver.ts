@@ -189,7 +189,8 @@ export class AuditResolver {
   }
 
   @Mutation(() => AuditRetention, {
-    description: 'Days audit records are kept (null: forever); at least 30.',
+    description:
+      'Days audit records are kept, with the agent events they vouch for and the spend ledger (null: forever); at least 30.',
   })
   @RequireAdmin(...OWNER_ROLES)
   async setAuditRetention(

@@ -455,14 +455,6 @@ export class SpendRepository implements OnModuleDestroy {
     });
   }
 
-  ledger(organizationId: string, where: Prisma.SpendLeaseWhereInput, take: number) {
-    return this.prisma.forOrganization(organizationId).spendLease.findMany({
-      where: { ...where, settledAt: { not: null } },
-      orderBy: { settledAt: 'desc' },
-      take,
-    });
-  }
-
   // ---- price table --------------------------------------------------------------------------
 
   prices(organizationId: string) {

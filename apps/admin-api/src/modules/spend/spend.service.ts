@@ -16,6 +16,7 @@ import { budgetStatus, parseUsd, usd } from './spend-amounts';
 import { SpendError, SpendErrorCode } from './spend.errors';
 import { SpendLimitsService } from './spend-limits.service';
 import type { SpendLimitForUser } from './spend-limits.types';
+import { SpendLedgerRepository } from './spend-ledger.repository';
 import { fromTimestamp, isRetryable, SpendRepository } from './spend.repository';
 import type {
   CounterSnapshot,
@@ -126,6 +127,7 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly repository: SpendRepository,
+    private readonly ledgerRows: SpendLedgerRepository,
     private readonly governanceSettings: GovernanceSettingsService,
     private readonly limits: SpendLimitsService,
     private readonly organizations: OrganizationsService,
@@ -458,7 +460,7 @@ export class SpendService implements OnModuleInit, OnModuleDestroy {
 
   // The usage ledger (console).
   ledger(organizationId: string, filter: { userId?: string }, first: number) {
-    return this.repository.ledger(
+    return this.ledgerRows.list(
       organizationId,
       filter.userId ? { userId: filter.userId } : {},
       Math.min(Math.max(first, 1), 500),

@@ -24,6 +24,8 @@ export enum JobName {
   // Catch-up: folds settled spend a stopped replica left, releases expired leases, re-sends alerts
   // whose job was lost (reserving never depends on it).
   SpendSweep = 'spend.sweep',
+  // Deletes folded spend leases past each organization's audit retention, unless on legal hold.
+  SpendLedgerRetention = 'spend.ledger-retention',
 }
 
 export interface JobOptions {
