@@ -9,6 +9,7 @@ import { GovernanceSettingsService } from '../../apps/admin-api/src/modules/gove
 import { SpendAlertsService } from '../../apps/admin-api/src/modules/spend/spend-alerts.service';
 import { AuditRetentionService } from '../../apps/admin-api/src/modules/audit/audit-retention.service';
 import { SpendClock } from '../../apps/admin-api/src/modules/spend/spend-clock';
+import { DatabaseMaintenance } from '../../apps/admin-api/src/platform/database/database-maintenance';
 import { SpendLedgerRetention } from '../../apps/admin-api/src/modules/spend/spend-ledger-retention';
 import { SpendService } from '../../apps/admin-api/src/modules/spend/spend.service';
 import { ControlPlaneClient } from '../../apps/agent-runtime/src/control-plane/control-plane-client';
@@ -825,8 +826,9 @@ describe('spend leases', () => {
   });
 });
 
-// The embedded default (PGlite, in-process jobs): the ledger's retention deletes there too.
-describe('spend ledger retention on the embedded database', () => {
+// The embedded default (PGlite, in-process jobs): the ledger's retention deletes there too, and
+// the database's maintenance reclaims what it deleted.
+describe('spend ledger retention and maintenance on the embedded database', () => {
   let api: TestApi;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-spend-embedded-'));
 
@@ -848,6 +850,28 @@ describe('spend ledger retention on the embedded database', () => {
 
   it("deletes folded leases past the organization's retention and keeps the rest", async () => {
     await ledgerRetention(api);
+  }, 60_000);
+
+  // PGlite has no autovacuum: the maintenance job (hourly there) gives back the deleted leases'
+  // space and the planner its statistics.
+  it('vacuums and analyzes every table of the embedded database', async () => {
+    const ledger = () =>
+      api.prisma.$queryRawUnsafe<{ reltuples: number; vacuumed: boolean; analyzed: boolean }[]>(
+        `SELECT c.reltuples::float8 AS reltuples, s.last_vacuum IS NOT NULL AS vacuumed,
+           s.last_analyze IS NOT NULL AS analyzed
+         FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid
+         WHERE c.relname = 'SpendLease'`,
+      );
+    expect(await ledger()).toEqual([{ reltuples: -1, vacuumed: false, analyzed: false }]);
+    const live = await api.prisma.spendLease.count();
+    const tables = await api.get(DatabaseMaintenance).run();
+    expect(tables).toBeGreaterThan(40);
+    expect(await ledger()).toEqual([{ reltuples: live, vacuumed: true, analyzed: true }]);
+    const neverAnalyzed = await api.prisma.$queryRawUnsafe<{ relname: string }[]>(
+      `SELECT relname FROM pg_class
+       WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' AND reltuples < 0`,
+    );
+    expect(neverAnalyzed).toEqual([]);
   }, 60_000);
 });
 

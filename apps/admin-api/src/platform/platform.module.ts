@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Inject, Module, OnModuleDestroy } from '@nestjs/common';
 import { Config, CONFIG } from '../config/config';
 import { DATABASE, openDatabase } from './database/database';
+import { DatabaseMaintenance } from './database/database-maintenance';
 import { PrismaService } from './database/prisma.service';
 import { HealthController } from './health/health.controller';
 import { BullMqJobBackend } from './jobs/bullmq-backend';
@@ -64,13 +65,22 @@ export class PlatformModule {
         },
         JobsService,
         RedisLifecycle,
+        DatabaseMaintenance,
         {
           provide: 'PingJobRegistration',
           inject: [JobsService],
           useFactory: (jobs: JobsService) => jobs.register(JobName.Ping, async (data) => data),
         },
       ],
-      exports: [CONFIG, DATABASE, PrismaService, REDIS, EVENT_BUS, JobsService],
+      exports: [
+        CONFIG,
+        DATABASE,
+        PrismaService,
+        REDIS,
+        EVENT_BUS,
+        JobsService,
+        DatabaseMaintenance,
+      ],
     };
   }
 }

@@ -3,6 +3,8 @@
 export enum JobName {
   // Does nothing but run: proves a queue end to end (platform tests and traces).
   Ping = 'platform.ping',
+  // Vacuums and analyzes the embedded database, which has no autovacuum (platform/database).
+  DatabaseMaintenance = 'platform.database-maintenance',
   // Republishes subjects whose bundle is older than its inputs: the catch-up behind the
   // propagation outbox (modules/bundles).
   BundlesSweep = 'bundles.sweep',
