@@ -36,7 +36,7 @@ export class SpendLedgerRetention {
 
   // Batch by batch, each its own statement (no long transaction on the ledger), the cutoff and the
   // hold read again before each: a hold placed meanwhile stops the next batch.
-  async apply(organizationId: string, batchSize = DELETE_BATCH): Promise<number> {
+  private async apply(organizationId: string, batchSize: number): Promise<number> {
     let total = 0;
     for (;;) {
       const cutoff = await this.retention.cutoff(organizationId, this.clock.now());
