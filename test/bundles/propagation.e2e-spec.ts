@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { CredentialsService } from '../../apps/admin-api/src/modules/credentials/credentials.service';
 import { StaleBundlesSweep } from '../../apps/admin-api/src/modules/bundles/stale-bundles-sweep';
 import { JobName } from '../../apps/admin-api/src/platform/jobs/job-names';
-import { startTestApi, TEST_SECRET_KEY } from '../support/api';
+import { startEmbeddedTestApi, startTestApi, TEST_SECRET_KEY } from '../support/api';
 import type { TestApi } from '../support/api';
 import { pollBundleUntil, pullBundle } from '@steward/testing';
 import { createFleet } from '../support/fleet';
@@ -150,22 +150,13 @@ describe('propagation: the outbox survives the death of the process that wrote i
 describe('propagation on the embedded database', () => {
   let api: TestApi;
   let fleet: Fleet;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-propagation-embedded-'));
 
   beforeAll(async () => {
-    api = await startTestApi({
-      DATABASE_URL: undefined,
-      REDIS_URL: undefined,
-      STEWARD_DATA_DIR: dataDir,
-      STEWARD_SECRET_KEY: TEST_SECRET_KEY,
-    });
+    api = await startEmbeddedTestApi();
     fleet = await createFleet(api, api.url, ['gina@embedded.example', 'hal@embedded.example']);
   }, 120_000);
 
-  afterAll(async () => {
-    await api?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => api?.close());
 
   it('revokes a deleted person’s endpoint and leaves the others alone', async () => {
     const [gina, hal] = fleet.endpoints as [Fleet['endpoints'][0], Fleet['endpoints'][0]];

@@ -15,7 +15,7 @@ import { SpendService } from '../../apps/admin-api/src/modules/spend/spend.servi
 import { ControlPlaneClient } from '../../apps/agent-runtime/src/control-plane/control-plane-client';
 import { LeaseSpendGuard } from '../../apps/agent-runtime/src/control-plane/spend-guard';
 import { graphql, signInAdmin } from '../support/admin-session';
-import { startTestApi, TEST_SECRET_KEY, TestApi } from '../support/api';
+import { startEmbeddedTestApi, startTestApi, TestApi } from '../support/api';
 import type { ServerProcess } from '@steward/testing';
 import { lease, settle, spendFixture, startApi } from './spend-support';
 
@@ -521,12 +521,7 @@ describe('spend leases', () => {
         openUntil: new Date(0),
       },
     });
-    await api.prisma.$executeRawUnsafe(`
-      CREATE FUNCTION steward_test_refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'this counter refuses writes'; END $$`);
-    await api.prisma.$executeRawUnsafe(`
-      CREATE TRIGGER steward_test_refuse_write BEFORE UPDATE ON "SpendCounter" FOR EACH ROW
-      WHEN (OLD."organizationId" = '${broken}') EXECUTE FUNCTION steward_test_refuse_write()`);
+    const allowWrites = await refuseCounterWrites(api, broken);
     try {
       const org = await spendFixture(api, 'After Broken Co');
       await org.limit('user', '10');
@@ -541,10 +536,7 @@ describe('spend leases', () => {
       expect(await due(org.organizationId)).toBe(0);
       expect(await due(broken)).toBe(1);
     } finally {
-      await api.prisma.$executeRawUnsafe(
-        'DROP TRIGGER steward_test_refuse_write ON "SpendCounter"',
-      );
-      await api.prisma.$executeRawUnsafe('DROP FUNCTION steward_test_refuse_write()');
+      await allowWrites();
       await api.prisma.organization.delete({ where: { id: broken } });
     }
   });
@@ -830,21 +822,12 @@ describe('spend leases', () => {
 // the database's maintenance reclaims what it deleted.
 describe('spend ledger retention and maintenance on the embedded database', () => {
   let api: TestApi;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-spend-embedded-'));
 
   beforeAll(async () => {
-    api = await startTestApi({
-      DATABASE_URL: undefined,
-      REDIS_URL: undefined,
-      STEWARD_DATA_DIR: dataDir,
-      STEWARD_SECRET_KEY: TEST_SECRET_KEY,
-    });
+    api = await startEmbeddedTestApi();
   }, 120_000);
 
-  afterAll(async () => {
-    await api?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => api?.close());
 
   afterEach(() => jest.restoreAllMocks());
 
@@ -952,13 +935,7 @@ async function ledgerRetention(api: TestApi): Promise<void> {
       openUntil: new Date(0),
     },
   });
-  await api.prisma.$executeRawUnsafe(`
-    CREATE FUNCTION steward_test_refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN RAISE EXCEPTION 'this counter refuses writes'; END $$`);
-  await api.prisma.$executeRawUnsafe(`
-    CREATE TRIGGER steward_test_refuse_write BEFORE UPDATE ON "SpendCounter" FOR EACH ROW
-    WHEN (OLD."organizationId" = '${unfolded.organizationId}')
-    EXECUTE FUNCTION steward_test_refuse_write()`);
+  const allowWrites = await refuseCounterWrites(api, unfolded.organizationId);
   try {
     const counters = await Promise.all(orgs.map((org) => countersOf(org.organizationId)));
     now = new Date('2026-10-11T10:00:00Z');
@@ -973,7 +950,21 @@ async function ledgerRetention(api: TestApi): Promise<void> {
     await api.get(SpendLedgerRetention).applyAll();
     expect(await ledgerOf(held.organizationId)).toEqual(held.leases.slice(2));
   } finally {
+    await allowWrites();
+  }
+}
+
+// Makes every update of the organization's spend counters fail, so its fold cannot succeed;
+// returns what undoes it.
+async function refuseCounterWrites(api: TestApi, organizationId: string) {
+  await api.prisma.$executeRawUnsafe(`
+    CREATE FUNCTION steward_test_refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'this counter refuses writes'; END $$`);
+  await api.prisma.$executeRawUnsafe(`
+    CREATE TRIGGER steward_test_refuse_write BEFORE UPDATE ON "SpendCounter" FOR EACH ROW
+    WHEN (OLD."organizationId" = '${organizationId}') EXECUTE FUNCTION steward_test_refuse_write()`);
+  return async () => {
     await api.prisma.$executeRawUnsafe('DROP TRIGGER steward_test_refuse_write ON "SpendCounter"');
     await api.prisma.$executeRawUnsafe('DROP FUNCTION steward_test_refuse_write()');
-  }
+  };
 }

@@ -1,5 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { AppModule } from '../../apps/admin-api/src/app.module';
 import { Config, loadConfig } from '../../apps/admin-api/src/config/config';
 import { PrismaService } from '../../apps/admin-api/src/platform/database/prisma.service';
@@ -43,5 +46,23 @@ export async function startTestApi(env: Record<string, string | undefined> = {})
     jobs: app.get(JobsService),
     get: (token) => app.get(token),
     close: () => app.close(),
+  };
+}
+
+// The embedded default: PGlite in a data folder of its own, in-process jobs and bus (no
+// DATABASE_URL, no REDIS_URL). Closing it removes the folder.
+export async function startEmbeddedTestApi(): Promise<TestApi> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-embedded-api-'));
+  const api = await startTestApi({
+    DATABASE_URL: undefined,
+    REDIS_URL: undefined,
+    STEWARD_DATA_DIR: dataDir,
+  });
+  return {
+    ...api,
+    close: async () => {
+      await api.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
