@@ -72,15 +72,7 @@ export class PlatformModule {
           useFactory: (jobs: JobsService) => jobs.register(JobName.Ping, async (data) => data),
         },
       ],
-      exports: [
-        CONFIG,
-        DATABASE,
-        PrismaService,
-        REDIS,
-        EVENT_BUS,
-        JobsService,
-        DatabaseMaintenance,
-      ],
+      exports: [CONFIG, DATABASE, PrismaService, REDIS, EVENT_BUS, JobsService],
     };
   }
 }
